@@ -1,0 +1,714 @@
+package dev.setlist.asl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.asl.internal.expr.Scope;
+import dev.setlist.asl.internal.model.Expr;
+import dev.setlist.asl.internal.model.QueryLanguage;
+import dev.setlist.asl.internal.model.State;
+import dev.setlist.asl.internal.model.State.Catcher;
+import dev.setlist.asl.internal.model.State.Io;
+import dev.setlist.asl.internal.model.State.MapState;
+import dev.setlist.asl.internal.model.State.Retrier;
+import dev.setlist.asl.internal.path.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The States language as a step function. Given a compiled machine, a {@link Frame} and the
+ * answer to the previous {@link Action}, each method computes the next action. It does no I/O,
+ * starts no threads and reads no clock: time and randomness come from the
+ * {@link ExecutionContext}, so a durable engine can persist the frame between any two calls and
+ * resume after a crash. Thread safe: one interpreter serves any number of executions.
+ */
+public final class Interpreter {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The payload limit of Step Functions: 256 KiB of UTF-8 JSON. */
+    public static final int DEFAULT_PAYLOAD_LIMIT = 256 * 1024;
+
+    private final StateMachine machine;
+    private final int payloadLimit;
+
+    public Interpreter(StateMachine machine) {
+        this(machine, DEFAULT_PAYLOAD_LIMIT);
+    }
+
+    public Interpreter(StateMachine machine, int payloadLimit) {
+        this.machine = machine;
+        this.payloadLimit = payloadLimit;
+    }
+
+    public StateMachine machine() {
+        return machine;
+    }
+
+    /** The first frame of an execution with this input. */
+    public Frame start(JsonNode input) {
+        if (JsonSize.exceeds(input, payloadLimit)) {
+            throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED,
+                    "The execution input exceeds the maximum of " + payloadLimit + " bytes");
+        }
+        return new Frame("", machine.startAt(), input, NODES.objectNode(), NODES.objectNode(), null);
+    }
+
+    /** Runs the frame's state as far as it can go without the outside world. */
+    public Action enter(Frame frame, ExecutionContext ctx) {
+        State state = state(frame);
+        Step step = new Step(frame, state, ctx);
+        try {
+            return switch (state) {
+                case State.Pass pass -> enterPass(step, pass);
+                case State.Task task -> enterTask(step, task);
+                case State.Choice choice -> enterChoice(step, choice);
+                case State.Wait wait -> enterWait(step, wait);
+                case State.Succeed succeed -> new Action.Succeed(checkSize(step, plainOutput(step, step.frame.input())));
+                case State.Fail fail -> enterFail(step, fail);
+                case State.Parallel parallel -> enterParallel(step, parallel);
+                case State.MapState map -> enterMap(step, map, null);
+            };
+        } catch (StatesException e) {
+            return failed(step, e.error(), e.cause());
+        }
+    }
+
+    /** A task finished with {@code result}. */
+    public Action taskSucceeded(Frame frame, JsonNode result, ExecutionContext ctx) {
+        Step step = new Step(frame, state(frame), ctx);
+        try {
+            return finish(step, result == null ? NODES.nullNode() : result);
+        } catch (StatesException e) {
+            return failed(step, e.error(), e.cause());
+        }
+    }
+
+    /** The frame's state failed (a task error, a timeout, a failed branch): apply Retry, then Catch. */
+    public Action stateFailed(Frame frame, String error, String cause, ExecutionContext ctx) {
+        return failed(new Step(frame, state(frame), ctx), error, cause);
+    }
+
+    /** A Wait state's time has come. */
+    public Action waited(Frame frame, ExecutionContext ctx) {
+        Step step = new Step(frame, state(frame), ctx);
+        try {
+            State.Wait wait = (State.Wait) step.state;
+            JsonNode output = plainOutput(step, frame.input());
+            return transition(step, wait.next(), output, step.state.io().assign(), effectiveInput(step));
+        } catch (StatesException e) {
+            return failed(step, e.error(), e.cause());
+        }
+    }
+
+    /** The children of a Parallel or Map state ended, with these outcomes in order. */
+    public Action childrenDone(Frame frame, List<Outcome> outcomes, ExecutionContext ctx) {
+        Step step = new Step(frame, state(frame), ctx);
+        try {
+            if (step.state instanceof State.Parallel) {
+                ArrayNode results = NODES.arrayNode(outcomes.size());
+                for (Outcome o : outcomes) {
+                    if (!o.succeeded()) {
+                        return failed(step, o.error(), o.cause());
+                    }
+                    results.add(o.output());
+                }
+                return finish(step, results);
+            }
+            MapState map = (MapState) step.state;
+            return mapDone(step, map, outcomes);
+        } catch (StatesException e) {
+            return failed(step, e.error(), e.cause());
+        }
+    }
+
+    /** A Map's ItemReader answered: {@code content} is the object's text or the listing array. */
+    public Action itemsRead(Frame frame, JsonNode content, ExecutionContext ctx) {
+        Step step = new Step(frame, state(frame), ctx);
+        try {
+            MapState map = (MapState) step.state;
+            return enterMap(step, map, ItemReaders.parse(map.reader(), content, step.scope(effectiveInput(step)), step.states(null)));
+        } catch (StatesException e) {
+            return failed(step, e.error(), e.cause());
+        }
+    }
+
+    /** A Map's ResultWriter stored its objects. */
+    public Action resultsWritten(Frame frame, ExecutionContext ctx) {
+        Step step = new Step(frame, state(frame), ctx);
+        try {
+            MapState map = (MapState) step.state;
+            return finish(step, ResultWriters.details(map.writer(), step.scope(effectiveInput(step)), step.states(null),
+                    ResultWriters.basePath(map.writer(), step.scope(effectiveInput(step)), step.states(null), ctx, frame)));
+        } catch (StatesException e) {
+            return failed(step, e.error(), e.cause());
+        }
+    }
+
+    // ---- states ---------------------------------------------------------------------------
+
+    private Action enterPass(Step step, State.Pass pass) {
+        if (pass.language() == QueryLanguage.JSONATA) {
+            JsonNode states = step.states(null);
+            JsonNode output = pass.io().output() == null ? step.frame.input() : eval(pass.io().output(), step, step.frame.input(), states);
+            return transitionJsonata(step, pass.next(), output, pass.io().assign(), states);
+        }
+        JsonNode effective = effectiveInput(step);
+        JsonNode result = pass.result() != null ? pass.result() : effective;
+        return finishJsonPath(step, pass.next(), result);
+    }
+
+    private Action enterTask(Step step, State.Task task) {
+        JsonNode input;
+        JsonNode states = null;
+        String token = null;
+        if (task.resource().endsWith(".waitForTaskToken")) {
+            token = step.ctx.taskToken(step.frame);
+            step.taskToken = token;
+        }
+        if (task.language() == QueryLanguage.JSONATA) {
+            states = step.states(null);
+            input = task.io().arguments() == null ? step.frame.input() : eval(task.io().arguments(), step, null, states);
+        } else {
+            input = effectiveInput(step);
+        }
+        JsonNode raw = task.language() == QueryLanguage.JSONATA ? step.frame.input() : preParameters(step);
+        Integer timeout = seconds(task.timeoutSeconds(), step, raw, states, "TimeoutSeconds");
+        Integer heartbeat = seconds(task.heartbeatSeconds(), step, raw, states, "HeartbeatSeconds");
+        JsonNode credentials = task.credentials() == null ? null : eval(task.credentials(), step, raw, states);
+        checkSize(step, input);
+        return new Action.InvokeTask(task.resource(), input, timeout, heartbeat, credentials, token);
+    }
+
+    private Action enterChoice(Step step, State.Choice choice) {
+        if (choice.language() == QueryLanguage.JSONATA) {
+            JsonNode states = step.states(null);
+            Scope scope = step.scope(step.frame.input());
+            for (State.Choice.Branch branch : choice.choices()) {
+                if (branch.rule().test(scope, states)) {
+                    Expr out = branch.output() != null ? branch.output() : choice.io().output();
+                    JsonNode output = out == null ? step.frame.input() : eval(out, step, null, states);
+                    return transitionJsonata(step, branch.next(), output,
+                            branch.assign() != null ? branch.assign() : choice.io().assign(), states);
+                }
+            }
+            if (choice.defaultNext() == null) {
+                throw new StatesException(ErrorNames.NO_CHOICE_MATCHED, "No Matches!");
+            }
+            JsonNode output = choice.io().output() == null ? step.frame.input() : eval(choice.io().output(), step, null, states);
+            return transitionJsonata(step, choice.defaultNext(), output, choice.io().assign(), states);
+        }
+        JsonNode effective = effectiveInput(step);
+        Scope scope = step.scope(effective);
+        for (State.Choice.Branch branch : choice.choices()) {
+            if (branch.rule().test(scope, null)) {
+                return transition(step, branch.next(), applyOutputPath(step, effective),
+                        branch.assign() != null ? branch.assign() : choice.io().assign(), effective);
+            }
+        }
+        if (choice.defaultNext() == null) {
+            throw new StatesException(ErrorNames.NO_CHOICE_MATCHED, "No Matches!");
+        }
+        return transition(step, choice.defaultNext(), applyOutputPath(step, effective), choice.io().assign(), effective);
+    }
+
+    private Action enterWait(Step step, State.Wait wait) {
+        JsonNode states = wait.language() == QueryLanguage.JSONATA ? step.states(null) : null;
+        JsonNode effective = wait.language() == QueryLanguage.JSONATA ? step.frame.input() : effectiveInput(step);
+        Instant until;
+        if (wait.seconds() != null) {
+            JsonNode v = eval(wait.seconds(), step, effective, states);
+            if (v == null || !v.isIntegralNumber() || v.longValue() < 0) {
+                throw StatesException.runtime("The Seconds of Wait state '" + wait.name()
+                        + "' must be a non-negative integer, was " + v);
+            }
+            until = step.ctx.now().plusSeconds(v.longValue());
+        } else {
+            JsonNode v = eval(wait.timestamp(), step, effective, states);
+            if (v == null || !v.isTextual()) {
+                throw StatesException.runtime("The Timestamp of Wait state '" + wait.name() + "' must be a string, was " + v);
+            }
+            try {
+                until = OffsetDateTime.parse(v.textValue()).toInstant();
+            } catch (DateTimeParseException e) {
+                throw StatesException.runtime("The Timestamp of Wait state '" + wait.name()
+                        + "' is not an ISO-8601 timestamp: '" + v.textValue() + "'");
+            }
+        }
+        return new Action.WaitUntil(until);
+    }
+
+    private Action enterFail(Step step, State.Fail fail) {
+        JsonNode states = fail.language() == QueryLanguage.JSONATA ? step.states(null) : null;
+        JsonNode input = step.frame.input();
+        String error = text(fail.error() == null ? null : eval(fail.error(), step, input, states), "Error", fail);
+        String cause = text(fail.cause() == null ? null : eval(fail.cause(), step, input, states), "Cause", fail);
+        return new Action.Fail(error, cause);
+    }
+
+    private static String text(JsonNode v, String field, State state) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw StatesException.runtime("The " + field + " of Fail state '" + state.name() + "' must be a string, was " + v);
+        }
+        return v.textValue();
+    }
+
+    private Action enterParallel(Step step, State.Parallel parallel) {
+        JsonNode input = parallel.language() == QueryLanguage.JSONATA
+                ? (parallel.io().arguments() == null ? step.frame.input() : eval(parallel.io().arguments(), step, null, step.states(null)))
+                : effectiveInput(step);
+        ObjectNode outer = merged(step.frame);
+        List<Frame> children = new ArrayList<>(parallel.branches().size());
+        String prefix = step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/";
+        for (int i = 0; i < parallel.branches().size(); i++) {
+            State.Machine branch = parallel.branches().get(i);
+            children.add(new Frame(prefix + parallel.name() + "#" + i, branch.startAt(), input, NODES.objectNode(), outer, null));
+        }
+        return new Action.RunChildren(Action.RunChildren.Kind.PARALLEL, children, 0, false, null, null);
+    }
+
+    private Action enterMap(Step step, MapState map, JsonNode readItems) {
+        boolean jsonata = map.language() == QueryLanguage.JSONATA;
+        JsonNode states = jsonata ? step.states(null) : null;
+        JsonNode effective = jsonata ? step.frame.input() : effectiveInput(step);
+        Scope scope = step.scope(effective);
+        if (map.reader() != null && readItems == null) {
+            return ItemReaders.request(map.reader(), scope, states, map.name());
+        }
+        JsonNode items;
+        if (readItems != null) {
+            items = readItems;
+        } else if (map.items() != null) {
+            items = eval(map.items(), step, effective, states);
+        } else {
+            items = effective;
+        }
+        if (items != null && items.isObject() && jsonata) {
+            ArrayNode values = NODES.arrayNode();
+            items.forEach(values::add);
+            items = values;
+        }
+        if (items == null || !items.isArray()) {
+            throw StatesException.runtime("The items of Map state '" + map.name() + "' must be a JSON array, was "
+                    + abbreviate(items));
+        }
+        List<JsonNode> inputs = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            if (map.itemSelector() == null) {
+                inputs.add(item);
+            } else {
+                JsonNode itemContext = mapItemContext(step, i, item);
+                Scope itemScope = new Scope(effective, () -> itemContext, scope.variables(), step.ctx.entropy());
+                JsonNode itemStates = jsonata ? statesObject(effective, null, null, itemContext) : null;
+                inputs.add(map.itemSelector().eval(itemScope, itemStates));
+            }
+        }
+        if (map.batcher() != null) {
+            inputs = Batches.group(map.batcher(), inputs, step, effective, states);
+        }
+        int maxConcurrency = intValue(map.maxConcurrency(), step, effective, states, "MaxConcurrency", 0);
+        ObjectNode outer = merged(step.frame);
+        String path = (step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/") + map.name();
+        String startAt = map.processor().startAt();
+        List<Frame> children = new ArrayList<>(inputs.size());
+        for (JsonNode input : inputs) {
+            if (JsonSize.exceeds(input, payloadLimit)) {
+                throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "An item of Map state '" + map.name()
+                        + "' exceeds the maximum of " + payloadLimit + " bytes");
+            }
+            children.add(new Frame(path, startAt, input, NODES.objectNode(), map.distributed() ? NODES.objectNode() : outer, null));
+        }
+        return new Action.RunChildren(Action.RunChildren.Kind.MAP, children, maxConcurrency, map.distributed(),
+                map.executionType(), map.label());
+    }
+
+    private Action mapDone(Step step, MapState map, List<Outcome> outcomes) {
+        JsonNode states = map.language() == QueryLanguage.JSONATA ? step.states(null) : null;
+        JsonNode effective = map.language() == QueryLanguage.JSONATA ? step.frame.input() : effectiveInput(step);
+        int failures = 0;
+        Outcome firstFailure = null;
+        for (Outcome o : outcomes) {
+            if (!o.succeeded()) {
+                failures++;
+                if (firstFailure == null) {
+                    firstFailure = o;
+                }
+            }
+        }
+        if (failures > 0) {
+            boolean tolerant = map.toleratedFailureCount() != null || map.toleratedFailurePercentage() != null;
+            if (!tolerant) {
+                return failed(step, firstFailure.error(), firstFailure.cause());
+            }
+            int count = intValue(map.toleratedFailureCount(), step, effective, states, "ToleratedFailureCount", 0);
+            double percent = intValue(map.toleratedFailurePercentage(), step, effective, states, "ToleratedFailurePercentage", 0);
+            boolean withinCount = map.toleratedFailureCount() != null && failures <= count;
+            boolean withinPercent = map.toleratedFailurePercentage() != null
+                    && failures * 100.0 / Math.max(1, outcomes.size()) <= percent;
+            if (!withinCount && !withinPercent) {
+                return failed(step, ErrorNames.EXCEED_TOLERATED_FAILURE_THRESHOLD, "The specified tolerated failure threshold was exceeded: "
+                        + failures + " of " + outcomes.size() + " iterations failed");
+            }
+        }
+        if (map.writer() != null) {
+            Scope scope = step.scope(effective);
+            return ResultWriters.request(map.writer(), scope, states, step.ctx, step.frame, outcomes);
+        }
+        ArrayNode results = NODES.arrayNode(outcomes.size());
+        for (Outcome o : outcomes) {
+            if (o.succeeded()) {
+                results.add(o.output());
+            } else {
+                ObjectNode error = results.addObject();
+                error.put("Error", o.error());
+                error.put("Cause", o.cause());
+            }
+        }
+        return finish(step, results);
+    }
+
+    // ---- data flow ------------------------------------------------------------------------
+
+    /** A Task, Parallel or Map (or Pass via finishJsonPath) produced its raw result. */
+    private Action finish(Step step, JsonNode result) {
+        State state = step.state;
+        checkSize(step, result);
+        if (state.language() == QueryLanguage.JSONATA) {
+            JsonNode states = step.states(result);
+            JsonNode output = state.io().output() == null ? result : eval(state.io().output(), step, null, states);
+            return transitionJsonata(step, state.next(), output, state.io().assign(), states);
+        }
+        JsonNode selected = state.io().resultSelector() == null ? result
+                : eval(state.io().resultSelector(), step, result, null);
+        return finishJsonPath(step, state.next(), selected);
+    }
+
+    /** JSONPath mode: ResultPath, OutputPath, Assign ($ = the selected result), then go on. */
+    private Action finishJsonPath(Step step, String next, JsonNode selected) {
+        State.ResultPath rp = step.state.io().resultPath();
+        JsonNode merged;
+        if (rp.discard()) {
+            merged = step.frame.input();
+        } else if (rp.path() == null) {
+            merged = selected;
+        } else {
+            merged = Paths.put(rp.path(), step.frame.input(), selected);
+        }
+        return transition(step, next, applyOutputPath(step, merged), step.state.io().assign(), selected);
+    }
+
+    /** JSONPath Assign ($ = assignInput) and the move to {@code next} (or the end). */
+    private Action transition(Step step, String next, JsonNode output, Expr assign, JsonNode assignInput) {
+        ObjectNode variables = step.frame.variables();
+        if (assign != null) {
+            variables = assign(step, variables, eval(assign, step, assignInput, null));
+        }
+        return go(step, next, output, variables);
+    }
+
+    private Action transitionJsonata(Step step, String next, JsonNode output, Expr assign, JsonNode states) {
+        ObjectNode variables = step.frame.variables();
+        if (assign != null) {
+            variables = assign(step, variables, eval(assign, step, null, states));
+        }
+        return go(step, next, output, variables);
+    }
+
+    private Action go(Step step, String next, JsonNode output, ObjectNode variables) {
+        checkSize(step, output);
+        if (next == null) {
+            return new Action.Succeed(output);
+        }
+        Frame f = step.frame;
+        return new Action.Next(new Frame(f.machine(), next, output, variables, f.outer(), null));
+    }
+
+    private ObjectNode assign(Step step, ObjectNode current, JsonNode values) {
+        if (values == null || !values.isObject()) {
+            throw StatesException.runtime("The Assign of state '" + step.state.name() + "' must evaluate to an object");
+        }
+        ObjectNode next = current.deepCopy();
+        Iterator<Map.Entry<String, JsonNode>> it = values.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            next.set(e.getKey(), e.getValue());
+        }
+        if (JsonSize.exceeds(next, payloadLimit)) {
+            throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "The variables assigned by state '"
+                    + step.state.name() + "' exceed the maximum of " + payloadLimit + " bytes");
+        }
+        return next;
+    }
+
+    /** JSONPath: InputPath, then Parameters. */
+    private JsonNode effectiveInput(Step step) {
+        JsonNode selected = preParameters(step);
+        Expr parameters = step.state.io().parameters();
+        return parameters == null ? selected : eval(parameters, step, selected, null);
+    }
+
+    private JsonNode preParameters(Step step) {
+        Expr inputPath = step.state.io().inputPath();
+        if (inputPath == null) {
+            return step.frame.input();
+        }
+        JsonNode selected = eval(inputPath, step, step.frame.input(), null);
+        if (selected == null) {
+            throw StatesException.runtime("Invalid path '" + pathText(inputPath) + "' : The InputPath of state '"
+                    + step.state.name() + "' references an invalid value in the input " + abbreviate(step.frame.input()));
+        }
+        return selected;
+    }
+
+    private JsonNode applyOutputPath(Step step, JsonNode value) {
+        Expr outputPath = step.state.io().outputPath();
+        if (outputPath == null) {
+            return value;
+        }
+        JsonNode selected = eval(outputPath, step, value, null);
+        if (selected == null) {
+            throw StatesException.runtime("Invalid path '" + pathText(outputPath) + "' : The OutputPath of state '"
+                    + step.state.name() + "' references an invalid value in " + abbreviate(value));
+        }
+        return selected;
+    }
+
+    /** Succeed (and Wait's output): InputPath then OutputPath in JSONPath; Output in JSONata. */
+    private JsonNode plainOutput(Step step, JsonNode raw) {
+        if (step.state.language() == QueryLanguage.JSONATA) {
+            Expr output = step.state.io().output();
+            return output == null ? raw : eval(output, step, null, step.states(null));
+        }
+        return applyOutputPath(step, preParameters(step));
+    }
+
+    private static String pathText(Expr e) {
+        return e instanceof Expr.PathExpr p ? p.path().text() : String.valueOf(e);
+    }
+
+    // ---- errors ---------------------------------------------------------------------------
+
+    private Action failed(Step step, String error, String cause) {
+        if (step.state instanceof State.Recoverable recoverable && !ErrorNames.RUNTIME.equals(error)) {
+            List<Retrier> retriers = recoverable.retry();
+            for (int i = 0; i < retriers.size(); i++) {
+                Retrier r = retriers.get(i);
+                if (!matches(r.errorEquals(), error)) {
+                    continue;
+                }
+                int done = i < step.frame.retries().length ? step.frame.retries()[i] : 0;
+                if (done < r.maxAttempts()) {
+                    double delay = r.intervalSeconds() * Math.pow(r.backoffRate(), done);
+                    if (r.maxDelaySeconds() != null) {
+                        delay = Math.min(delay, r.maxDelaySeconds());
+                    }
+                    if (r.fullJitter()) {
+                        delay = delay * step.ctx.entropy().nextDouble();
+                    }
+                    int[] counts = new int[retriers.size()];
+                    System.arraycopy(step.frame.retries(), 0, counts, 0, Math.min(counts.length, step.frame.retries().length));
+                    counts[i] = done + 1;
+                    Frame f = step.frame;
+                    Frame again = new Frame(f.machine(), f.state(), f.input(), f.variables(), f.outer(), counts);
+                    return new Action.Retry(step.ctx.now().plus(Duration.ofMillis(Math.round(delay * 1000))), again, error, cause);
+                }
+                break; // the first matching retrier is exhausted: no other retrier is consulted
+            }
+            for (Catcher c : recoverable.catchers()) {
+                if (matches(c.errorEquals(), error)) {
+                    return caught(step, c, error, cause);
+                }
+            }
+        }
+        return new Action.Fail(error, cause);
+    }
+
+    private Action caught(Step step, Catcher catcher, String error, String cause) {
+        ObjectNode errorOutput = NODES.objectNode();
+        errorOutput.put("Error", error);
+        errorOutput.put("Cause", cause);
+        try {
+            if (step.state.language() == QueryLanguage.JSONATA) {
+                ObjectNode states = statesObject(step.frame.input(), null, errorOutput, step.context());
+                JsonNode output = catcher.output() == null ? errorOutput : eval(catcher.output(), step, null, states);
+                return transitionJsonata(step, catcher.next(), output, catcher.assign(), states);
+            }
+            JsonNode output;
+            State.ResultPath rp = catcher.resultPath();
+            if (rp.discard()) {
+                output = step.frame.input();
+            } else if (rp.path() == null) {
+                output = errorOutput;
+            } else {
+                output = Paths.put(rp.path(), step.frame.input(), errorOutput);
+            }
+            return transition(step, catcher.next(), output, catcher.assign(), errorOutput);
+        } catch (StatesException e) {
+            return new Action.Fail(e.error(), e.cause());
+        }
+    }
+
+    /** Whether an ErrorEquals list matches an error name, with the spec's wildcards. */
+    static boolean matches(List<String> errorEquals, String error) {
+        for (String name : errorEquals) {
+            if (name.equals(error)) {
+                return true;
+            }
+            if (ErrorNames.ALL.equals(name) && !ErrorNames.RUNTIME.equals(error)
+                    && !ErrorNames.DATA_LIMIT_EXCEEDED.equals(error)) {
+                return true;
+            }
+            if (ErrorNames.TASK_FAILED.equals(name) && !ErrorNames.TIMEOUT.equals(error)
+                    && !ErrorNames.RUNTIME.equals(error) && !ErrorNames.DATA_LIMIT_EXCEEDED.equals(error)
+                    && !ErrorNames.HEARTBEAT_TIMEOUT.equals(error)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------
+
+    private JsonNode checkSize(Step step, JsonNode value) {
+        if (JsonSize.exceeds(value, payloadLimit)) {
+            throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "The state/task '" + step.state.name()
+                    + "' returned a result with a size exceeding the maximum number of bytes service limit ("
+                    + payloadLimit + ")");
+        }
+        return value;
+    }
+
+    private Integer seconds(Expr expr, Step step, JsonNode input, JsonNode states, String field) {
+        if (expr == null) {
+            return null;
+        }
+        int v = intValue(expr, step, input, states, field, 0);
+        if (v <= 0) {
+            throw StatesException.runtime("The " + field + " of state '" + step.state.name() + "' must be a positive integer, was " + v);
+        }
+        return v;
+    }
+
+    int intValue(Expr expr, Step step, JsonNode input, JsonNode states, String field, int fallback) {
+        if (expr == null) {
+            return fallback;
+        }
+        JsonNode v = eval(expr, step, input, states);
+        if (v == null || !v.isNumber() || !v.canConvertToInt() || v.doubleValue() != Math.rint(v.doubleValue()) || v.intValue() < 0) {
+            throw StatesException.runtime("The " + field + " of state '" + step.state.name()
+                    + "' must be a non-negative integer, was " + abbreviate(v));
+        }
+        return v.intValue();
+    }
+
+    JsonNode eval(Expr expr, Step step, JsonNode input, JsonNode states) {
+        return expr.eval(step.scope(input), states);
+    }
+
+    private State state(Frame frame) {
+        State s = machine.state(frame.machine(), frame.state());
+        if (s == null) {
+            throw new IllegalArgumentException("no state \"" + frame.state() + "\" in machine \"" + frame.machine() + "\"");
+        }
+        return s;
+    }
+
+    /** The variables a child scope sees: the enclosing scopes' merged with this frame's own. */
+    private static ObjectNode merged(Frame frame) {
+        if (frame.variables().isEmpty()) {
+            return frame.outer();
+        }
+        ObjectNode all = frame.outer().deepCopy();
+        all.setAll(frame.variables());
+        return all;
+    }
+
+    static ObjectNode statesObject(JsonNode input, JsonNode result, JsonNode errorOutput, JsonNode context) {
+        ObjectNode states = NODES.objectNode();
+        states.set("input", input);
+        if (result != null) {
+            states.set("result", result);
+        }
+        if (errorOutput != null) {
+            states.set("errorOutput", errorOutput);
+        }
+        states.set("context", context);
+        return states;
+    }
+
+    private JsonNode mapItemContext(Step step, int index, JsonNode value) {
+        ObjectNode context = ((ObjectNode) step.context()).deepCopy();
+        ObjectNode item = context.putObject("Map").putObject("Item");
+        item.put("Index", index);
+        item.set("Value", value);
+        return context;
+    }
+
+    static String abbreviate(JsonNode node) {
+        String s = String.valueOf(node);
+        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+
+    /** One call's working set: the frame, its state, the world, and lazily built context objects. */
+    final class Step {
+        Interpreter interpreter() {
+            return Interpreter.this;
+        }
+
+        final Frame frame;
+        final State state;
+        final ExecutionContext ctx;
+        String taskToken;
+        private JsonNode context;
+        private final Supplier<JsonNode> contextSupplier = this::context;
+        private final Scope.Variables variables;
+
+        Step(Frame frame, State state, ExecutionContext ctx) {
+            this.frame = frame;
+            this.state = state;
+            this.ctx = ctx;
+            ObjectNode own = frame.variables();
+            ObjectNode outer = frame.outer();
+            this.variables = own.isEmpty() && outer.isEmpty() ? Scope.Variables.NONE : name -> {
+                JsonNode v = own.get(name);
+                return v != null ? v : outer.get(name);
+            };
+        }
+
+        JsonNode context() {
+            if (context == null) {
+                ObjectNode c = NODES.objectNode();
+                c.set("Execution", ctx.execution());
+                c.set("StateMachine", ctx.stateMachine());
+                ObjectNode s = c.putObject("State");
+                s.put("EnteredTime", ctx.now().toString());
+                s.put("Name", frame.state());
+                s.put("RetryCount", frame.retryCount());
+                if (taskToken != null) {
+                    c.putObject("Task").put("Token", taskToken);
+                }
+                context = c;
+            }
+            return context;
+        }
+
+        Scope scope(JsonNode input) {
+            return new Scope(input, contextSupplier, variables, ctx.entropy());
+        }
+
+        JsonNode states(JsonNode result) {
+            return statesObject(frame.input(), result, null, context());
+        }
+    }
+
+}

@@ -1,0 +1,80 @@
+package dev.setlist.asl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Measures how many bytes a JSON value takes as compact UTF-8 text, stopping as soon as a
+ * limit is passed, without serialising it. Escapes in strings are counted as one byte each.
+ */
+final class JsonSize {
+    private JsonSize() {}
+
+    static boolean exceeds(JsonNode node, int limit) {
+        return node != null && size(node, limit, 0) > limit;
+    }
+
+    /** Size of {@code node}, or any number above {@code limit} once it is passed. */
+    private static long size(JsonNode node, long limit, int depth) {
+        switch (node.getNodeType()) {
+            case STRING:
+                return utf8Length(node.textValue()) + 2;
+            case NUMBER:
+                return node.isIntegralNumber() && node.canConvertToLong() ? digits(node.longValue()) : node.asText().length();
+            case BOOLEAN:
+                return node.booleanValue() ? 4 : 5;
+            case NULL:
+            case MISSING:
+                return 4;
+            case ARRAY: {
+                long total = 2 + Math.max(0, node.size() - 1);
+                for (JsonNode child : node) {
+                    total += size(child, limit - total, depth + 1);
+                    if (total > limit) {
+                        return total;
+                    }
+                }
+                return total;
+            }
+            case OBJECT: {
+                long total = 2 + Math.max(0, node.size() - 1);
+                Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+                while (fields.hasNext()) {
+                    Map.Entry<String, JsonNode> e = fields.next();
+                    total += utf8Length(e.getKey()) + 3 + size(e.getValue(), limit - total, depth + 1);
+                    if (total > limit) {
+                        return total;
+                    }
+                }
+                return total;
+            }
+            default:
+                return node.toString().length();
+        }
+    }
+
+    private static int digits(long v) {
+        if (v == Long.MIN_VALUE) {
+            return 20;
+        }
+        int n = v < 0 ? 2 : 1;
+        v = Math.abs(v);
+        while (v >= 10) {
+            v /= 10;
+            n++;
+        }
+        return n;
+    }
+
+    static long utf8Length(String s) {
+        long n = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                n += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1;
+            }
+        }
+        return n;
+    }
+}
