@@ -45,8 +45,7 @@ enum Function {
                 Template template = Template.compile(literal.raw());
                 if (template.placeholders() != args.length - 1) {
                     throw new ExpressionSyntaxException(functionName() + ": the template has "
-                            + count(template.placeholders(), "'{}' placeholder") + " but "
-                            + count(args.length - 1, "value") + " follow it");
+                            + mismatch(template.placeholders(), args.length - 1));
                 }
                 return template;
             }
@@ -58,9 +57,8 @@ enum Function {
             Template template = call.prepared() instanceof Template prepared
                     ? prepared : Template.compile(args[0].textValue());
             if (template.placeholders() != args.length - 1) {
-                throw call.failure("the template " + Json.describe(args[0]) + " has "
-                        + count(template.placeholders(), "'{}' placeholder") + " but "
-                        + count(args.length - 1, "value") + " follow it");
+                throw call.failure("the template " + args[0] + " has "
+                        + mismatch(template.placeholders(), args.length - 1));
             }
             return TextNode.valueOf(template.render(args, 1));
         }
@@ -508,6 +506,11 @@ enum Function {
     }
 
     record Param(String name, Type type) {}
+
+    private static String mismatch(int placeholders, int values) {
+        return count(placeholders, "'{}' placeholder") + " but " + count(values, "value")
+                + (values == 1 ? " follows it" : " follow it");
+    }
 
     static String count(int n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");

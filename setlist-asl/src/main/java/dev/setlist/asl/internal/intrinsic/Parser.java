@@ -262,7 +262,7 @@ final class Parser {
      */
     private Arg parsePath(String function, int number) throws ExpressionSyntaxException {
         int start = pos;
-        int depth = 0;
+        StringBuilder open = new StringBuilder(); // unclosed '[' and '(' in order
         char quote = 0;
         while (pos < n) {
             char c = text.charAt(pos);
@@ -272,22 +272,27 @@ final class Parser {
                 } else if (c == quote) {
                     quote = 0;
                 }
-            } else if (depth > 0 && (c == '\'' || c == '"')) {
+            } else if (!open.isEmpty() && (c == '\'' || c == '"')) {
                 quote = c;
             } else if (c == '[' || c == '(') {
-                depth++;
+                open.append(c);
             } else if (c == ']' || c == ')') {
-                if (depth == 0) {
+                if (open.isEmpty()) {
                     break;
                 }
-                depth--;
-            } else if (depth == 0 && (c == ',' || Character.isWhitespace(c))) {
+                char expected = open.charAt(open.length() - 1) == '[' ? ']' : ')';
+                if (c != expected) {
+                    throw new ExpressionSyntaxException(function + ": expected '" + expected + "' but found '" + c
+                            + "' at position " + pos + " in the path starting at position " + start);
+                }
+                open.setLength(open.length() - 1);
+            } else if (open.isEmpty() && (c == ',' || Character.isWhitespace(c))) {
                 break;
             }
             pos++;
         }
-        if (quote != 0 || depth > 0) {
-            throw new ExpressionSyntaxException(function + ": unclosed " + (quote != 0 ? "quote" : "bracket")
+        if (quote != 0 || !open.isEmpty()) {
+            throw new ExpressionSyntaxException(function + ": unclosed " + (quote != 0 ? "quote" : "'" + open.charAt(open.length() - 1) + "'")
                     + " in the path starting at position " + start);
         }
         String path = text.substring(start, pos);
