@@ -52,6 +52,7 @@ final class StepFunctionsFunctions {
         functions.put("parse", new JFunction((input, args) -> parse(arg(args, 0)), "<s:x>"));
         functions.put("shuffle", new JFunction((input, args) -> shuffle(arg(args, 0)), "<a:a>"));
         functions.put("now", new JFunction((input, args) -> now(arg(args, 0), arg(args, 1)), "<s?s?:s>"));
+        functions.put("string", new JFunction((input, args) -> string(arg(args, 0), arg(args, 1)), "<x-b?:s>"));
         functions.put("millis", new JFunction((input, args) -> Evaluation.current().clockMillis(), "<:n>"));
         return functions;
     }
@@ -172,6 +173,55 @@ final class StepFunctionsFunctions {
             result.set(j, swap);
         }
         return result;
+    }
+
+    /**
+     * JSONata's {@code $string}, except that a whole number from 2^63 up to 1e21 is written in
+     * full, as JavaScript writes it ({@code 100000000000000000000}), where the library would
+     * write {@code 1e+20}.
+     */
+    static Object string(Object value, Object prettify) {
+        if (value instanceof com.dashjoin.jsonata.Utils.JList<?> list && list.outerWrapper && !list.isEmpty()) {
+            value = list.get(0);
+        }
+        return Functions.string(wholeNumbersInFull(value), (Boolean) prettify);
+    }
+
+    private static Object wholeNumbersInFull(Object value) {
+        if (value instanceof Double d) {
+            double abs = Math.abs(d);
+            if (abs >= 9.223372036854775807E18 && abs < 1e21 && d == Math.rint(d)) {
+                return new java.math.BigDecimal(Double.toString(d)).toBigIntegerExact();
+            }
+            return value;
+        }
+        if (value instanceof Map<?, ?> map) {
+            Map<Object, Object> copy = null;
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                Object fixed = wholeNumbersInFull(entry.getValue());
+                if (fixed != entry.getValue() && copy == null) {
+                    copy = new LinkedHashMap<>(map);
+                }
+                if (copy != null) {
+                    copy.put(entry.getKey(), fixed);
+                }
+            }
+            return copy == null ? value : copy;
+        }
+        if (value instanceof List<?> list) {
+            List<Object> copy = null;
+            for (int i = 0; i < list.size(); i++) {
+                Object fixed = wholeNumbersInFull(list.get(i));
+                if (fixed != list.get(i) && copy == null) {
+                    copy = new ArrayList<>(list);
+                }
+                if (copy != null) {
+                    copy.set(i, fixed);
+                }
+            }
+            return copy == null ? value : copy;
+        }
+        return value;
     }
 
     static Object now(Object picture, Object timezone) {
