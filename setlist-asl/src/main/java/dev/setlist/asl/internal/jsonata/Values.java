@@ -105,9 +105,7 @@ final class Values {
     }
 
     /**
-     * The JSON node for a JSONata value; {@code null} when the value is undefined. Undefined
-     * members of objects are left out and undefined elements of arrays are skipped, as
-     * JSONata's own serialization does.
+     * The JSON node for a JSONata value; {@code null} when the value is undefined.
      */
     static JsonNode toJson(Object value) {
         if (value == null) {
@@ -134,20 +132,14 @@ final class Values {
         if (value instanceof Map<?, ?> map) {
             ObjectNode object = NODES.objectNode();
             for (Map.Entry<?, ?> entry : map.entrySet()) {
-                JsonNode member = toJson(entry.getValue());
-                if (member != null) {
-                    object.set(String.valueOf(entry.getKey()), member);
-                }
+                object.set(String.valueOf(entry.getKey()), member(entry.getValue()));
             }
             return object;
         }
         if (value instanceof List<?> list) {
             ArrayNode array = NODES.arrayNode(list.size());
             for (Object element : list) {
-                JsonNode item = toJson(element);
-                if (item != null) {
-                    array.add(item);
-                }
+                array.add(member(element));
             }
             return array;
         }
@@ -155,6 +147,15 @@ final class Values {
             throw new UnsupportedResult("regular expression");
         }
         throw new UnsupportedResult("function");
+    }
+
+    /**
+     * A member of an object or array. The library leaves undefined values out of the objects
+     * and arrays it constructs; a Java null inside one comes from its own JSON parsing (the
+     * copy the transform operator makes, for one), where it stands for JSON null.
+     */
+    private static JsonNode member(Object value) {
+        return value == null ? NODES.nullNode() : toJson(value);
     }
 
     static JsonNode numberNode(Number n) {
