@@ -174,6 +174,8 @@ final class Checker {
         final Map<String, List<String>> edges = new HashMap<>();
         final Set<String> terminals = new HashSet<>();
         final String ptr;
+        /** Set when a state's transitions could not be worked out; reachability is then not judged. */
+        boolean incomplete;
 
         Scope(String ptr) {
             this.ptr = ptr;
@@ -276,7 +278,7 @@ final class Checker {
             }
             checkState(e.getKey(), e.getValue(), sp, scope);
         }
-        if (start != null) {
+        if (start != null && !scope.incomplete) {
             Set<String> reached = new LinkedHashSet<>();
             Deque<String> todo = new ArrayDeque<>();
             todo.add(start);
@@ -335,11 +337,13 @@ final class Checker {
         }
         if (!target.isTextual()) {
             add(p, "must be a string naming a state, was " + describe(target));
+            scope.incomplete = true;
             return;
         }
         String name = target.asText();
         if (!scope.names.contains(name)) {
             add(p, noState(name));
+            scope.incomplete = true;
             return;
         }
         scope.edges.computeIfAbsent(from, k -> new ArrayList<>()).add(name);
@@ -359,15 +363,18 @@ final class Checker {
     private void checkState(String name, JsonNode s, String p, Scope scope) {
         if (!s.isObject()) {
             add(p, "must be an object, was " + describe(s));
+            scope.incomplete = true;
             return;
         }
         JsonNode typeNode = s.get("Type");
         if (typeNode == null) {
             add(p, "missing required field \"Type\"");
+            scope.incomplete = true;
             return;
         }
         if (!typeNode.isTextual() || !STATE_FIELDS.containsKey(typeNode.asText())) {
             add(p + "/Type", "must be one of " + String.join(", ", TYPE_NAMES) + ", was " + describe(typeNode));
+            scope.incomplete = true;
             return;
         }
         String type = typeNode.asText();
@@ -407,6 +414,7 @@ final class Checker {
             nextOrEnd(st);
         } else if (fields.both().contains("Next")) {
             add(p, "must have \"Next\" or \"End\": true");
+            scope.incomplete = true;
         } else if (type.equals("Succeed") || type.equals("Fail")) {
             scope.terminals.add(name);
         }
@@ -476,6 +484,7 @@ final class Checker {
         if (end != null) {
             if (!end.isBoolean()) {
                 add(st.at("End"), "must be a boolean, was " + describe(end));
+                st.scope().incomplete = true;
             } else {
                 ends = end.booleanValue();
             }
@@ -484,6 +493,7 @@ final class Checker {
             add(st.ptr(), "fields \"Next\" and \"End\" are mutually exclusive");
         } else if (next == null && !ends && (end == null || end.isBoolean())) {
             add(st.ptr(), "must have \"Next\" or \"End\": true");
+            st.scope().incomplete = true;
         }
         if (next != null) {
             transition(st.scope(), st.name(), next, st.at("Next"));
@@ -706,8 +716,7 @@ final class Checker {
             } else {
                 String bad = badEscape(v.asText());
                 if (bad != null) {
-                    add(p, "has an invalid escape " + bad + " in " + describe(v)
-                            + "; only \"\\\\*\" and \"\\\\\\\\\" may follow a backslash");
+                    add(p, "has an invalid escape " + bad + "; a backslash may only precede \"*\" or another backslash");
                 }
             }
         } else if (NUMERIC_OPS.contains(op)) {
@@ -730,7 +739,7 @@ final class Checker {
                 }
                 char c = pattern.charAt(i + 1);
                 if (c != '*' && c != '\\') {
-                    return "\"\\\\" + c + "\"";
+                    return "\"\\" + c + "\"";
                 }
                 i++;
             }
@@ -1105,6 +1114,7 @@ final class Checker {
             } else if (pathOnly.contains(f)) {
                 if (lang == Lang.JSONATA) {
                     add(fp, modeMessage(f, lang, f.equals("Parameters") ? "Arguments"
+                            : f.equals("ResultPath") ? "Output"
                             : f.endsWith("Path") ? f.substring(0, f.length() - 4) : null));
                 } else {
                     usable.add(f);
