@@ -1,6 +1,12 @@
 package dev.setlist.asl.internal.validate;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.setlist.asl.Problem;
 import java.util.List;
 
@@ -8,13 +14,60 @@ import java.util.List;
 public final class Validator {
     private Validator() {}
 
+    /** Definitions nested deeper than this are rejected outright (the checks recurse). */
+    static final int MAX_DEPTH = 500;
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     /** All problems of a definition given as text; empty when it is valid. */
     public static List<Problem> check(String definition) {
-        return List.of();
+        if (definition == null) {
+            return List.of(new Problem("", "the definition is missing"));
+        }
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(definition);
+        } catch (JsonProcessingException e) {
+            return List.of(new Problem("", "is not valid JSON" + where(e.getLocation()) + ": "
+                    + firstLine(e.getOriginalMessage())));
+        } catch (RuntimeException | StackOverflowError e) {
+            return List.of(new Problem("", "is not valid JSON: " + firstLine(String.valueOf(e.getMessage()))));
+        }
+        if (node == null || node.isMissingNode()) {
+            return List.of(new Problem("", "is empty, expected a JSON object"));
+        }
+        return check(node);
     }
 
     /** All problems of a parsed definition; empty when it is valid. */
     public static List<Problem> check(JsonNode definition) {
-        return List.of();
+        if (definition == null || definition.isMissingNode()) {
+            return List.of(new Problem("", "the definition is missing"));
+        }
+        try {
+            return new Checker(definition).run();
+        } catch (RuntimeException | StackOverflowError e) {
+            return List.of(new Problem("", "could not be checked: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()))));
+        }
+    }
+
+    private static String where(JsonLocation location) {
+        if (location == null || location.getLineNr() < 0) {
+            return "";
+        }
+        return " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "syntax error";
+        }
+        int nl = message.indexOf('\n');
+        String line = nl < 0 ? message : message.substring(0, nl);
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line.strip();
     }
 }
