@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.setlist.asl.ExecutionResult;
-import dev.setlist.asl.LocalRunner;
 import dev.setlist.asl.StateMachine;
 import dev.setlist.bench.ReferenceMachines.Machine;
 import java.util.stream.Stream;
@@ -64,10 +63,9 @@ class BenchmarkEquivalenceTest {
     }
 
     @Test
-    void machinesRunTheExpectedNumberOfStates() {
-        assertEquals(7, Machine.CHAIN10.runner().run(Machine.CHAIN10.input).transitions() + 1);
-        LocalRunner map = Machine.MAP100.runner();
-        assertTrue(map.run(Machine.MAP100.input).succeeded());
+    void chainRunsSevenOfItsTenStates() {
+        // Extract, CheckTier, Gold, CheckSource, Online, Assemble, Done: six transitions.
+        assertEquals(6, Machine.CHAIN10.runner().run(Machine.CHAIN10.input).transitions());
     }
 
     @Test
