@@ -146,7 +146,7 @@ public final class LocalRunner {
             emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
             Action action = interpreter.enter(frame, this);
             while (true) {
-                if (deadline != null && clock.now().isAfter(deadline)) {
+                if (deadline != null && !clock.now().isBefore(deadline)) {
                     timedOut = true;
                     return Outcome.failure(ErrorNames.TIMEOUT, "The execution exceeded its TimeoutSeconds");
                 }

@@ -24,7 +24,7 @@ final class Parser {
     static final int MAX_DEPTH = 10;
 
     private static final String PREFIX = "States.";
-    private static final Scope CONSTANT_SCOPE = new Scope(null, null, Scope.Variables.NONE, new Entropy() {
+    private static final Scope CONSTANT_SCOPE = new Scope(null, (com.fasterxml.jackson.databind.JsonNode) null, Scope.Variables.NONE, new Entropy() {
         @Override
         public double nextDouble() {
             throw new IllegalStateException("constant folding must not draw randomness");
