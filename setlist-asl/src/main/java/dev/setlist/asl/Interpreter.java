@@ -425,7 +425,11 @@ public final class Interpreter {
     }
 
     private Action go(Step step, String next, JsonNode output, ObjectNode variables) {
-        checkSize(step, output);
+        // Outputs are built from the state input, results and literals, each already within the
+        // limit; a state can at most combine them, so only those that grow data are measured.
+        if (step.state instanceof State.Pass || step.state instanceof State.Recoverable) {
+            checkSize(step, output);
+        }
         if (next == null) {
             return new Action.Succeed(output);
         }
@@ -647,7 +651,9 @@ public final class Interpreter {
     }
 
     private JsonNode mapItemContext(Step step, int index, JsonNode value) {
-        ObjectNode context = ((ObjectNode) step.context()).deepCopy();
+        // A shallow copy: the Execution, StateMachine and State parts are shared, never copied.
+        ObjectNode context = NODES.objectNode();
+        context.setAll((ObjectNode) step.context());
         ObjectNode item = context.putObject("Map").putObject("Item");
         item.put("Index", index);
         item.set("Value", value);

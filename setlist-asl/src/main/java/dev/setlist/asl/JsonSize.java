@@ -21,7 +21,11 @@ final class JsonSize {
             case STRING:
                 return utf8Length(node.textValue()) + 2;
             case NUMBER:
-                return node.isIntegralNumber() && node.canConvertToLong() ? digits(node.longValue()) : node.asText().length();
+                if (node.isIntegralNumber() && node.canConvertToLong()) {
+                    return digits(node.longValue());
+                }
+                // A double prints in at most 24 characters; big decimals are measured exactly.
+                return node.isDouble() || node.isFloat() ? 24 : node.asText().length();
             case BOOLEAN:
                 return node.booleanValue() ? 4 : 5;
             case NULL:

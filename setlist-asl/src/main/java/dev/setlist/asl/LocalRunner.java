@@ -143,7 +143,7 @@ public final class LocalRunner {
         /** Runs one frame (the execution, a branch or an iteration) to its end. */
         Outcome frame(Frame frame, String path) throws InterruptedException {
             String type = interpreter.machine().stateType(frame.machine(), frame.state());
-            emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
+            if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
             Action action = interpreter.enter(frame, this);
             while (true) {
                 if (deadline != null && !clock.now().isBefore(deadline)) {
@@ -156,14 +156,14 @@ public final class LocalRunner {
                             return Outcome.failure(ErrorNames.RUNTIME, "The execution exceeded the limit of "
                                     + maxTransitions + " state transitions");
                         }
-                        emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", next.frame().input()));
+                        if (history != null) emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", next.frame().input()));
                         frame = next.frame();
                         type = interpreter.machine().stateType(frame.machine(), frame.state());
-                        emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
+                        if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
                         action = interpreter.enter(frame, this);
                     }
                     case Action.Succeed succeed -> {
-                        emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", succeed.output()));
+                        if (history != null) emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", succeed.output()));
                         return Outcome.success(succeed.output());
                     }
                     case Action.Fail fail -> {
@@ -224,9 +224,11 @@ public final class LocalRunner {
             String key = execution.get("Id").asText() + path + "/" + frame.state() + "#" + attempt;
             Instant started = clock.now();
             Instant deadlineOfTask = task.timeoutSeconds() == null ? null : started.plusSeconds(task.timeoutSeconds());
-            ObjectNode scheduled = NODES.objectNode().put("resource", task.resource());
-            scheduled.set("parameters", task.input());
-            emit("TaskScheduled", frame.machine(), frame.state(), scheduled);
+            if (history != null) {
+                ObjectNode scheduled = NODES.objectNode().put("resource", task.resource());
+                scheduled.set("parameters", task.input());
+                emit("TaskScheduled", frame.machine(), frame.state(), scheduled);
+            }
             JsonNode result;
             try {
                 result = tasks.invoke(new TaskInvoker.Request(task.resource(), task.input(), execution.get("Id").asText(),
@@ -245,7 +247,9 @@ public final class LocalRunner {
                 return interpreter.stateFailed(frame, ErrorNames.TIMEOUT, "The task ran longer than its TimeoutSeconds ("
                         + task.timeoutSeconds() + ")", this);
             }
-            emit("TaskSucceeded", frame.machine(), frame.state(), detail("output", result));
+            if (history != null) {
+                emit("TaskSucceeded", frame.machine(), frame.state(), detail("output", result));
+            }
             return interpreter.taskSucceeded(frame, result, this);
         }
 

@@ -6,7 +6,6 @@ import dev.setlist.asl.StatesException;
 import dev.setlist.asl.internal.expr.Scope;
 import dev.setlist.asl.internal.jsonata.Template;
 import dev.setlist.asl.internal.path.Path;
-import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -159,12 +158,7 @@ public sealed interface ChoiceRule {
                 return Long.compare(a.longValue(), b.longValue());
             }
             if (a.isDouble() || b.isDouble() || a.isFloat() || b.isFloat()) {
-                double x = a.doubleValue();
-                double y = b.doubleValue();
-                if (!Double.isNaN(x) && !Double.isNaN(y) && !Double.isInfinite(x) && !Double.isInfinite(y)) {
-                    return new BigDecimal(a.asText()).compareTo(new BigDecimal(b.asText()));
-                }
-                return Double.compare(x, y);
+                return Double.compare(a.doubleValue(), b.doubleValue());
             }
             return a.decimalValue().compareTo(b.decimalValue());
         }

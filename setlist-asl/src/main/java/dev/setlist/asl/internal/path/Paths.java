@@ -229,7 +229,8 @@ public final class Paths {
         if (simple.steps.length == 0) {
             return value;
         }
-        JsonNode root = target == null ? JsonNodeFactory.instance.objectNode() : target.deepCopy();
+        // Copy only the containers along the path; everything else is shared (nodes are never mutated).
+        JsonNode root = target == null ? JsonNodeFactory.instance.objectNode() : shallowCopy(target);
         if (!root.isObject() && !(root.isArray() && simple.steps[0] instanceof Integer)) {
             throw new StatesException(dev.setlist.asl.ErrorNames.RESULT_PATH_MATCH_FAILURE,
                     "Unable to apply ResultPath '" + simple.text + "' to input " + abbreviate(target)
@@ -246,6 +247,9 @@ public final class Paths {
                     JsonNode child = object.get(name);
                     if (child == null || child.isNull()) {
                         child = object.putObject(name);
+                    } else {
+                        child = shallowCopy(child);
+                        object.set(name, child);
                     }
                     node = child;
                 }
@@ -253,7 +257,9 @@ public final class Paths {
                 if (last) {
                     array.set(index, value);
                 } else {
-                    node = array.get(index);
+                    JsonNode child = shallowCopy(array.get(index));
+                    array.set(index, child);
+                    node = child;
                 }
             } else {
                 throw new StatesException(dev.setlist.asl.ErrorNames.RESULT_PATH_MATCH_FAILURE,
@@ -262,6 +268,20 @@ public final class Paths {
             }
         }
         return root;
+    }
+
+    private static JsonNode shallowCopy(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            ObjectNode copy = JsonNodeFactory.instance.objectNode();
+            copy.setAll(object);
+            return copy;
+        }
+        if (node instanceof ArrayNode array) {
+            ArrayNode copy = JsonNodeFactory.instance.arrayNode(array.size());
+            copy.addAll(array);
+            return copy;
+        }
+        return node;
     }
 
     static String abbreviate(JsonNode node) {
