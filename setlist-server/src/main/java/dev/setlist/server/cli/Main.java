@@ -1,10 +1,43 @@
 package dev.setlist.server.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
 /** Entry point of the {@code setlist} command line. */
-public final class Main {
-    private Main() {}
+@Command(name = "setlist", mixinStandardHelpOptions = true, version = "setlist 0.1.0",
+        description = "A flow-first workload runtime: Amazon States Language state machines, run and held to their targets.",
+        subcommands = {AslCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
 
     public static void main(String[] args) {
-        System.out.println("setlist");
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this directly). */
+    public static int execute(String... args) {
+        return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with the given output streams and returns its exit code. */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExpandAtFiles(false);
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("setlist: " + e.getMessage());
+            return 2;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
     }
 }
