@@ -35,7 +35,7 @@ class MutationPropertyTest {
     private static List<JsonNode> load() {
         List<JsonNode> out = new ArrayList<>();
         for (String file : List.of("jsonpath-dataflow.json", "jsonpath-choice.json", "jsonpath-errors.json",
-                "jsonpath-parallel-map.json", "variables.json")) {
+                "jsonpath-parallel-map.json", "variables.json", "jsonata.json")) {
             try (InputStream in = MutationPropertyTest.class.getResourceAsStream("/machines/" + file)) {
                 for (JsonNode c : JSON.readTree(in)) {
                     out.add(c.get("definition"));
