@@ -53,7 +53,12 @@ public final class Interpreter {
 
     /** The first frame of an execution with this input. */
     public Frame start(JsonNode input) {
-        if (JsonSize.exceeds(input, payloadLimit)) {
+        return start(input, null);
+    }
+
+    /** As {@link #start(JsonNode)}, measuring the input with the context's size memo, if any. */
+    Frame start(JsonNode input, ExecutionContext ctx) {
+        if (JsonSize.exceeds(input, payloadLimit, memo(ctx))) {
             throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED,
                     "The execution input exceeds the maximum of " + payloadLimit + " bytes");
         }
@@ -321,8 +326,9 @@ public final class Interpreter {
         String path = (step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/") + map.name();
         String startAt = map.processor().startAt();
         List<Frame> children = new ArrayList<>(inputs.size());
+        JsonSize.Memo memo = memo(step.ctx);
         for (JsonNode input : inputs) {
-            if (JsonSize.exceeds(input, payloadLimit)) {
+            if (JsonSize.exceeds(input, payloadLimit, memo)) {
                 throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "An item of Map state '" + map.name()
                         + "' exceeds the maximum of " + payloadLimit + " bytes");
             }
@@ -447,7 +453,7 @@ public final class Interpreter {
             Map.Entry<String, JsonNode> e = it.next();
             next.set(e.getKey(), e.getValue());
         }
-        if (JsonSize.exceeds(next, payloadLimit)) {
+        if (JsonSize.exceeds(next, payloadLimit, memo(step.ctx))) {
             throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "The variables assigned by state '"
                     + step.state.name() + "' exceed the maximum of " + payloadLimit + " bytes");
         }
@@ -584,12 +590,16 @@ public final class Interpreter {
     // ---- helpers --------------------------------------------------------------------------
 
     private JsonNode checkSize(Step step, JsonNode value) {
-        if (JsonSize.exceeds(value, payloadLimit)) {
+        if (JsonSize.exceeds(value, payloadLimit, memo(step.ctx))) {
             throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "The state/task '" + step.state.name()
                     + "' returned a result with a size exceeding the maximum number of bytes service limit ("
                     + payloadLimit + ")");
         }
         return value;
+    }
+
+    private static JsonSize.Memo memo(ExecutionContext ctx) {
+        return ctx instanceof JsonSize.Memoizing m ? m.sizeMemo() : null;
     }
 
     private Integer seconds(Expr expr, Step step, JsonNode input, JsonNode states, String field) {

@@ -1,6 +1,7 @@
 package dev.setlist.asl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -11,12 +12,48 @@ import java.util.Map;
 final class JsonSize {
     private JsonSize() {}
 
+    /** Containers smaller than this are measured again rather than remembered. */
+    private static final long MEMO_THRESHOLD = 64;
+
+    /**
+     * Remembers the exact sizes of containers already measured during one execution, by
+     * identity. Valid because the nodes an execution works on are never mutated while it runs;
+     * a fresh memo is used for every execution.
+     */
+    static final class Memo {
+        private final IdentityHashMap<JsonNode, Long> sizes = new IdentityHashMap<>();
+    }
+
+    /** Something (an execution context) that carries a {@link Memo}. */
+    interface Memoizing {
+        Memo sizeMemo();
+    }
+
     static boolean exceeds(JsonNode node, int limit) {
-        return node != null && size(node, limit, 0) > limit;
+        return node != null && size(node, limit, 0, null) > limit;
+    }
+
+    static boolean exceeds(JsonNode node, int limit, Memo memo) {
+        return node != null && size(node, limit, 0, memo) > limit;
     }
 
     /** Size of {@code node}, or any number above {@code limit} once it is passed. */
-    private static long size(JsonNode node, long limit, int depth) {
+    private static long size(JsonNode node, long limit, int depth, Memo memo) {
+        if (memo != null && node.isContainerNode()) {
+            Long known = memo.sizes.get(node);
+            if (known != null) {
+                return known;
+            }
+            long s = measure(node, limit, depth, memo);
+            if (s <= limit && s >= MEMO_THRESHOLD) {
+                memo.sizes.put(node, s);
+            }
+            return s;
+        }
+        return measure(node, limit, depth, memo);
+    }
+
+    private static long measure(JsonNode node, long limit, int depth, Memo memo) {
         switch (node.getNodeType()) {
             case STRING:
                 return utf8Length(node.textValue()) + 2;
@@ -34,7 +71,7 @@ final class JsonSize {
             case ARRAY: {
                 long total = 2 + Math.max(0, node.size() - 1);
                 for (JsonNode child : node) {
-                    total += size(child, limit - total, depth + 1);
+                    total += size(child, limit - total, depth + 1, memo);
                     if (total > limit) {
                         return total;
                     }
@@ -46,7 +83,7 @@ final class JsonSize {
                 Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
                 while (fields.hasNext()) {
                     Map.Entry<String, JsonNode> e = fields.next();
-                    total += utf8Length(e.getKey()) + 3 + size(e.getValue(), limit - total, depth + 1);
+                    total += utf8Length(e.getKey()) + 3 + size(e.getValue(), limit - total, depth + 1, memo);
                     if (total > limit) {
                         return total;
                     }

@@ -59,7 +59,7 @@ public final class LocalRunner {
         emit("ExecutionStarted", "", null, detail("input", input));
         Outcome outcome;
         try {
-            outcome = run.frame(interpreter.start(input), "");
+            outcome = run.frame(interpreter.start(input, run), "");
         } catch (StatesException e) {
             outcome = Outcome.failure(e.error(), e.cause());
         } catch (InterruptedException e) {
@@ -90,7 +90,8 @@ public final class LocalRunner {
     }
 
     /** The state of one execution while it runs. */
-    private final class Run implements ExecutionContext {
+    private final class Run implements ExecutionContext, JsonSize.Memoizing {
+        private final JsonSize.Memo sizes = new JsonSize.Memo();
         private final ObjectNode execution;
         private final ObjectNode stateMachine;
         private final String name;
@@ -111,6 +112,11 @@ public final class LocalRunner {
             stateMachine = NODES.objectNode();
             stateMachine.put("Id", stateMachineArn);
             stateMachine.put("Name", stateMachineArn.substring(stateMachineArn.lastIndexOf(':') + 1));
+        }
+
+        @Override
+        public JsonSize.Memo sizeMemo() {
+            return sizes;
         }
 
         @Override
@@ -142,7 +148,7 @@ public final class LocalRunner {
 
         /** Runs one frame (the execution, a branch or an iteration) to its end. */
         Outcome frame(Frame frame, String path) throws InterruptedException {
-            String type = interpreter.machine().stateType(frame.machine(), frame.state());
+            String type = history == null ? null : interpreter.machine().stateType(frame.machine(), frame.state());
             if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
             Action action = interpreter.enter(frame, this);
             while (true) {
@@ -158,7 +164,7 @@ public final class LocalRunner {
                         }
                         if (history != null) emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", next.frame().input()));
                         frame = next.frame();
-                        type = interpreter.machine().stateType(frame.machine(), frame.state());
+                        if (history != null) type = interpreter.machine().stateType(frame.machine(), frame.state());
                         if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
                         action = interpreter.enter(frame, this);
                     }
