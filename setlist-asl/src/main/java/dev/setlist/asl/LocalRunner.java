@@ -29,6 +29,8 @@ public final class LocalRunner {
     private final ObjectStore objects;
     private final Consumer<HistoryEvent> history;
     private final String stateMachineArn;
+    private final String executionArnPrefix;
+    private final String stateMachineName;
     private final int maxTransitions;
 
     private LocalRunner(Builder b) {
@@ -39,6 +41,8 @@ public final class LocalRunner {
         this.objects = b.objects;
         this.history = b.history;
         this.stateMachineArn = b.stateMachineArn;
+        this.executionArnPrefix = stateMachineArn.replace(":stateMachine:", ":execution:") + ":";
+        this.stateMachineName = stateMachineArn.substring(stateMachineArn.lastIndexOf(':') + 1);
         this.maxTransitions = b.maxTransitions;
     }
 
@@ -59,7 +63,7 @@ public final class LocalRunner {
         emit("ExecutionStarted", "", null, detail("input", input));
         Outcome outcome;
         try {
-            outcome = run.frame(interpreter.start(input, run), "");
+            outcome = run.frame(interpreter.start(input, run), null);
         } catch (StatesException e) {
             outcome = Outcome.failure(e.error(), e.cause());
         } catch (InterruptedException e) {
@@ -89,6 +93,16 @@ public final class LocalRunner {
         return d;
     }
 
+    /**
+     * Where a frame runs: the chain of Parallel/Map states and child indexes above it (null at
+     * the top level). Its text, {@code /State[i]} per level, is only built when a task needs it.
+     */
+    private record Where(Where parent, String state, int index) {
+        static String text(Where w) {
+            return w == null ? "" : text(w.parent) + "/" + w.state + "[" + w.index + "]";
+        }
+    }
+
     /** The state of one execution while it runs. */
     private final class Run implements ExecutionContext, JsonSize.Memoizing {
         private final JsonSize.Memo sizes = new JsonSize.Memo();
@@ -101,7 +115,7 @@ public final class LocalRunner {
 
         Run(JsonNode input, String name, Instant start) {
             this.name = name;
-            String executionArn = stateMachineArn.replace(":stateMachine:", ":execution:") + ":" + name;
+            String executionArn = executionArnPrefix + name;
             execution = NODES.objectNode();
             execution.put("Id", executionArn);
             execution.set("Input", input);
@@ -111,7 +125,7 @@ public final class LocalRunner {
             execution.put("RedriveCount", 0);
             stateMachine = NODES.objectNode();
             stateMachine.put("Id", stateMachineArn);
-            stateMachine.put("Name", stateMachineArn.substring(stateMachineArn.lastIndexOf(':') + 1));
+            stateMachine.put("Name", stateMachineName);
         }
 
         @Override
@@ -147,7 +161,7 @@ public final class LocalRunner {
         }
 
         /** Runs one frame (the execution, a branch or an iteration) to its end. */
-        Outcome frame(Frame frame, String path) throws InterruptedException {
+        Outcome frame(Frame frame, Where path) throws InterruptedException {
             String type = history == null ? null : interpreter.machine().stateType(frame.machine(), frame.state());
             if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
             Action action = interpreter.enter(frame, this);
@@ -189,7 +203,7 @@ public final class LocalRunner {
                         List<Outcome> outcomes = new ArrayList<>(children.children().size());
                         boolean stopOnFailure = children.kind() == Action.RunChildren.Kind.PARALLEL;
                         for (int i = 0; i < children.children().size(); i++) {
-                            Outcome o = frame(children.children().get(i), path + "/" + frame.state() + "[" + i + "]");
+                            Outcome o = frame(children.children().get(i), new Where(path, frame.state(), i));
                             outcomes.add(o);
                             if (timedOut) {
                                 return o;
@@ -225,9 +239,9 @@ public final class LocalRunner {
             }
         }
 
-        private Action invoke(Frame frame, String path, Action.InvokeTask task) {
+        private Action invoke(Frame frame, Where path, Action.InvokeTask task) {
             int attempt = frame.retryCount();
-            String key = execution.get("Id").asText() + path + "/" + frame.state() + "#" + attempt;
+            String key = execution.get("Id").asText() + Where.text(path) + "/" + frame.state() + "#" + attempt;
             Instant started = clock.now();
             Instant deadlineOfTask = task.timeoutSeconds() == null ? null : started.plusSeconds(task.timeoutSeconds());
             if (history != null) {
