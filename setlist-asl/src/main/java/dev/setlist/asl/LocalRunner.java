@@ -106,8 +106,10 @@ public final class LocalRunner {
     /** The state of one execution while it runs. */
     private final class Run implements ExecutionContext, JsonSize.Memoizing {
         private final JsonSize.Memo sizes = new JsonSize.Memo();
-        private final ObjectNode execution;
-        private final ObjectNode stateMachine;
+        private final JsonNode input;
+        private final Instant start;
+        private ObjectNode execution; // the context object's parts, built on first use
+        private ObjectNode stateMachine;
         private final String name;
         Instant deadline;
         boolean timedOut;
@@ -115,17 +117,8 @@ public final class LocalRunner {
 
         Run(JsonNode input, String name, Instant start) {
             this.name = name;
-            String executionArn = executionArnPrefix + name;
-            execution = NODES.objectNode();
-            execution.put("Id", executionArn);
-            execution.set("Input", input);
-            execution.put("Name", name);
-            execution.put("RoleArn", "arn:aws:iam::000000000000:role/setlist");
-            execution.put("StartTime", start.toString());
-            execution.put("RedriveCount", 0);
-            stateMachine = NODES.objectNode();
-            stateMachine.put("Id", stateMachineArn);
-            stateMachine.put("Name", stateMachineName);
+            this.input = input;
+            this.start = start;
         }
 
         @Override
@@ -140,12 +133,32 @@ public final class LocalRunner {
 
         @Override
         public JsonNode execution() {
+            if (execution == null) {
+                ObjectNode e = NODES.objectNode();
+                e.put("Id", executionArn());
+                e.set("Input", input);
+                e.put("Name", name);
+                e.put("RoleArn", "arn:aws:iam::000000000000:role/setlist");
+                e.put("StartTime", start.toString());
+                e.put("RedriveCount", 0);
+                execution = e;
+            }
             return execution;
         }
 
         @Override
         public JsonNode stateMachine() {
+            if (stateMachine == null) {
+                ObjectNode m = NODES.objectNode();
+                m.put("Id", stateMachineArn);
+                m.put("Name", stateMachineName);
+                stateMachine = m;
+            }
             return stateMachine;
+        }
+
+        private String executionArn() {
+            return executionArnPrefix + name;
         }
 
         @Override
@@ -156,7 +169,7 @@ public final class LocalRunner {
         @Override
         public String taskToken(Frame frame) {
             return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    (execution.get("Id").asText() + "|" + frame.machine() + "|" + frame.state() + "|" + frame.retryCount())
+                    (executionArn() + "|" + frame.machine() + "|" + frame.state() + "|" + frame.retryCount())
                             .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
 
@@ -241,7 +254,7 @@ public final class LocalRunner {
 
         private Action invoke(Frame frame, Where path, Action.InvokeTask task) {
             int attempt = frame.retryCount();
-            String key = execution.get("Id").asText() + Where.text(path) + "/" + frame.state() + "#" + attempt;
+            String key = executionArn() + Where.text(path) + "/" + frame.state() + "#" + attempt;
             Instant started = clock.now();
             Instant deadlineOfTask = task.timeoutSeconds() == null ? null : started.plusSeconds(task.timeoutSeconds());
             if (history != null) {
@@ -251,7 +264,7 @@ public final class LocalRunner {
             }
             JsonNode result;
             try {
-                result = tasks.invoke(new TaskInvoker.Request(task.resource(), task.input(), execution.get("Id").asText(),
+                result = tasks.invoke(new TaskInvoker.Request(task.resource(), task.input(), executionArn(),
                         frame.state(), attempt, key, task.taskToken(), task.timeoutSeconds(), task.heartbeatSeconds(),
                         deadlineOfTask, task.credentials()));
             } catch (StatesException e) {
