@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,8 @@ public final class Interpreter {
 
     private final StateMachine machine;
     private final int payloadLimit;
+    /** The machine paths of each Parallel state's branches, built once. */
+    private final IdentityHashMap<State.Parallel, String[]> branchPaths = new IdentityHashMap<>();
 
     public Interpreter(StateMachine machine) {
         this(machine, DEFAULT_PAYLOAD_LIMIT);
@@ -45,6 +48,18 @@ public final class Interpreter {
     public Interpreter(StateMachine machine, int payloadLimit) {
         this.machine = machine;
         this.payloadLimit = payloadLimit;
+        for (Map.Entry<String, State.Machine> m : machine.machines().entrySet()) {
+            String prefix = m.getKey().isEmpty() ? "" : m.getKey() + "/";
+            for (State s : m.getValue().states().values()) {
+                if (s instanceof State.Parallel p) {
+                    String[] paths = new String[p.branches().size()];
+                    for (int i = 0; i < paths.length; i++) {
+                        paths[i] = prefix + p.name() + "#" + i;
+                    }
+                    branchPaths.put(p, paths);
+                }
+            }
+        }
     }
 
     public StateMachine machine() {
@@ -281,10 +296,13 @@ public final class Interpreter {
                 : effectiveInput(step);
         ObjectNode outer = merged(step.frame);
         List<Frame> children = new ArrayList<>(parallel.branches().size());
-        String prefix = step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/";
+        // Each state belongs to exactly one (sub-)machine, so its branch paths never change.
+        String[] paths = branchPaths.get(parallel);
+        String prefix = paths != null ? null : step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/";
         for (int i = 0; i < parallel.branches().size(); i++) {
             State.Machine branch = parallel.branches().get(i);
-            children.add(new Frame(prefix + parallel.name() + "#" + i, branch.startAt(), input, NODES.objectNode(), outer, null));
+            String path = paths != null ? paths[i] : prefix + parallel.name() + "#" + i;
+            children.add(new Frame(path, branch.startAt(), input, NODES.objectNode(), outer, null));
         }
         return new Action.RunChildren(Action.RunChildren.Kind.PARALLEL, children, 0, false, null, null);
     }
