@@ -688,11 +688,15 @@ public final class Interpreter {
 
     private JsonNode mapItemContext(Step step, int index, JsonNode value) {
         // A shallow copy: the Execution, StateMachine and State parts are shared, never copied.
-        ObjectNode context = NODES.objectNode();
-        context.setAll((ObjectNode) step.context());
-        ObjectNode item = context.putObject("Map").putObject("Item");
+        ObjectNode base = (ObjectNode) step.context();
+        ObjectNode context = new ObjectNode(NODES, java.util.LinkedHashMap.newLinkedHashMap(base.size() + 1));
+        context.setAll(base);
+        ObjectNode item = new ObjectNode(NODES, java.util.LinkedHashMap.newLinkedHashMap(2));
         item.put("Index", index);
         item.set("Value", value);
+        ObjectNode map = new ObjectNode(NODES, java.util.LinkedHashMap.newLinkedHashMap(1));
+        map.set("Item", item);
+        context.set("Map", map);
         return context;
     }
 
