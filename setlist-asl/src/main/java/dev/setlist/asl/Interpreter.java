@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,8 @@ public final class Interpreter {
 
     private final StateMachine machine;
     private final int payloadLimit;
+    /** The machine paths of each Parallel state's branches, built once. */
+    private final IdentityHashMap<State.Parallel, String[]> branchPaths = new IdentityHashMap<>();
 
     public Interpreter(StateMachine machine) {
         this(machine, DEFAULT_PAYLOAD_LIMIT);
@@ -45,6 +48,18 @@ public final class Interpreter {
     public Interpreter(StateMachine machine, int payloadLimit) {
         this.machine = machine;
         this.payloadLimit = payloadLimit;
+        for (Map.Entry<String, State.Machine> m : machine.machines().entrySet()) {
+            String prefix = m.getKey().isEmpty() ? "" : m.getKey() + "/";
+            for (State s : m.getValue().states().values()) {
+                if (s instanceof State.Parallel p) {
+                    String[] paths = new String[p.branches().size()];
+                    for (int i = 0; i < paths.length; i++) {
+                        paths[i] = prefix + p.name() + "#" + i;
+                    }
+                    branchPaths.put(p, paths);
+                }
+            }
+        }
     }
 
     public StateMachine machine() {
@@ -53,7 +68,12 @@ public final class Interpreter {
 
     /** The first frame of an execution with this input. */
     public Frame start(JsonNode input) {
-        if (JsonSize.exceeds(input, payloadLimit)) {
+        return start(input, null);
+    }
+
+    /** As {@link #start(JsonNode)}, measuring the input with the context's size memo, if any. */
+    Frame start(JsonNode input, ExecutionContext ctx) {
+        if (JsonSize.exceeds(input, payloadLimit, memo(ctx))) {
             throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED,
                     "The execution input exceeds the maximum of " + payloadLimit + " bytes");
         }
@@ -65,16 +85,24 @@ public final class Interpreter {
         State state = state(frame);
         Step step = new Step(frame, state, ctx);
         try {
-            return switch (state) {
-                case State.Pass pass -> enterPass(step, pass);
-                case State.Task task -> enterTask(step, task);
-                case State.Choice choice -> enterChoice(step, choice);
-                case State.Wait wait -> enterWait(step, wait);
-                case State.Succeed succeed -> new Action.Succeed(checkSize(step, plainOutput(step, step.frame.input())));
-                case State.Fail fail -> enterFail(step, fail);
-                case State.Parallel parallel -> enterParallel(step, parallel);
-                case State.MapState map -> enterMap(step, map, null);
-            };
+            // An instanceof chain rather than a pattern switch: cheaper on this hot path.
+            if (state instanceof State.Pass pass) {
+                return enterPass(step, pass);
+            } else if (state instanceof State.Choice choice) {
+                return enterChoice(step, choice);
+            } else if (state instanceof State.Task task) {
+                return enterTask(step, task);
+            } else if (state instanceof State.Succeed) {
+                return new Action.Succeed(checkSize(step, plainOutput(step, step.frame.input())));
+            } else if (state instanceof State.MapState map) {
+                return enterMap(step, map, null);
+            } else if (state instanceof State.Parallel parallel) {
+                return enterParallel(step, parallel);
+            } else if (state instanceof State.Wait wait) {
+                return enterWait(step, wait);
+            } else {
+                return enterFail(step, (State.Fail) state);
+            }
         } catch (StatesException e) {
             return failed(step, e.error(), e.cause());
         }
@@ -268,10 +296,13 @@ public final class Interpreter {
                 : effectiveInput(step);
         ObjectNode outer = merged(step.frame);
         List<Frame> children = new ArrayList<>(parallel.branches().size());
-        String prefix = step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/";
+        // Each state belongs to exactly one (sub-)machine, so its branch paths never change.
+        String[] paths = branchPaths.get(parallel);
+        String prefix = paths != null ? null : step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/";
         for (int i = 0; i < parallel.branches().size(); i++) {
             State.Machine branch = parallel.branches().get(i);
-            children.add(new Frame(prefix + parallel.name() + "#" + i, branch.startAt(), input, NODES.objectNode(), outer, null));
+            String path = paths != null ? paths[i] : prefix + parallel.name() + "#" + i;
+            children.add(new Frame(path, branch.startAt(), input, NODES.objectNode(), outer, null));
         }
         return new Action.RunChildren(Action.RunChildren.Kind.PARALLEL, children, 0, false, null, null);
     }
@@ -321,8 +352,9 @@ public final class Interpreter {
         String path = (step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/") + map.name();
         String startAt = map.processor().startAt();
         List<Frame> children = new ArrayList<>(inputs.size());
+        JsonSize.Memo memo = memo(step.ctx);
         for (JsonNode input : inputs) {
-            if (JsonSize.exceeds(input, payloadLimit)) {
+            if (JsonSize.exceeds(input, payloadLimit, memo)) {
                 throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "An item of Map state '" + map.name()
                         + "' exceeds the maximum of " + payloadLimit + " bytes");
             }
@@ -447,7 +479,7 @@ public final class Interpreter {
             Map.Entry<String, JsonNode> e = it.next();
             next.set(e.getKey(), e.getValue());
         }
-        if (JsonSize.exceeds(next, payloadLimit)) {
+        if (JsonSize.exceeds(next, payloadLimit, memo(step.ctx))) {
             throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "The variables assigned by state '"
                     + step.state.name() + "' exceed the maximum of " + payloadLimit + " bytes");
         }
@@ -584,12 +616,16 @@ public final class Interpreter {
     // ---- helpers --------------------------------------------------------------------------
 
     private JsonNode checkSize(Step step, JsonNode value) {
-        if (JsonSize.exceeds(value, payloadLimit)) {
+        if (JsonSize.exceeds(value, payloadLimit, memo(step.ctx))) {
             throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "The state/task '" + step.state.name()
                     + "' returned a result with a size exceeding the maximum number of bytes service limit ("
                     + payloadLimit + ")");
         }
         return value;
+    }
+
+    private static JsonSize.Memo memo(ExecutionContext ctx) {
+        return ctx instanceof JsonSize.Memoizing m ? m.sizeMemo() : null;
     }
 
     private Integer seconds(Expr expr, Step step, JsonNode input, JsonNode states, String field) {
@@ -652,11 +688,15 @@ public final class Interpreter {
 
     private JsonNode mapItemContext(Step step, int index, JsonNode value) {
         // A shallow copy: the Execution, StateMachine and State parts are shared, never copied.
-        ObjectNode context = NODES.objectNode();
-        context.setAll((ObjectNode) step.context());
-        ObjectNode item = context.putObject("Map").putObject("Item");
+        ObjectNode base = (ObjectNode) step.context();
+        ObjectNode context = new ObjectNode(NODES, java.util.LinkedHashMap.newLinkedHashMap(base.size() + 1));
+        context.setAll(base);
+        ObjectNode item = new ObjectNode(NODES, java.util.LinkedHashMap.newLinkedHashMap(2));
         item.put("Index", index);
         item.set("Value", value);
+        ObjectNode map = new ObjectNode(NODES, java.util.LinkedHashMap.newLinkedHashMap(1));
+        map.set("Item", item);
+        context.set("Map", map);
         return context;
     }
 

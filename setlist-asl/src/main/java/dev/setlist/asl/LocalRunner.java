@@ -29,6 +29,8 @@ public final class LocalRunner {
     private final ObjectStore objects;
     private final Consumer<HistoryEvent> history;
     private final String stateMachineArn;
+    private final String executionArnPrefix;
+    private final String stateMachineName;
     private final int maxTransitions;
 
     private LocalRunner(Builder b) {
@@ -39,6 +41,8 @@ public final class LocalRunner {
         this.objects = b.objects;
         this.history = b.history;
         this.stateMachineArn = b.stateMachineArn;
+        this.executionArnPrefix = stateMachineArn.replace(":stateMachine:", ":execution:") + ":";
+        this.stateMachineName = stateMachineArn.substring(stateMachineArn.lastIndexOf(':') + 1);
         this.maxTransitions = b.maxTransitions;
     }
 
@@ -59,7 +63,7 @@ public final class LocalRunner {
         emit("ExecutionStarted", "", null, detail("input", input));
         Outcome outcome;
         try {
-            outcome = run.frame(interpreter.start(input), "");
+            outcome = run.frame(interpreter.start(input, run), null);
         } catch (StatesException e) {
             outcome = Outcome.failure(e.error(), e.cause());
         } catch (InterruptedException e) {
@@ -89,10 +93,23 @@ public final class LocalRunner {
         return d;
     }
 
+    /**
+     * Where a frame runs: the chain of Parallel/Map states and child indexes above it (null at
+     * the top level). Its text, {@code /State[i]} per level, is only built when a task needs it.
+     */
+    private record Where(Where parent, String state, int index) {
+        static String text(Where w) {
+            return w == null ? "" : text(w.parent) + "/" + w.state + "[" + w.index + "]";
+        }
+    }
+
     /** The state of one execution while it runs. */
-    private final class Run implements ExecutionContext {
-        private final ObjectNode execution;
-        private final ObjectNode stateMachine;
+    private final class Run implements ExecutionContext, JsonSize.Memoizing {
+        private final JsonSize.Memo sizes = new JsonSize.Memo();
+        private final JsonNode input;
+        private final Instant start;
+        private ObjectNode execution; // the context object's parts, built on first use
+        private ObjectNode stateMachine;
         private final String name;
         Instant deadline;
         boolean timedOut;
@@ -100,17 +117,13 @@ public final class LocalRunner {
 
         Run(JsonNode input, String name, Instant start) {
             this.name = name;
-            String executionArn = stateMachineArn.replace(":stateMachine:", ":execution:") + ":" + name;
-            execution = NODES.objectNode();
-            execution.put("Id", executionArn);
-            execution.set("Input", input);
-            execution.put("Name", name);
-            execution.put("RoleArn", "arn:aws:iam::000000000000:role/setlist");
-            execution.put("StartTime", start.toString());
-            execution.put("RedriveCount", 0);
-            stateMachine = NODES.objectNode();
-            stateMachine.put("Id", stateMachineArn);
-            stateMachine.put("Name", stateMachineArn.substring(stateMachineArn.lastIndexOf(':') + 1));
+            this.input = input;
+            this.start = start;
+        }
+
+        @Override
+        public JsonSize.Memo sizeMemo() {
+            return sizes;
         }
 
         @Override
@@ -120,12 +133,32 @@ public final class LocalRunner {
 
         @Override
         public JsonNode execution() {
+            if (execution == null) {
+                ObjectNode e = NODES.objectNode();
+                e.put("Id", executionArn());
+                e.set("Input", input);
+                e.put("Name", name);
+                e.put("RoleArn", "arn:aws:iam::000000000000:role/setlist");
+                e.put("StartTime", start.toString());
+                e.put("RedriveCount", 0);
+                execution = e;
+            }
             return execution;
         }
 
         @Override
         public JsonNode stateMachine() {
+            if (stateMachine == null) {
+                ObjectNode m = NODES.objectNode();
+                m.put("Id", stateMachineArn);
+                m.put("Name", stateMachineName);
+                stateMachine = m;
+            }
             return stateMachine;
+        }
+
+        private String executionArn() {
+            return executionArnPrefix + name;
         }
 
         @Override
@@ -136,13 +169,13 @@ public final class LocalRunner {
         @Override
         public String taskToken(Frame frame) {
             return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    (execution.get("Id").asText() + "|" + frame.machine() + "|" + frame.state() + "|" + frame.retryCount())
+                    (executionArn() + "|" + frame.machine() + "|" + frame.state() + "|" + frame.retryCount())
                             .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
 
         /** Runs one frame (the execution, a branch or an iteration) to its end. */
-        Outcome frame(Frame frame, String path) throws InterruptedException {
-            String type = interpreter.machine().stateType(frame.machine(), frame.state());
+        Outcome frame(Frame frame, Where path) throws InterruptedException {
+            String type = history == null ? null : interpreter.machine().stateType(frame.machine(), frame.state());
             if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
             Action action = interpreter.enter(frame, this);
             while (true) {
@@ -158,7 +191,7 @@ public final class LocalRunner {
                         }
                         if (history != null) emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", next.frame().input()));
                         frame = next.frame();
-                        type = interpreter.machine().stateType(frame.machine(), frame.state());
+                        if (history != null) type = interpreter.machine().stateType(frame.machine(), frame.state());
                         if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
                         action = interpreter.enter(frame, this);
                     }
@@ -183,7 +216,7 @@ public final class LocalRunner {
                         List<Outcome> outcomes = new ArrayList<>(children.children().size());
                         boolean stopOnFailure = children.kind() == Action.RunChildren.Kind.PARALLEL;
                         for (int i = 0; i < children.children().size(); i++) {
-                            Outcome o = frame(children.children().get(i), path + "/" + frame.state() + "[" + i + "]");
+                            Outcome o = frame(children.children().get(i), new Where(path, frame.state(), i));
                             outcomes.add(o);
                             if (timedOut) {
                                 return o;
@@ -219,9 +252,9 @@ public final class LocalRunner {
             }
         }
 
-        private Action invoke(Frame frame, String path, Action.InvokeTask task) {
+        private Action invoke(Frame frame, Where path, Action.InvokeTask task) {
             int attempt = frame.retryCount();
-            String key = execution.get("Id").asText() + path + "/" + frame.state() + "#" + attempt;
+            String key = executionArn() + Where.text(path) + "/" + frame.state() + "#" + attempt;
             Instant started = clock.now();
             Instant deadlineOfTask = task.timeoutSeconds() == null ? null : started.plusSeconds(task.timeoutSeconds());
             if (history != null) {
@@ -231,7 +264,7 @@ public final class LocalRunner {
             }
             JsonNode result;
             try {
-                result = tasks.invoke(new TaskInvoker.Request(task.resource(), task.input(), execution.get("Id").asText(),
+                result = tasks.invoke(new TaskInvoker.Request(task.resource(), task.input(), executionArn(),
                         frame.state(), attempt, key, task.taskToken(), task.timeoutSeconds(), task.heartbeatSeconds(),
                         deadlineOfTask, task.credentials()));
             } catch (StatesException e) {

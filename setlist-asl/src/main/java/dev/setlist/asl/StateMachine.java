@@ -97,6 +97,11 @@ public final class StateMachine {
         return s == null ? null : s.type();
     }
 
+    /** Every (sub-)machine by its path. */
+    Map<String, Machine> machines() {
+        return machines;
+    }
+
     Machine machine(String path) {
         Machine m = machines.get(path);
         if (m == null) {

@@ -93,7 +93,7 @@ public abstract sealed class Payload {
 
         @Override
         public JsonNode evaluate(Scope scope) {
-            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            ObjectNode out = new ObjectNode(JsonNodeFactory.instance, java.util.LinkedHashMap.newLinkedHashMap(names.length));
             for (int i = 0; i < names.length; i++) {
                 Object value = values[i];
                 if (value instanceof Payload payload) {

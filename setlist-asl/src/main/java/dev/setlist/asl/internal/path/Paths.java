@@ -272,9 +272,10 @@ public final class Paths {
 
     private static JsonNode shallowCopy(JsonNode node) {
         if (node instanceof ObjectNode object) {
-            ObjectNode copy = JsonNodeFactory.instance.objectNode();
-            copy.setAll(object);
-            return copy;
+            // Sized for the copied fields and one more (ResultPath usually adds a field).
+            java.util.LinkedHashMap<String, JsonNode> fields = java.util.LinkedHashMap.newLinkedHashMap(object.size() + 1);
+            object.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+            return new ObjectNode(JsonNodeFactory.instance, fields);
         }
         if (node instanceof ArrayNode array) {
             ArrayNode copy = JsonNodeFactory.instance.arrayNode(array.size());
