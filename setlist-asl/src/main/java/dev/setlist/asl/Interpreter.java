@@ -330,7 +330,7 @@ public final class Interpreter {
         }
         if (items == null || !items.isArray()) {
             throw StatesException.runtime("The items of Map state '" + map.name() + "' must be a JSON array, was "
-                    + abbreviate(items));
+                    + Paths.abbreviate(items));
         }
         List<JsonNode> inputs = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -501,7 +501,7 @@ public final class Interpreter {
         JsonNode selected = eval(inputPath, step, step.frame.input(), null);
         if (selected == null) {
             throw StatesException.runtime("Invalid path '" + pathText(inputPath) + "' : The InputPath of state '"
-                    + step.state.name() + "' references an invalid value in the input " + abbreviate(step.frame.input()));
+                    + step.state.name() + "' references an invalid value in the input " + Paths.abbreviate(step.frame.input()));
         }
         return selected;
     }
@@ -514,7 +514,7 @@ public final class Interpreter {
         JsonNode selected = eval(outputPath, step, value, null);
         if (selected == null) {
             throw StatesException.runtime("Invalid path '" + pathText(outputPath) + "' : The OutputPath of state '"
-                    + step.state.name() + "' references an invalid value in " + abbreviate(value));
+                    + step.state.name() + "' references an invalid value in " + Paths.abbreviate(value));
         }
         return selected;
     }
@@ -646,7 +646,7 @@ public final class Interpreter {
         JsonNode v = eval(expr, step, input, states);
         if (v == null || !v.isNumber() || !v.canConvertToInt() || v.doubleValue() != Math.rint(v.doubleValue()) || v.intValue() < 0) {
             throw StatesException.runtime("The " + field + " of state '" + step.state.name()
-                    + "' must be a non-negative integer, was " + abbreviate(v));
+                    + "' must be a non-negative integer, was " + Paths.abbreviate(v));
         }
         return v.intValue();
     }
@@ -700,10 +700,6 @@ public final class Interpreter {
         return context;
     }
 
-    static String abbreviate(JsonNode node) {
-        String s = String.valueOf(node);
-        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
-    }
 
     /** One call's working set: the frame, its state, the world, and lazily built context objects. */
     final class Step {

@@ -176,7 +176,9 @@ public final class LocalRunner {
         /** Runs one frame (the execution, a branch or an iteration) to its end. */
         Outcome frame(Frame frame, Where path) throws InterruptedException {
             String type = history == null ? null : interpreter.machine().stateType(frame.machine(), frame.state());
-            if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
+            if (history != null) {
+                emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
+            }
             Action action = interpreter.enter(frame, this);
             while (true) {
                 if (deadline != null && !clock.now().isBefore(deadline)) {
@@ -189,14 +191,20 @@ public final class LocalRunner {
                             return Outcome.failure(ErrorNames.RUNTIME, "The execution exceeded the limit of "
                                     + maxTransitions + " state transitions");
                         }
-                        if (history != null) emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", next.frame().input()));
+                        if (history != null) {
+                            emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", next.frame().input()));
+                        }
                         frame = next.frame();
                         if (history != null) type = interpreter.machine().stateType(frame.machine(), frame.state());
-                        if (history != null) emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
+                        if (history != null) {
+                            emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
+                        }
                         action = interpreter.enter(frame, this);
                     }
                     case Action.Succeed succeed -> {
-                        if (history != null) emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", succeed.output()));
+                        if (history != null) {
+                            emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", succeed.output()));
+                        }
                         return Outcome.success(succeed.output());
                     }
                     case Action.Fail fail -> {

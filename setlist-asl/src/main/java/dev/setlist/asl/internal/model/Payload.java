@@ -102,7 +102,7 @@ public abstract sealed class Payload {
                     JsonNode selected = path.read(scope);
                     if (selected == null) {
                         throw new StatesException(ErrorNames.PARAMETER_PATH_FAILURE, "The JSONPath '" + path.text() + "' specified for the field '"
-                                + names[i] + ".$' could not be found in the input '" + abbreviate(scope.input()) + "'");
+                                + names[i] + ".$' could not be found in the input '" + Paths.abbreviate(scope.input()) + "'");
                     }
                     out.set(names[i], selected);
                 } else {
@@ -130,8 +130,4 @@ public abstract sealed class Payload {
         }
     }
 
-    static String abbreviate(JsonNode node) {
-        String s = String.valueOf(node);
-        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
-    }
 }

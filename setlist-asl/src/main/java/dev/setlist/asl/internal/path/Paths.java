@@ -285,7 +285,8 @@ public final class Paths {
         return node;
     }
 
-    static String abbreviate(JsonNode node) {
+    /** A JSON value as text for an error message, cut at 200 characters. */
+    public static String abbreviate(JsonNode node) {
         String s = String.valueOf(node);
         return s.length() > 200 ? s.substring(0, 200) + "…" : s;
     }
