@@ -97,6 +97,18 @@ public final class StateMachine {
         return s == null ? null : s.type();
     }
 
+    /**
+     * Whether a Map state ends at its first failed iteration (it has no {@code ToleratedFailure*}
+     * field), as a Parallel state always does. A runner may then abort the other iterations.
+     */
+    public boolean failsFast(String machine, String state) {
+        State s = state(machine, state);
+        if (s instanceof State.MapState m) {
+            return m.toleratedFailureCount() == null && m.toleratedFailurePercentage() == null;
+        }
+        return true;
+    }
+
     /** Every (sub-)machine by its path. */
     Map<String, Machine> machines() {
         return machines;

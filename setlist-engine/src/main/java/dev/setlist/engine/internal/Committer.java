@@ -1,0 +1,194 @@
+package dev.setlist.engine.internal;
+
+import java.sql.BatchUpdateException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: one thread takes every {@link Write} waiting in its queue and commits them in one
+ * transaction, each kind of statement as one JDBC batch. While a transaction commits, the next
+ * group gathers, so the number of commits per second, not per step, is the limit. A write whose
+ * fencing statement changes no row, or that fails, does not take the others down: the group is
+ * rolled back and committed again without it (or one by one, to find it).
+ */
+public final class Committer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Committer.class);
+    private static final Write POISON = new Write();
+
+    private final Db db;
+    private final int maxGroup;
+    private final BlockingQueue<Write> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    public Committer(Db db, int maxGroup) {
+        this.db = db;
+        this.maxGroup = maxGroup;
+        this.thread = Thread.ofPlatform().name("setlist-committer").daemon(true).start(this::loop);
+    }
+
+    /** Queues the write; its {@link Write#done()} completes once it is committed (or refused). */
+    public Write submit(Write write) {
+        if (closed) {
+            write.done.completeExceptionally(new IllegalStateException("the engine is closed"));
+            return write;
+        }
+        queue.add(write);
+        return write;
+    }
+
+    private void loop() {
+        List<Write> group = new ArrayList<>(maxGroup);
+        while (true) {
+            try {
+                Write first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closed) {
+                        return;
+                    }
+                    continue;
+                }
+                if (first == POISON) {
+                    return;
+                }
+                group.add(first);
+                queue.drainTo(group, maxGroup - 1);
+                boolean stop = group.remove(POISON);
+                commitGroup(group);
+                group.clear();
+                if (stop) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.error("committer failed", e);
+                for (Write w : group) {
+                    w.done.completeExceptionally(e);
+                }
+                group.clear();
+            }
+        }
+    }
+
+    private void commitGroup(List<Write> group) {
+        List<Write> pending = new ArrayList<>(group);
+        while (!pending.isEmpty()) {
+            Attempt attempt = tryCommit(pending);
+            if (attempt.fenced.isEmpty() && attempt.failure == null) {
+                pending.forEach(w -> w.done.complete(null));
+                return;
+            }
+            if (!attempt.fenced.isEmpty()) {
+                for (Write w : attempt.fenced) {
+                    w.done.completeExceptionally(new Write.FencedException());
+                }
+                pending.removeAll(attempt.fenced);
+                continue;
+            }
+            if (pending.size() == 1) {
+                pending.get(0).done.completeExceptionally(attempt.failure);
+                return;
+            }
+            // Find the failing write: commit one at a time.
+            for (Write w : pending) {
+                commitGroup(new ArrayList<>(List.of(w)));
+            }
+            return;
+        }
+    }
+
+    private record Attempt(List<Write> fenced, RuntimeException failure) {}
+
+    private Attempt tryCommit(List<Write> writes) {
+        record Entry(Write write, Write.Op op) {}
+        Map<String, List<Entry>> bySql = new LinkedHashMap<>();
+        List<Entry> all = new ArrayList<>();
+        for (Write w : writes) {
+            for (Write.Op op : w.ops) {
+                all.add(new Entry(w, op));
+            }
+        }
+        all.sort(Comparator.comparingInt(e -> e.op.rank()));
+        for (Entry e : all) {
+            bySql.computeIfAbsent(e.op.sql(), k -> new ArrayList<>()).add(e);
+        }
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                List<Write> fenced = new ArrayList<>();
+                for (Map.Entry<String, List<Entry>> group : bySql.entrySet()) {
+                    List<Entry> entries = group.getValue();
+                    boolean fence = entries.get(0).op.rank() == Write.FENCE;
+                    try (PreparedStatement ps = c.prepareStatement(group.getKey())) {
+                        int[] counts;
+                        if (entries.size() == 1) {
+                            Db.bind(ps, entries.get(0).op.params());
+                            counts = new int[] {ps.executeUpdate()};
+                        } else {
+                            for (Entry e : entries) {
+                                Db.bind(ps, e.op.params());
+                                ps.addBatch();
+                            }
+                            counts = ps.executeBatch();
+                        }
+                        if (fence) {
+                            for (int i = 0; i < counts.length; i++) {
+                                if (counts[i] == 0 && !fenced.contains(entries.get(i).write)) {
+                                    fenced.add(entries.get(i).write);
+                                }
+                            }
+                        }
+                    }
+                }
+                if (!fenced.isEmpty()) {
+                    c.rollback();
+                    return new Attempt(fenced, null);
+                }
+                c.commit();
+                return new Attempt(List.of(), null);
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                SQLException sql = e instanceof BatchUpdateException b && b.getNextException() != null ? b.getNextException()
+                        : e instanceof SQLException s ? s : null;
+                return new Attempt(List.of(), sql != null ? new StoreException("commit", sql)
+                        : (RuntimeException) e);
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            return new Attempt(List.of(), new StoreException("commit", e));
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // The connection is broken; the pool will discard it.
+        }
+    }
+
+    /** Commits what is queued, then stops. */
+    @Override
+    public void close() {
+        closed = true;
+        queue.add(POISON);
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
