@@ -246,7 +246,16 @@ public final class Engine implements AutoCloseable {
      * machine the start is committed when this returns.
      */
     public ExecutionInfo startExecution(String stateMachineArn, String name, String input, String traceHeader) {
-        StateMachineInfo sm = describeStateMachine(stateMachineArn);
+        return startExecution(describeStateMachine(stateMachineArn), name, input, traceHeader);
+    }
+
+    /**
+     * Starts an execution of the given definition, for callers that resolve versions and aliases
+     * themselves: {@code sm.arn()} must be the (unqualified) state machine's ARN, {@code sm.definition()}
+     * the definition to run (for example a published version's).
+     */
+    public ExecutionInfo startExecution(StateMachineInfo sm, String name, String input, String traceHeader) {
+        checkDefinition(sm.definition());
         String execName = name == null ? entropy.uuid() : name;
         Arns.checkName("Execution", execName);
         String text = input == null ? "{}" : input;
