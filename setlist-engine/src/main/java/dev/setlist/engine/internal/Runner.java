@@ -167,8 +167,8 @@ public final class Runner implements AutoCloseable {
         Run run = new Run(this, id, meta, interpreter, 1, 0);
         Frame frame = interpreter.start(spec.input());
         Node root = new Node(0, null, 0, frame, Status.PENDING);
+        root.lastEvent = 1;
         run.add(root);
-        run.emitStarted();
         long nowMillis = now.toEpochMilli();
         write.add(Write.INSERT, "INSERT INTO sl_execution (id, arn, state_machine_arn, name, type, definition_id,"
                         + " status, input, input_hash, started, version, owner, lease_until, wake_at, deadline, events,"
@@ -230,6 +230,7 @@ public final class Runner implements AutoCloseable {
         Node root = new Node(0, null, 0, interpreter.start(spec.input()), Status.PENDING);
         run.add(root);
         run.emitStarted();
+        root.lastEvent = 1;
         CompletableFuture<ExecutionInfo> done = new CompletableFuture<>();
         waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(done);
         live.put(id, run);
@@ -395,16 +396,21 @@ public final class Runner implements AutoCloseable {
 
     private void wakeLive(Run run) {
         List<Runnable> todo;
+        Write write;
         run.lock.lock();
         try {
             if (run.gone) {
                 return;
             }
             todo = run.resume(clock.now().toEpochMilli());
+            write = run.commit();
         } finally {
             run.lock.unlock();
         }
-        todo.forEach(Runnable::run);
+        if (run.await(write)) {
+            run.afterCommit();
+            todo.forEach(Runnable::run);
+        }
     }
 
     /** Claims an execution if nobody (alive) holds it, loads it and resumes its frames. */
@@ -446,14 +452,15 @@ public final class Runner implements AutoCloseable {
             } else {
                 applyCallbacks(run, loaded.callbacks);
                 todo = run.resume(now);
-                if (run.driving == 0 && !run.gone) {
-                    write = run.commit();
-                }
+                write = run.commit();
             }
         } finally {
             run.lock.unlock();
         }
-        if (write != null && run.await(write)) {
+        if (write != null) {
+            if (!run.await(write)) {
+                return;
+            }
             run.afterCommit();
         }
         if (!run.gone) {
@@ -518,7 +525,8 @@ public final class Runner implements AutoCloseable {
                 distributed.childOutcome(run, n, cb);
                 continue;
             }
-            if (n.ended() || n.status != Status.CALLBACK || !cb.token().equals(n.token)) {
+            // TASK: the answer came while the handler that received the token had not returned yet.
+            if (n.ended() || (n.status != Status.CALLBACK && n.status != Status.TASK) || !cb.token().equals(n.token)) {
                 continue; // a stale answer: the frame moved on (timed out, stopped, redriven)
             }
             JsonNode payload = Json.read(cb.payload());
