@@ -20,8 +20,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The engine's behaviour on an embedded H2 database, one feature per test. */
+/** The engine's behaviour on an embedded H2 database (and, in a subclass, PostgreSQL), one feature per test. */
 class EngineTest {
+    /** The database the engine under test uses; the H2 file database by default. */
+    String url(String name) {
+        return "jdbc:h2:file:" + dir.resolve(name);
+    }
+
+    String user() {
+        return "sa";
+    }
+
     static final ObjectMapper JSON = new ObjectMapper();
     static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -69,7 +78,7 @@ class EngineTest {
     }
 
     Engine build(String node) {
-        return Engine.builder().database("jdbc:h2:file:" + dir.resolve("db"), "sa", "").tasks(tasks).nodeId(node)
+        return Engine.builder().database(url("db"), user(), "").tasks(tasks).nodeId(node)
                 .lease(Duration.ofSeconds(2)).poll(Duration.ofMillis(50)).build();
     }
 
@@ -343,6 +352,9 @@ class EngineTest {
             assertThat(json(done.output())).isEqualTo(json("[{\"n\": 2}, {\"n\": 3}, {\"n\": 4}, {\"n\": 5}]"));
             assertThat(types(done.arn())).contains("MapRunStarted", "MapRunSucceeded");
             Page<MapRunInfo> runs = engine.listMapRuns(done.arn(), null, null);
+            if (runs.items().size() != 1) {
+                engine.getExecutionHistory(done.arn(), 1000, false, null, true).items().forEach(System.out::println);
+            }
             assertThat(runs.items()).hasSize(1);
             MapRunInfo run = runs.items().get(0);
             assertThat(run.status()).isEqualTo("SUCCEEDED");
@@ -406,7 +418,7 @@ class EngineTest {
     @Test
     void historyLimit_failsTheExecutionClearly() {
         engine.close();
-        engine = Engine.builder().database("jdbc:h2:file:" + dir.resolve("db2"), "sa", "").tasks(tasks)
+        engine = Engine.builder().database(url("db2"), user(), "").tasks(tasks)
                 .maxHistoryEvents(50).poll(Duration.ofMillis(50)).build();
         ExecutionInfo done = run("loop", """
                 {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},

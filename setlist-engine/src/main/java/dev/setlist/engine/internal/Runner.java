@@ -670,9 +670,7 @@ public final class Runner implements AutoCloseable {
 
     /** Wakes an execution here and, on PostgreSQL, on whichever node holds it. */
     void notifyExecution(long executionId) {
-        if (db.dialect() == Dialect.POSTGRES) {
-            db.update("SELECT pg_notify('setlist_engine', ?)", Long.toString(executionId));
-        }
+        db.notify("setlist_engine", Long.toString(executionId));
         poke(executionId);
     }
 
@@ -686,9 +684,7 @@ public final class Runner implements AutoCloseable {
         synchronized (activitySignal) {
             activitySignal.notifyAll();
         }
-        if (db.dialect() == Dialect.POSTGRES) {
-            db.update("SELECT pg_notify('setlist_activity', ?)", activityArn);
-        }
+        db.notify("setlist_activity", activityArn);
     }
 
     /** Long-polls for a task of the activity; null when none came within {@code waitMillis}. */
@@ -867,9 +863,7 @@ public final class Runner implements AutoCloseable {
         if ("".equals(parentToken)) {
             return false;
         }
-        if (db.dialect() == Dialect.POSTGRES) {
-            db.update("SELECT pg_notify('setlist_engine', ?)", Long.toString(id));
-        }
+        db.notify("setlist_engine", Long.toString(id));
         ExecutionInfo info = db.transaction(c -> infoFromDb(c, id));
         List<CompletableFuture<ExecutionInfo>> ws = waiters.remove(id);
         if (ws != null) {
