@@ -267,7 +267,9 @@ public final class Run implements ExecutionContext {
             switch (action) {
                 case Action.Next next -> {
                     emit(n, stateType(n) + "StateExited", Events.stateExited(n.frame.state(), next.frame().input()));
+                    dropKids(n);
                     n.frame = next.frame();
+                    n.status = Status.RUN;
                     n.entered = false;
                     n.token = null;
                     n.dirty = true;
@@ -276,6 +278,7 @@ public final class Run implements ExecutionContext {
                 }
                 case Action.Succeed s -> {
                     emit(n, stateType(n) + "StateExited", Events.stateExited(n.frame.state(), s.output()));
+                    dropKids(n);
                     Continuation c = finish(n, Outcome.success(s.output()));
                     if (c.effect != null) {
                         return c.effect;
@@ -305,6 +308,7 @@ public final class Run implements ExecutionContext {
                     return new Spawn(commit(), List.of(), null);
                 }
                 case Action.Retry r -> {
+                    dropKids(n);
                     n.status = Status.RETRY;
                     n.frame = r.frame();
                     n.wakeAt = r.at().toEpochMilli();
@@ -595,12 +599,8 @@ public final class Run implements ExecutionContext {
             return new Spawn(commit(), List.of(), after);
         }
         if (rc.children().isEmpty()) {
-            Continuation c = childrenDone(n);
-            if (c.effect != null) {
-                return c.effect;
-            }
-            claimDriver(c.parent);
-            return new Spawn(commit(), List.of(), () -> spawn(c.parent, x -> c.action));
+            claimDriver(n);
+            return compute(n, afterChildren());
         }
         List<Node> start = startKids(n);
         return new Spawn(commit(), start, null);
@@ -724,8 +724,8 @@ public final class Run implements ExecutionContext {
         if (parent.children.distributed()) {
             runner.distributed.finish(this, parent, anyFailed);
         }
-        parent.status = Status.RUN;
-        parent.dirty = true;
+        // The frame stays CHILDREN, its children kept, until the action below moves it on in the same
+        // write: after a crash the same outcomes give the same continuation again.
         claimDriver(parent);
         Action a;
         try {
@@ -736,9 +736,6 @@ public final class Run implements ExecutionContext {
         boolean failed = anyFailed && (a instanceof Action.Fail || a instanceof Action.Retry
                 || (a instanceof Action.Next && interpreter.machine().failsFast(parent.frame.machine(), parent.frame.state())));
         emit(parent, (map ? "MapState" : "ParallelState") + (failed ? "Failed" : "Succeeded"), null);
-        if (!(a instanceof Action.Fail)) {
-            dropKids(parent); // kept after a failure: a redrive runs the failed ones again
-        }
         return new Continuation(null, parent, a);
     }
 
@@ -1014,8 +1011,8 @@ public final class Run implements ExecutionContext {
                         allDone &= k.ended();
                     }
                     if (allDone) {
-                        Continuation c = childrenDone(n);
-                        todo.add(() -> spawn(c.parent, x -> c.action));
+                        claimDriver(n);
+                        todo.add(() -> spawn(n, afterChildren()));
                     } else if (n.children != null && n.children.distributed()) {
                         todo.add(runner.distributed.startMore(this, n)); // after the caller's commit
                     } else {
@@ -1069,7 +1066,15 @@ public final class Run implements ExecutionContext {
         emit(parent, failed ? "MapRunFailed" : "MapRunSucceeded", null);
     }
 
-    /** Forgets the children of a frame that moved on (its rows are deleted with the next write). */
+    /** The step of a frame whose children all ended. */
+    Step afterChildren() {
+        return n -> childrenDone(n).action;
+    }
+
+    /**
+     * Forgets the children of a frame that moves on (their rows are deleted in the same write). A
+     * frame that fails keeps them, so that a redrive runs the failed ones again.
+     */
     private void dropKids(Node parent) {
         for (Node k : parent.kids) {
             dropKids(k);
