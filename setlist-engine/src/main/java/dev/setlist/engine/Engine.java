@@ -45,6 +45,7 @@ public final class Engine implements AutoCloseable {
     private static final int MAX_PAGE = 1000;
 
     private final Db db;
+    private final String url;
     private final Runner runner;
     private final Arns arns;
     private final Clock clock;
@@ -56,6 +57,7 @@ public final class Engine implements AutoCloseable {
 
     private Engine(Builder b) {
         this.db = b.dataSource != null ? Db.wrap(b.dataSource, b.url) : Db.open(b.url, b.user, b.password, b.poolSize);
+        this.url = b.url;
         this.arns = new Arns(b.region, b.account);
         this.clock = b.clock;
         this.entropy = b.entropy;
@@ -79,6 +81,11 @@ public final class Engine implements AutoCloseable {
 
     public String account() {
         return arns.account();
+    }
+
+    /** The JDBC URL of the engine's database. */
+    public String databaseUrl() {
+        return url;
     }
 
     /** The pool the engine uses (other modules may keep their tables in the same database). */
@@ -763,6 +770,11 @@ public final class Engine implements AutoCloseable {
     }
 
     // ---- life cycle ----------------------------------------------------------------------------
+
+    /** Adds a listener of execution status changes (started, ended, redriven) from now on. */
+    public void addListener(ExecutionListener listener) {
+        runner.addListener(Objects.requireNonNull(listener, "listener"));
+    }
 
     /** Forces a look for due work now (normally a background poll does it). */
     public void pollNow() {

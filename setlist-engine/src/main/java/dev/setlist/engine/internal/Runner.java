@@ -73,7 +73,7 @@ public final class Runner implements AutoCloseable {
     private final Map<Long, Run> live = new ConcurrentHashMap<>();
     private final Map<Long, List<CompletableFuture<ExecutionInfo>>> waiters = new ConcurrentHashMap<>();
     private final Map<String, Interpreter> interpreters = new ConcurrentHashMap<>();
-    private final List<ExecutionListener> listeners;
+    private final List<ExecutionListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Object activitySignal = new Object();
     private final Thread poller;
     private Thread listener;
@@ -92,7 +92,7 @@ public final class Runner implements AutoCloseable {
         this.entropy = entropy;
         this.objects = objects;
         this.expressHistory = expressHistory;
-        this.listeners = List.copyOf(listeners);
+        this.listeners.addAll(listeners);
         this.committer = new Committer(db, config.commitGroup());
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("setlist-timers")
                 .daemon(true).unstarted(r));
@@ -979,6 +979,10 @@ public final class Runner implements AutoCloseable {
         n.heartbeatSeconds = null;
         n.wakeAt = null;
         n.frame = new Frame(n.frame.machine(), n.frame.state(), n.frame.input(), n.frame.variables(), n.frame.outer(), null);
+    }
+
+    public void addListener(ExecutionListener listener) {
+        listeners.add(listener);
     }
 
     public boolean isLive(long id) {
