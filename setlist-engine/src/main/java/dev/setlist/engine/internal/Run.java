@@ -952,12 +952,15 @@ public final class Run implements ExecutionContext {
         return n -> interpreter.resultsWritten(n.frame, this);
     }
 
-    /** Starts drivers for what a freshly loaded or woken run has to do. Under the lock. */
+    /**
+     * Starts drivers for what a freshly loaded or woken run has to do. Under the lock. A node that
+     * already has a driver (a live run woken by a timer or a callback) is left to it.
+     */
     List<Runnable> resume(long nowMillis) {
         List<Runnable> todo = new ArrayList<>();
         nodes.sort(Comparator.comparingInt(x -> x.id));
         for (Node n : nodes) {
-            if (n.ended()) {
+            if (n.ended() || n.driving) {
                 continue;
             }
             switch (n.status) {
