@@ -64,6 +64,8 @@ public final class Run implements ExecutionContext {
     int lastNodeId;
     /** Set when the run stops being this node's: ended, released, fenced or closed. */
     boolean gone;
+    /** Set by the committer when one of this run's writes was refused: its later writes are refused too. */
+    volatile boolean refused;
     boolean released;
     boolean pokedWhileGoing;
     /** The definitions of Distributed Map processors, by Map frame. */
@@ -813,6 +815,7 @@ public final class Run implements ExecutionContext {
             return w;
         }
         Write w = new Write();
+        w.run = this;
         long newVersion = version + 1;
         boolean release = !status.terminal() && driving == 0;
         Long wake = null;
