@@ -71,6 +71,7 @@ public final class Runner implements AutoCloseable {
     final String frameUpsertSql;
     final Distributed distributed;
     private final Map<Long, Run> live = new ConcurrentHashMap<>();
+    private final java.util.Set<Long> claiming = ConcurrentHashMap.newKeySet();
     private final Map<Long, List<CompletableFuture<ExecutionInfo>>> waiters = new ConcurrentHashMap<>();
     private final Map<String, Interpreter> interpreters = new ConcurrentHashMap<>();
     private final List<ExecutionListener> listeners;
@@ -424,9 +425,19 @@ public final class Runner implements AutoCloseable {
 
     /** Claims an execution if nobody (alive) holds it, loads it and resumes its frames. */
     void claimAndLoad(long id) {
-        if (closing || live.containsKey(id)) {
+        // One claim of an execution at a time on this node: the poller sees it due until the claim
+        // commits, and a second claim here (its owner already) would only fence the run of the first.
+        if (closing || live.containsKey(id) || !claiming.add(id)) {
             return;
         }
+        try {
+            claimAndLoadOnce(id);
+        } finally {
+            claiming.remove(id);
+        }
+    }
+
+    private void claimAndLoadOnce(long id) {
         long now = clock.now().toEpochMilli();
         Loaded loaded;
         try {
