@@ -398,7 +398,7 @@ public final class Run implements ExecutionContext {
     private static Long minDeadline(Node n) {
         Long a = n.taskDeadline;
         Long b = n.heartbeatDeadline;
-        return a == null ? b : b == null ? a : Math.min(a, b);
+        return a == null ? b : b == null ? a : Long.valueOf(Math.min(a, b));
     }
 
     /** A task failed before it was invoked: the state fails (Retry and Catch apply). */
