@@ -835,6 +835,11 @@ public final class Run implements ExecutionContext {
                 w.add(Write.ROWS, runner.frameUpsertSql, id, n.id, n.parent, n.index, n.status.name(), n.body(),
                         n.wakeAt, n.token, n.outcomeJson());
                 n.dirty = false;
+                if (!release && !status.terminal() && n.wakeAt != null && (n.status == Status.WAIT
+                        || n.status == Status.RETRY || n.status == Status.CALLBACK)) {
+                    // The run stays here (other frames are driven): nobody else times this frame.
+                    runner.wakeLater(id, n.wakeAt);
+                }
             }
         }
         for (Object[] e : pendingEvents) {

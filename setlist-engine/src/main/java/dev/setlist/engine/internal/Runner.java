@@ -354,6 +354,12 @@ public final class Runner implements AutoCloseable {
         }
     }
 
+    /** Pokes the execution at {@code wakeAt} (a timer of a frame of a run that stays live). */
+    void wakeLater(long id, long wakeAt) {
+        long delay = wakeAt - clock.now().toEpochMilli();
+        timers.schedule(() -> poke(id), Math.max(0, delay), TimeUnit.MILLISECONDS);
+    }
+
     /** A write was refused: someone else changed the execution. Drop the run and look again. */
     void writeRefused(Run run, Throwable cause) {
         run.lock.lock();
