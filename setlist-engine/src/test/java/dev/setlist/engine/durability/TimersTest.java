@@ -131,6 +131,48 @@ class TimersTest {
         }
     }
 
+    /**
+     * A Wait in one Parallel branch ends at its instant while the other branch is still invoking a
+     * long task (the execution is never handed back meanwhile, so its node must time the Wait).
+     */
+    @Test
+    @Timeout(30)
+    void aWaitInABranchEndsOnTimeWhileAnotherBranchRuns(@TempDir Path dir) throws Exception {
+        Map<String, Long> at = new ConcurrentHashMap<>();
+        TaskInvoker.Registry tasks = new TaskInvoker.Registry()
+                .register(STAMP, req -> {
+                    at.put(req.stateName(), System.currentTimeMillis());
+                    return IntNode.valueOf(1);
+                })
+                .register("arn:aws:states:::setlist:slow", req -> {
+                    try {
+                        Thread.sleep(4_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    at.put(req.stateName(), System.currentTimeMillis());
+                    return IntNode.valueOf(2);
+                });
+        String machine = """
+                {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+                  {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "A"},
+                                              "A": {"Type": "Task", "Resource": "%s", "End": true}}},
+                  {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "arn:aws:states:::setlist:slow",
+                                                    "End": true}}}]}}}
+                """.formatted(STAMP);
+        Engine engine = node("jdbc:h2:file:" + dir.resolve("engine"), "branches", tasks);
+        try {
+            StateMachineInfo sm = engine.createStateMachine("branches", machine, StateMachineType.STANDARD, null, null);
+            long started = System.currentTimeMillis();
+            ExecutionInfo e = engine.startExecution(sm.arn(), "b", "{}", null);
+            assertThat(engine.awaitExecution(e.arn(), Duration.ofSeconds(20)).status().name()).isEqualTo("SUCCEEDED");
+            assertThat(at.get("A") - started).as("the Wait of 1 s ended (ms after the start)").isBetween(1_000L, 2_500L);
+            assertThat(at.get("A")).as("before the other branch's task ended").isLessThan(at.get("B"));
+        } finally {
+            engine.close();
+        }
+    }
+
     private static Engine node(String url, String id, TaskInvoker tasks) {
         return Engine.builder().database(url, "sa", "").tasks(tasks).nodeId(id).lease(Duration.ofSeconds(2))
                 .poll(Duration.ofMillis(100)).build();
