@@ -160,6 +160,22 @@ public final class Runner implements AutoCloseable {
         return interpreter(definitionId, body);
     }
 
+    /**
+     * The same, reading the definition on {@code c}: a transaction that holds a connection must not
+     * wait for a second one (with every pooled connection held so, none is ever free).
+     */
+    Interpreter interpreter(Connection c, String definitionId) throws SQLException {
+        Interpreter i = interpreters.get(definitionId);
+        if (i != null) {
+            return i;
+        }
+        List<String> body = Db.query(c, "SELECT body FROM sl_definition WHERE id = ?", rs -> rs.getString(1), definitionId);
+        if (body.isEmpty()) {
+            throw new IllegalStateException("no definition " + definitionId);
+        }
+        return interpreter(definitionId, body.get(0));
+    }
+
     // ---- starting ------------------------------------------------------------------------------
 
     /** What a new execution is. */
@@ -507,7 +523,7 @@ public final class Runner implements AutoCloseable {
                         rs.getLong(6), rs.getLong(7), Db.longOrNull(rs, "deadline"), rs.getLong(9), rs.getInt(10),
                         rs.getString(11), rs.getString(12), rs.getString(13)), id);
         Row row = rows.get(0);
-        Interpreter interpreter = interpreter(row.definitionId);
+        Interpreter interpreter = interpreter(c, row.definitionId);
         String smName = row.smArn.substring(row.smArn.lastIndexOf(':') + 1);
         Run.ExecMeta meta = new Run.ExecMeta(row.arn, row.smArn, smName, row.name, false, Json.read(row.input),
                 Instant.ofEpochMilli(row.started), row.deadline == null ? null : Instant.ofEpochMilli(row.deadline),
