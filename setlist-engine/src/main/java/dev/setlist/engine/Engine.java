@@ -1,7 +1,9 @@
 package dev.setlist.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.asl.Clock;
 import dev.setlist.asl.Entropy;
@@ -43,6 +45,9 @@ import javax.sql.DataSource;
  */
 public final class Engine implements AutoCloseable {
     private static final int MAX_PAGE = 1000;
+    /** Parses JSON from callers: one value and nothing after it ("{} x" is not JSON; "" is empty, not missing). */
+    private static final ObjectReader STRICT_JSON = Json.MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Db db;
     private final String url;
@@ -354,8 +359,8 @@ public final class Engine implements AutoCloseable {
                     + payloadLimit + " bytes");
         }
         try {
-            JsonNode node = Json.MAPPER.readTree(text);
-            if (node == null) {
+            JsonNode node = STRICT_JSON.readTree(text);
+            if (node == null || node.isMissingNode()) {
                 throw new EngineException(Code.InvalidExecutionInput, "Invalid State Machine Execution Input: empty");
             }
             return node;
@@ -589,11 +594,11 @@ public final class Engine implements AutoCloseable {
         }
         JsonNode parsed;
         try {
-            parsed = Json.MAPPER.readTree(output);
+            parsed = STRICT_JSON.readTree(output);
         } catch (JsonProcessingException e) {
             throw new EngineException(Code.InvalidOutput, "Invalid Output: '" + e.getOriginalMessage() + "'");
         }
-        if (parsed == null) {
+        if (parsed == null || parsed.isMissingNode()) {
             throw new EngineException(Code.InvalidOutput, "Invalid Output: empty");
         }
         ObjectNode payload = Json.object();

@@ -64,6 +64,8 @@ public final class Run implements ExecutionContext {
     int lastNodeId;
     /** Set when the run stops being this node's: ended, released, fenced or closed. */
     boolean gone;
+    /** Set by the committer when one of this run's writes was refused: its later writes are refused too. */
+    volatile boolean refused;
     boolean released;
     boolean pokedWhileGoing;
     /** The definitions of Distributed Map processors, by Map frame. */
@@ -823,6 +825,7 @@ public final class Run implements ExecutionContext {
             return w;
         }
         Write w = new Write();
+        w.run = this;
         long newVersion = version + 1;
         boolean release = !status.terminal() && driving == 0;
         Long wake = null;
@@ -841,6 +844,11 @@ public final class Run implements ExecutionContext {
                 w.add(Write.ROWS, runner.frameUpsertSql, id, n.id, n.parent, n.index, n.status.name(), n.body(),
                         n.wakeAt, n.token, n.outcomeJson());
                 n.dirty = false;
+                if (!release && !status.terminal() && n.wakeAt != null && (n.status == Status.WAIT
+                        || n.status == Status.RETRY || n.status == Status.CALLBACK)) {
+                    // The run stays here (other frames are driven): nobody else times this frame.
+                    runner.wakeLater(id, n.wakeAt);
+                }
             }
         }
         for (Object[] e : pendingEvents) {
@@ -963,16 +971,24 @@ public final class Run implements ExecutionContext {
 
     /**
      * Works out what a freshly loaded or woken run has to do. Under the lock; the caller commits
-     * (the work may have added rows) before it runs what this returns.
+     * (the work may have added rows) before it runs what this returns. A node that already has a
+     * driver (a live run woken by a timer or a callback) is left to it.
      */
     List<Runnable> resume(long nowMillis) {
         List<Runnable> todo = new ArrayList<>();
         nodes.sort(Comparator.comparingInt(x -> x.id));
         for (Node n : nodes) {
-            if (n.ended()) {
+            if (n.ended() || n.driving) {
                 continue;
             }
             switch (n.status) {
+                case PENDING -> {
+                    // The root frame of an execution whose start committed but not its first step.
+                    if (n.parent == null) {
+                        claimDriver(n);
+                        todo.add(() -> spawn(n, enter()));
+                    }
+                }
                 case RUN, TASK -> {
                     // A Distributed Map's items are child executions, not frames driven here.
                     Node parent = n.parent == null ? null : node(n.parent);
