@@ -37,7 +37,7 @@ class CrashRecoveryTest {
     @Test
     @Timeout(120)
     void postgresSurvivesKills(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
-        String name = "setlist_crash_recovery";
+        String name = Databases.uniqueName("setlist_crash");
         Databases.Target db = Databases.freshPostgres(name);
         crashAndRecover(db, dir, 200, 25);
         Databases.dropPostgres(name); // kept after a failure, for a look

@@ -27,7 +27,7 @@ class TakeoverTest {
     @Timeout(120)
     void survivingNodesTakeOverTheExecutionsOfAKilledNode(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir)
             throws Exception {
-        String dbName = "setlist_takeover";
+        String dbName = Databases.uniqueName("setlist_takeover");
         Databases.Target db = Databases.freshPostgres(dbName);
         Databases.prepare(db);
         List<String> names = List.of("n1", "n2", "n3");
