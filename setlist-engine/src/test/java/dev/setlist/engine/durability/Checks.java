@@ -74,6 +74,17 @@ final class Checks {
         return new Logs(warnings, errors, uncaught, kinds);
     }
 
+    /** Copies the nodes' output and acknowledgements to {@code target/durability/<name>} (kept after the run). */
+    static void keepLogs(Path dir, String name) throws IOException {
+        Path to = Path.of("target", "durability", name);
+        Files.createDirectories(to);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().matches(".*\\.(out|err|acks|txt)$")).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     /** The names in an acknowledgement file: complete lines only (a torn last line was never acknowledged). */
     static Set<String> acknowledged(Path file) throws IOException {
         Set<String> names = new LinkedHashSet<>();

@@ -86,6 +86,7 @@ class CrashRecoveryTest {
             summary = Checks.verify(c, "arn:aws:states:us-east-1:000000000000:stateMachine:" + Fixtures.MACHINE_NAME,
                     acked, possible);
         }
+        Checks.keepLogs(dir, "crash-" + (db.postgres() ? "postgres" : "h2"));
         Checks.Logs logs = Checks.logs(dir);
         kills.add("the last node finished in " + (System.currentTimeMillis() - lastStarted) + " ms");
         System.out.println("[durability] " + db.url() + " seed " + seed + ", " + took + " ms\n  "

@@ -75,6 +75,7 @@ class TakeoverTest {
             }
         }
         long took = System.currentTimeMillis() - began;
+        Checks.keepLogs(dir, "takeover");
 
         Set<String> acked = new LinkedHashSet<>();
         Set<String> possible = new LinkedHashSet<>();
