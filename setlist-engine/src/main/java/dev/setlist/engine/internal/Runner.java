@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -71,7 +72,7 @@ public final class Runner implements AutoCloseable {
     final String frameUpsertSql;
     final Distributed distributed;
     private final Map<Long, Run> live = new ConcurrentHashMap<>();
-    private final java.util.Set<Long> claiming = ConcurrentHashMap.newKeySet();
+    private final Set<Long> claiming = ConcurrentHashMap.newKeySet();
     private final Map<Long, List<CompletableFuture<ExecutionInfo>>> waiters = new ConcurrentHashMap<>();
     private final Map<String, Interpreter> interpreters = new ConcurrentHashMap<>();
     private final List<ExecutionListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();

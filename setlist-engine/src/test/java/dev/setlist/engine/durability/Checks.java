@@ -36,6 +36,55 @@ final class Checks {
         }
     }
 
+    /** What the nodes logged on stderr: warnings, errors, and exceptions no engine thread caught. */
+    record Logs(int warnings, int errors, List<String> uncaught, Map<String, Integer> kinds) {
+        @Override
+        public String toString() {
+            return warnings + " warnings, " + errors + " errors, " + uncaught.size() + " uncaught exceptions in the"
+                    + " nodes' logs" + (kinds.isEmpty() ? "" : ": " + kinds);
+        }
+    }
+
+    /** Reads every {@code *.err} of the nodes in {@code dir}. */
+    static Logs logs(Path dir) throws IOException {
+        int warnings = 0;
+        int errors = 0;
+        List<String> uncaught = new ArrayList<>();
+        Map<String, Integer> kinds = new TreeMap<>();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".err")).toList()) {
+                List<String> lines = Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    String line = lines.get(i);
+                    if (line.startsWith("Exception in thread")) {
+                        uncaught.add(f.getFileName() + ": " + line + (i + 1 < lines.size() ? " " + lines.get(i + 1).trim()
+                                : ""));
+                    } else if (line.contains(" WARN ") || line.contains(" ERROR ")) {
+                        boolean warn = line.contains(" WARN ");
+                        warnings += warn ? 1 : 0;
+                        errors += warn ? 0 : 1;
+                        String what = line.substring(line.indexOf(" - ") + 3);
+                        what = what.replaceAll("[0-9]+", "N");
+                        kinds.merge((warn ? "WARN " : "ERROR ") + (what.length() > 90 ? what.substring(0, 90) : what), 1,
+                                Integer::sum);
+                    }
+                }
+            }
+        }
+        return new Logs(warnings, errors, uncaught, kinds);
+    }
+
+    /** Copies the nodes' output and acknowledgements to {@code target/durability/<name>} (kept after the run). */
+    static void keepLogs(Path dir, String name) throws IOException {
+        Path to = Path.of("target", "durability", name);
+        Files.createDirectories(to);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().matches(".*\\.(out|err|acks|txt)$")).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     /** The names in an acknowledgement file: complete lines only (a torn last line was never acknowledged). */
     static Set<String> acknowledged(Path file) throws IOException {
         Set<String> names = new LinkedHashSet<>();

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Crash proof: one node in a child JVM starts hundreds of executions of {@link Fixtures#MACHINE}
- * and runs them while it is killed with SIGKILL at random moments, four times, and restarted
- * (with the same node id) each time; the fifth incarnation finishes the work. Then every
+ * (paced, so that the kills land while it starts them as well as while it runs them) and runs
+ * them while it is killed with SIGKILL at random moments, four times, and restarted (with the
+ * same node id) each time; the fifth incarnation finishes the work. Then every
  * acknowledged start must exist and have SUCCEEDED, every effect must have been applied exactly
  * once and every history must be whole (see {@link Checks#verify}).
  *
@@ -30,26 +31,27 @@ class CrashRecoveryTest {
     @Test
     @Timeout(120)
     void h2FileDatabaseSurvivesKills(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
-        crashAndRecover(Databases.h2(dir), dir, 300);
+        crashAndRecover(Databases.h2(dir), dir, 300, 12);
     }
 
     @Test
     @Timeout(120)
     void postgresSurvivesKills(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
-        String name = "setlist_crash_recovery";
+        String name = Databases.uniqueName("setlist_crash");
         Databases.Target db = Databases.freshPostgres(name);
-        crashAndRecover(db, dir, 200);
+        crashAndRecover(db, dir, 200, 25);
         Databases.dropPostgres(name); // kept after a failure, for a look
     }
 
-    private static void crashAndRecover(Databases.Target db, Path dir, int executions) throws Exception {
+    private static void crashAndRecover(Databases.Target db, Path dir, int executions, int startIntervalMs)
+            throws Exception {
         long seed = Long.getLong("setlist.test.seed", System.nanoTime());
         Random random = new Random(seed);
         Databases.prepare(db);
         Path acks = dir.resolve("acks.txt");
         List<String> args = List.of("url=" + db.url(), "user=" + db.user(), "password=" + db.password(), "node=n1",
                 "leaseMs=2000", "pollMs=100", "start=" + executions, "prefix=e-", "ackFile=" + acks,
-                "startIntervalMs=8");
+                "startIntervalMs=" + startIntervalMs);
         long began = System.currentTimeMillis();
         List<String> kills = new ArrayList<>();
         for (int k = 0; k < KILLS; k++) {
@@ -64,6 +66,7 @@ class CrashRecoveryTest {
             }
         }
         ChildJvm.Status last;
+        long lastStarted = System.currentTimeMillis();
         try (ChildJvm node = ChildJvm.launch("n1", dir, args)) {
             assertThat(node.awaitLine("READY", 60_000)).as("last node started (see %s)", dir).isTrue();
             last = node.awaitStatus(s -> s.startsDone() && s.running() == 0, 60_000);
@@ -83,8 +86,12 @@ class CrashRecoveryTest {
             summary = Checks.verify(c, "arn:aws:states:us-east-1:000000000000:stateMachine:" + Fixtures.MACHINE_NAME,
                     acked, possible);
         }
+        Checks.keepLogs(dir, "crash-" + (db.postgres() ? "postgres" : "h2"));
+        Checks.Logs logs = Checks.logs(dir);
+        kills.add("the last node finished in " + (System.currentTimeMillis() - lastStarted) + " ms");
         System.out.println("[durability] " + db.url() + " seed " + seed + ", " + took + " ms\n  "
-                + String.join("\n  ", kills) + "\n  " + summary);
+                + String.join("\n  ", kills) + "\n  " + summary + "\n  " + logs);
+        assertThat(logs.uncaught()).as("exceptions that escaped the engine's threads").isEmpty();
         assertThat(acked).hasSizeGreaterThanOrEqualTo(executions - KILLS); // a start may commit, its ack die with the node
         assertThat(summary.executions()).isEqualTo(executions);
     }

@@ -37,6 +37,11 @@ final class Databases {
 
     private Databases() {}
 
+    /** A database name of this test JVM (builds of other work trees may share the server). */
+    static String uniqueName(String prefix) {
+        return prefix + "_" + ProcessHandle.current().pid();
+    }
+
     static Target h2(Path dir) {
         return new Target("jdbc:h2:file:" + dir.toAbsolutePath().resolve("engine"), "sa", "");
     }

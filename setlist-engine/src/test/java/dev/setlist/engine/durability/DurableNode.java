@@ -30,8 +30,9 @@ import java.util.Set;
  * <p>Arguments are {@code key=value}: {@code url}, {@code user}, {@code password}, {@code node}
  * (its node id), {@code leaseMs}, {@code pollMs}, and optionally {@code start} (how many
  * executions to start, named {@code prefix} + a number), {@code ackFile} (where each start is
- * appended once {@code startExecution} returned; names already there are not started again) and
- * {@code startIntervalMs}.
+ * appended once {@code startExecution} returned; names already there are not started again),
+ * {@code startIntervalMs} and {@code pauseMs} (how long, at most, a task pauses before and after
+ * applying its effect; 30 by default).
  *
  * <p>It prints protocol lines on stdout, each starting with {@code @@}: {@code READY},
  * {@code STARTS-DONE}, {@code STATUS running=… succeeded=… other=… live=… threads=… startsDone=…} (a few times
@@ -55,7 +56,7 @@ public final class DurableNode {
         Fixtures.DataSourceHolder holder = new Fixtures.DataSourceHolder();
         Engine engine = Engine.builder()
                 .database(url, a.getOrDefault("user", "sa"), a.getOrDefault("password", ""))
-                .tasks(Fixtures.tasks(node, holder))
+                .tasks(Fixtures.tasks(node, holder, Integer.parseInt(a.getOrDefault("pauseMs", "30"))))
                 .nodeId(node)
                 .lease(Duration.ofMillis(Long.parseLong(a.getOrDefault("leaseMs", "2000"))))
                 .poll(Duration.ofMillis(Long.parseLong(a.getOrDefault("pollMs", "100"))))

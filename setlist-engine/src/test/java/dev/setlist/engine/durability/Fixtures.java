@@ -84,19 +84,20 @@ final class Fixtures {
     }
 
     /**
-     * The task handlers of {@link #MACHINE}. They wait for {@code ready} (the engine may invoke
-     * tasks of resumed executions before its builder returned the pool they write to).
+     * The task handlers of {@link #MACHINE}. They wait for the pool (the engine may invoke tasks of
+     * resumed executions before its builder returned the pool they write to), and pause up to
+     * {@code maxPauseMs} before and after applying an effect.
      */
-    static TaskInvoker.Registry tasks(String node, DataSourceHolder db) {
+    static TaskInvoker.Registry tasks(String node, DataSourceHolder db, int maxPauseMs) {
         return new TaskInvoker.Registry()
-                .register(EFFECT, req -> effect(node, db.get(), req))
+                .register(EFFECT, req -> effect(node, db.get(), req, maxPauseMs))
                 .register(FLAKY, req -> {
                     if (req.attempt() == 0) {
                         record(node, db.get(), req, false);
                         throw new StatesException("Flaky.FirstAttempt", "the first attempt of " + req.stateName()
                                 + " always fails");
                     }
-                    return effect(node, db.get(), req);
+                    return effect(node, db.get(), req, maxPauseMs);
                 });
     }
 
@@ -127,10 +128,10 @@ final class Fixtures {
 
     record Db(DataSource dataSource, boolean postgres) {}
 
-    private static JsonNode effect(String node, Db db, TaskInvoker.Request req) {
-        pause(30); // widens the window in which a crash finds the task invoked but not applied
+    private static JsonNode effect(String node, Db db, TaskInvoker.Request req, int maxPauseMs) {
+        pause(maxPauseMs); // widens the window in which a crash finds the task invoked but not applied
         record(node, db, req, true);
-        pause(30); // and the one in which the effect is applied but the engine has not recorded the result
+        pause(maxPauseMs); // and the one in which the effect is applied but the engine has not recorded the result
         ObjectNode out = JSON.createObjectNode();
         out.put("step", req.stateName());
         out.put("item", item(req));

@@ -133,18 +133,22 @@ class TimersTest {
 
     /**
      * A Wait in one Parallel branch ends at its instant while the other branch is still invoking a
-     * long task (the execution is never handed back meanwhile, so its node must time the Wait).
+     * long task (the execution is never handed back meanwhile, so its node must time the Wait), and
+     * waking the execution for it does not invoke the running task again.
      */
     @Test
     @Timeout(30)
     void aWaitInABranchEndsOnTimeWhileAnotherBranchRuns(@TempDir Path dir) throws Exception {
         Map<String, Long> at = new ConcurrentHashMap<>();
+        Map<String, Integer> invocations = new ConcurrentHashMap<>();
         TaskInvoker.Registry tasks = new TaskInvoker.Registry()
                 .register(STAMP, req -> {
+                    invocations.merge(req.stateName(), 1, Integer::sum);
                     at.put(req.stateName(), System.currentTimeMillis());
                     return IntNode.valueOf(1);
                 })
                 .register("arn:aws:states:::setlist:slow", req -> {
+                    invocations.merge(req.stateName(), 1, Integer::sum);
                     try {
                         Thread.sleep(4_000);
                     } catch (InterruptedException e) {
@@ -168,6 +172,7 @@ class TimersTest {
             assertThat(engine.awaitExecution(e.arn(), Duration.ofSeconds(20)).status().name()).isEqualTo("SUCCEEDED");
             assertThat(at.get("A") - started).as("the Wait of 1 s ended (ms after the start)").isBetween(1_000L, 2_500L);
             assertThat(at.get("A")).as("before the other branch's task ended").isLessThan(at.get("B"));
+            assertThat(invocations).as("invocations by state").isEqualTo(Map.of("A", 1, "B", 1));
         } finally {
             engine.close();
         }
