@@ -142,7 +142,10 @@ public final class Committer implements AutoCloseable {
                 all.add(new Entry(w, op));
             }
         }
-        all.sort(Comparator.comparingInt(e -> e.op.rank()));
+        // By rank; fencing updates also by execution id (stable: one execution's writes keep their order),
+        // the order in which lease renewals lock the same rows.
+        all.sort(Comparator.<Entry>comparingInt(e -> e.op.rank()).thenComparingLong(e -> e.op.rank() == Write.FENCE
+                ? (Long) e.op.params()[e.op.params().length - 2] : 0L));
         for (Entry e : all) {
             bySql.computeIfAbsent(e.op.sql(), k -> new ArrayList<>()).add(e);
         }

@@ -72,6 +72,7 @@ public final class Runner implements AutoCloseable {
     final String frameUpsertSql;
     final Distributed distributed;
     private final Map<Long, Run> live = new ConcurrentHashMap<>();
+    private final Set<Long> claimAgain = ConcurrentHashMap.newKeySet();
     private final Set<Long> claiming = ConcurrentHashMap.newKeySet();
     private final Map<Long, List<CompletableFuture<ExecutionInfo>>> waiters = new ConcurrentHashMap<>();
     private final Map<String, Interpreter> interpreters = new ConcurrentHashMap<>();
@@ -133,6 +134,16 @@ public final class Runner implements AutoCloseable {
     synchronized long nextId() {
         if (idNext >= idLimit) {
             Long block = db.queryOne(db.dialect().nextIdBlock(), rs -> rs.getLong(1));
+            idNext = block;
+            idLimit = block + 1000;
+        }
+        return idNext++;
+    }
+
+    /** As {@link #nextId()}, inside a transaction: a new block comes on its connection, not a second one. */
+    synchronized long nextId(Connection c) throws SQLException {
+        if (idNext >= idLimit) {
+            long block = Db.query(c, db.dialect().nextIdBlock(), rs -> rs.getLong(1)).get(0);
             idNext = block;
             idLimit = block + 1000;
         }
@@ -457,13 +468,22 @@ public final class Runner implements AutoCloseable {
     void claimAndLoad(long id) {
         // One claim of an execution at a time on this node: the poller sees it due until the claim
         // commits, and a second claim here (its owner already) would only fence the run of the first.
-        if (closing || live.containsKey(id) || !claiming.add(id)) {
+        if (closing || live.containsKey(id)) {
+            return;
+        }
+        if (!claiming.add(id)) {
+            // A claim is under way: it may have read the execution before what this poke is about
+            // (or its write may be refused by it), so look again once it is done.
+            claimAgain.add(id);
             return;
         }
         try {
             claimAndLoadOnce(id);
         } finally {
             claiming.remove(id);
+            if (claimAgain.remove(id)) {
+                poke(id);
+            }
         }
     }
 
@@ -692,27 +712,43 @@ public final class Runner implements AutoCloseable {
             }
         }
         long now = clock.now().toEpochMilli();
-        boolean ok = db.transaction(c -> {
-            List<String> status = Db.query(c, "SELECT f.status FROM sl_frame f JOIN sl_execution e ON e.id = f.execution_id"
-                    + " WHERE f.execution_id = ? AND f.frame_id = ? AND f.token = ? AND e.status = 'RUNNING'",
-                    rs -> rs.getString(1), parsed.executionId(), parsed.frameId(), token);
-            if (status.isEmpty() || !(status.get(0).equals("CALLBACK") || status.get(0).equals("TASK"))) {
-                return false;
+        String outcome = db.transaction(c -> {
+            List<String[]> rows = Db.query(c, "SELECT f.status, f.body, e.status FROM sl_frame f JOIN sl_execution e"
+                    + " ON e.id = f.execution_id WHERE f.execution_id = ? AND f.frame_id = ? AND f.token = ?",
+                    rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, parsed.executionId(),
+                    parsed.frameId(), token);
+            if (rows.isEmpty()) {
+                // The frame moved on (the task ended) unless the execution itself never existed.
+                return Db.query(c, "SELECT 1 FROM sl_execution WHERE id = ?", rs -> 1, parsed.executionId()).isEmpty()
+                        ? "unknown" : "ended";
+            }
+            String frameStatus = rows.get(0)[0];
+            // A task that runs here answers by returning; only a task that handed its token out waits for a callback.
+            boolean waits = frameStatus.equals("CALLBACK")
+                    || (frameStatus.equals("TASK") && "TOKEN".equals(Json.read(rows.get(0)[1]).path("via").asText()));
+            if (!rows.get(0)[2].equals("RUNNING") || !waits) {
+                return frameStatus.equals("TASK") && kind.equals("HEARTBEAT") && rows.get(0)[2].equals("RUNNING")
+                        ? "ignored" : "ended";
             }
             insertCallback(c, parsed.executionId(), parsed.frameId(), token, kind, payload, now);
-            return true;
+            return "ok";
         });
-        if (!ok) {
-            throw new EngineException(Code.TaskTimedOut, "Task Timed Out: the task of token '"
-                    + abbreviate(token) + "' is not waiting (it ended, timed out or was never scheduled)");
+        switch (outcome) {
+            case "unknown" -> throw new EngineException(Code.TaskDoesNotExist, "Task Does Not Exist: no task was"
+                    + " scheduled with token '" + abbreviate(token) + "'");
+            case "ended" -> throw new EngineException(Code.TaskTimedOut, "Task Timed Out: the task of token '"
+                    + abbreviate(token) + "' is not waiting for an answer (it ended, timed out or runs in the engine)");
+            case "ignored" -> {
+                return; // a heartbeat for a task that runs here and has no HeartbeatSeconds
+            }
+            default -> notifyExecution(parsed.executionId());
         }
-        notifyExecution(parsed.executionId());
     }
 
     void insertCallback(Connection c, long executionId, int frameId, String token, String kind, JsonNode payload,
                         long now) throws SQLException {
         Db.update(c, "INSERT INTO sl_callback (id, execution_id, frame_id, token, kind, payload, created)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?)", nextId(), executionId, frameId, token, kind,
+                + " VALUES (?, ?, ?, ?, ?, ?, ?)", nextId(c), executionId, frameId, token, kind,
                 payload == null ? null : Json.write(payload), now);
         Db.update(c, "UPDATE sl_execution SET version = version + 1, wake_at = ? WHERE id = ? AND status = 'RUNNING'",
                 now, executionId);
@@ -819,9 +855,37 @@ public final class Runner implements AutoCloseable {
         return db.transaction(c -> Db.query(c, db.dialect().dueExecutions(), rs -> rs.getLong(1), now, now, limit));
     }
 
+    /**
+     * Extends the leases of the executions this node holds. The rows are locked in id order, the
+     * order in which the committer's fencing updates lock them, so that the two cannot deadlock.
+     */
     private void renewLeases() {
-        db.update("UPDATE sl_execution SET lease_until = ? WHERE owner = ? AND status = 'RUNNING'",
-                clock.now().toEpochMilli() + config.leaseMillis(), nodeId);
+        long until = clock.now().toEpochMilli() + config.leaseMillis();
+        List<Long> ids = new ArrayList<>();
+        for (Run r : live.values()) {
+            if (!r.meta.express()) {
+                ids.add(r.id);
+            }
+        }
+        ids.addAll(claiming);
+        ids.sort(null);
+        for (int from = 0; from < ids.size(); from += 500) {
+            List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+            String in = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            Object[] params = new Object[chunk.size() + 2];
+            params[0] = until;
+            params[1] = nodeId;
+            for (int i = 0; i < chunk.size(); i++) {
+                params[i + 2] = chunk.get(i);
+            }
+            Object[] lockParams = java.util.Arrays.copyOfRange(params, 1, params.length);
+            db.transaction(c -> {
+                Db.query(c, "SELECT id FROM sl_execution WHERE owner = ? AND id IN (" + in + ") ORDER BY id FOR UPDATE",
+                        rs -> null, lockParams);
+                return Db.update(c, "UPDATE sl_execution SET lease_until = ? WHERE owner = ? AND id IN (" + in + ")",
+                        params);
+            });
+        }
     }
 
     /** Forces a poll now (tests, and after a restart). */

@@ -229,8 +229,8 @@ class BadInputTest {
                 () -> engine.sendTaskHeartbeat(token("v2:1:0:y")));
         refused(Code.InvalidToken, "longer than 1024", () -> engine.sendTaskSuccess("t".repeat(1025), "{}"));
         // Well formed, but no task of any execution waits with it.
-        refused(Code.TaskTimedOut, "is not waiting", () -> engine.sendTaskSuccess(token("v1:987654321:0:nobody"), "{}"));
-        refused(Code.TaskTimedOut, "is not waiting", () -> engine.sendTaskHeartbeat(token("v1:987654321:0:nobody")));
+        refused(Code.TaskDoesNotExist, "no task was scheduled", () -> engine.sendTaskSuccess(token("v1:987654321:0:nobody"), "{}"));
+        refused(Code.TaskDoesNotExist, "no task was scheduled", () -> engine.sendTaskHeartbeat(token("v1:987654321:0:nobody")));
     }
 
     @Test
