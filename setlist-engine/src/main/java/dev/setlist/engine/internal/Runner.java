@@ -168,7 +168,7 @@ public final class Runner implements AutoCloseable {
         Frame frame = interpreter.start(spec.input());
         Node root = new Node(0, null, 0, frame, Status.PENDING);
         run.add(root);
-        run.emitStarted();
+        // ExecutionStarted (event 1) is written with the start below, not left pending for the first step.
         long nowMillis = now.toEpochMilli();
         write.add(Write.INSERT, "INSERT INTO sl_execution (id, arn, state_machine_arn, name, type, definition_id,"
                         + " status, input, input_hash, started, version, owner, lease_until, wake_at, deadline, events,"
