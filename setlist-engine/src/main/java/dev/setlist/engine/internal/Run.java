@@ -824,7 +824,8 @@ public final class Run implements ExecutionContext {
         String owner = status.terminal() || release ? null : runner.nodeId;
         w.add(Write.FENCE, FENCE_SQL, newVersion, events, status.name(), output, abbreviate(error, 256), cause,
                 stopped == null ? null : stopped.toEpochMilli(), owner,
-                status.terminal() ? null : release ? wake : runner.clock.now().toEpochMilli(), owner, id, version);
+                status.terminal() ? null : release ? wake : Long.valueOf(runner.clock.now().toEpochMilli()), owner, id,
+                version);
         version = newVersion;
         for (Node n : nodes) {
             if (n.dirty) {
