@@ -961,6 +961,13 @@ public final class Run implements ExecutionContext {
                 continue;
             }
             switch (n.status) {
+                case PENDING -> {
+                    // The root frame of an execution whose start committed but not its first step.
+                    if (n.parent == null) {
+                        claimDriver(n);
+                        todo.add(() -> spawn(n, enter()));
+                    }
+                }
                 case RUN, TASK -> {
                     // A Distributed Map's items are child executions, not frames driven here.
                     Node parent = n.parent == null ? null : node(n.parent);
