@@ -104,9 +104,24 @@ public final class Runner implements AutoCloseable {
                 : "MERGE INTO sl_frame (execution_id, frame_id, parent_id, child_index, status, body, wake_at, token,"
                 + " outcome) KEY (execution_id, frame_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.distributed = new Distributed(this);
+        handBackEarlierIncarnation();
         this.poller = Thread.ofPlatform().name("setlist-poller").daemon(true).start(this::pollLoop);
         if (db.dialect() == Dialect.POSTGRES) {
             this.listener = Thread.ofPlatform().name("setlist-listen").daemon(true).start(this::listenLoop);
+        }
+    }
+
+    /**
+     * Executions still owned by this node id belong to an earlier process of this node that died
+     * without handing them back; this process holds none yet. Left owned, they would wait for a
+     * lease that this node's own renewals keep extending.
+     */
+    private void handBackEarlierIncarnation() {
+        try {
+            db.update("UPDATE sl_execution SET owner = NULL, lease_until = NULL, wake_at = ? WHERE owner = ?"
+                    + " AND status = 'RUNNING'", clock.now().toEpochMilli(), nodeId);
+        } catch (RuntimeException e) {
+            log.warn("could not take back the executions of an earlier process of node {}: {}", nodeId, e.getMessage());
         }
     }
 
