@@ -51,6 +51,8 @@ public final class Engine implements AutoCloseable {
     private final Entropy entropy;
     private final int payloadLimit;
     private final int maxRunningPerStateMachine;
+    /** Definitions already validated (by their SHA-256), so that a start does not validate again. */
+    private final java.util.Set<String> checkedDefinitions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Engine(Builder b) {
         this.db = b.dataSource != null ? Db.wrap(b.dataSource, b.url) : Db.open(b.url, b.user, b.password, b.poolSize);
@@ -255,7 +257,14 @@ public final class Engine implements AutoCloseable {
      * the definition to run (for example a published version's).
      */
     public ExecutionInfo startExecution(StateMachineInfo sm, String name, String input, String traceHeader) {
-        checkDefinition(sm.definition());
+        if (checkedDefinitions.add(Json.sha256(sm.definition()))) {
+            try {
+                checkDefinition(sm.definition());
+            } catch (EngineException e) {
+                checkedDefinitions.remove(Json.sha256(sm.definition()));
+                throw e;
+            }
+        }
         String execName = name == null ? entropy.uuid() : name;
         Arns.checkName("Execution", execName);
         String text = input == null ? "{}" : input;
@@ -937,6 +946,13 @@ public final class Engine implements AutoCloseable {
                 throw new IllegalArgumentException("commitGroup must be >= 1, was " + max);
             }
             this.commitGroup = max;
+            return this;
+        }
+
+        /** Writes the history events of Express executions to the log (logger {@code setlist.express}). */
+        public Builder expressHistoryToLog() {
+            org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("setlist.express");
+            this.expressHistory = (arn, type, details) -> log.info("{} {} {}", arn, type, details == null ? "" : details);
             return this;
         }
 

@@ -131,6 +131,13 @@ public final class Db implements AutoCloseable {
         }
     }
 
+    /** Sends a PostgreSQL notification (nothing on H2). */
+    public void notify(String channel, String payload) {
+        if (dialect == Dialect.POSTGRES) {
+            query("SELECT pg_notify(?, ?)", rs -> null, channel, payload);
+        }
+    }
+
     /** Runs {@code work} in one transaction; rolls back if it throws. */
     public <T> T transaction(Work<T> work) {
         try (Connection c = connection()) {

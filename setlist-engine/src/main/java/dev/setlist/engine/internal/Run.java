@@ -396,7 +396,13 @@ public final class Run implements ExecutionContext {
     private static Long minDeadline(Node n) {
         Long a = n.taskDeadline;
         Long b = n.heartbeatDeadline;
-        return a == null ? b : b == null ? a : Math.min(a, b);
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return Math.min(a, b);
     }
 
     /** A task failed before it was invoked: the state fails (Retry and Catch apply). */
@@ -701,9 +707,16 @@ public final class Run implements ExecutionContext {
     Continuation childrenDone(Node parent) {
         List<Outcome> outcomes = new ArrayList<>(parent.kids.size());
         boolean anyFailed = false;
+        // Children aborted because another failed report that failure, so it is the one the state sees.
+        Outcome firstFailure = Outcome.failure(ErrorNames.BRANCH_FAILED, "Not run: another branch failed");
         for (Node k : parent.kids) {
-            Outcome o = k.outcome != null && k.status == Status.DONE ? k.outcome
-                    : Outcome.failure(ErrorNames.BRANCH_FAILED, "Not run: another branch failed");
+            if (k.status == Status.DONE && k.outcome != null && !k.outcome.succeeded()) {
+                firstFailure = k.outcome;
+                break;
+            }
+        }
+        for (Node k : parent.kids) {
+            Outcome o = k.outcome != null && k.status == Status.DONE ? k.outcome : firstFailure;
             anyFailed |= !o.succeeded();
             outcomes.add(o);
         }
@@ -822,10 +835,9 @@ public final class Run implements ExecutionContext {
             gone = true;
         }
         String owner = status.terminal() || release ? null : runner.nodeId;
+        Long wakeAt = status.terminal() ? null : release ? wake : Long.valueOf(runner.clock.now().toEpochMilli());
         w.add(Write.FENCE, FENCE_SQL, newVersion, events, status.name(), output, abbreviate(error, 256), cause,
-                stopped == null ? null : stopped.toEpochMilli(), owner,
-                status.terminal() ? null : release ? wake : Long.valueOf(runner.clock.now().toEpochMilli()), owner, id,
-                version);
+                stopped == null ? null : stopped.toEpochMilli(), owner, wakeAt, owner, id, version);
         version = newVersion;
         for (Node n : nodes) {
             if (n.dirty) {
@@ -952,7 +964,10 @@ public final class Run implements ExecutionContext {
         return n -> interpreter.resultsWritten(n.frame, this);
     }
 
-    /** Starts drivers for what a freshly loaded or woken run has to do. Under the lock. */
+    /**
+     * Works out what a freshly loaded or woken run has to do. Under the lock; the caller commits
+     * (the work may have added rows) before it runs what this returns.
+     */
     List<Runnable> resume(long nowMillis) {
         List<Runnable> todo = new ArrayList<>();
         nodes.sort(Comparator.comparingInt(x -> x.id));
@@ -961,13 +976,6 @@ public final class Run implements ExecutionContext {
                 continue;
             }
             switch (n.status) {
-                case PENDING -> {
-                    // The root frame of an execution whose start committed but not its first step.
-                    if (n.parent == null) {
-                        claimDriver(n);
-                        todo.add(() -> spawn(n, enter()));
-                    }
-                }
                 case RUN, TASK -> {
                     // A Distributed Map's items are child executions, not frames driven here.
                     Node parent = n.parent == null ? null : node(n.parent);
@@ -1009,8 +1017,7 @@ public final class Run implements ExecutionContext {
                         Continuation c = childrenDone(n);
                         todo.add(() -> spawn(c.parent, x -> c.action));
                     } else if (n.children != null && n.children.distributed()) {
-                        Runnable after = runner.distributed.startMore(this, n);
-                        todo.add(() -> commitThen(after));
+                        todo.add(runner.distributed.startMore(this, n)); // after the caller's commit
                     } else {
                         for (Node k : startKids(n)) {
                             todo.add(() -> spawn(k, enter()));

@@ -104,24 +104,9 @@ public final class Runner implements AutoCloseable {
                 : "MERGE INTO sl_frame (execution_id, frame_id, parent_id, child_index, status, body, wake_at, token,"
                 + " outcome) KEY (execution_id, frame_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.distributed = new Distributed(this);
-        handBackEarlierIncarnation();
         this.poller = Thread.ofPlatform().name("setlist-poller").daemon(true).start(this::pollLoop);
         if (db.dialect() == Dialect.POSTGRES) {
             this.listener = Thread.ofPlatform().name("setlist-listen").daemon(true).start(this::listenLoop);
-        }
-    }
-
-    /**
-     * Executions still owned by this node id belong to an earlier process of this node that died
-     * without handing them back; this process holds none yet. Left owned, they would wait for a
-     * lease that this node's own renewals keep extending.
-     */
-    private void handBackEarlierIncarnation() {
-        try {
-            db.update("UPDATE sl_execution SET owner = NULL, lease_until = NULL, wake_at = ? WHERE owner = ?"
-                    + " AND status = 'RUNNING'", clock.now().toEpochMilli(), nodeId);
-        } catch (RuntimeException e) {
-            log.warn("could not take back the executions of an earlier process of node {}: {}", nodeId, e.getMessage());
         }
     }
 
@@ -182,8 +167,8 @@ public final class Runner implements AutoCloseable {
         Run run = new Run(this, id, meta, interpreter, 1, 0);
         Frame frame = interpreter.start(spec.input());
         Node root = new Node(0, null, 0, frame, Status.PENDING);
+        root.lastEvent = 1;
         run.add(root);
-        // ExecutionStarted (event 1) is written with the start below, not left pending for the first step.
         long nowMillis = now.toEpochMilli();
         write.add(Write.INSERT, "INSERT INTO sl_execution (id, arn, state_machine_arn, name, type, definition_id,"
                         + " status, input, input_hash, started, version, owner, lease_until, wake_at, deadline, events,"
@@ -245,6 +230,7 @@ public final class Runner implements AutoCloseable {
         Node root = new Node(0, null, 0, interpreter.start(spec.input()), Status.PENDING);
         run.add(root);
         run.emitStarted();
+        root.lastEvent = 1;
         CompletableFuture<ExecutionInfo> done = new CompletableFuture<>();
         waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(done);
         live.put(id, run);
@@ -410,16 +396,21 @@ public final class Runner implements AutoCloseable {
 
     private void wakeLive(Run run) {
         List<Runnable> todo;
+        Write write;
         run.lock.lock();
         try {
             if (run.gone) {
                 return;
             }
             todo = run.resume(clock.now().toEpochMilli());
+            write = run.commit();
         } finally {
             run.lock.unlock();
         }
-        todo.forEach(Runnable::run);
+        if (run.await(write)) {
+            run.afterCommit();
+            todo.forEach(Runnable::run);
+        }
     }
 
     /** Claims an execution if nobody (alive) holds it, loads it and resumes its frames. */
@@ -461,14 +452,15 @@ public final class Runner implements AutoCloseable {
             } else {
                 applyCallbacks(run, loaded.callbacks);
                 todo = run.resume(now);
-                if (run.driving == 0 && !run.gone) {
-                    write = run.commit();
-                }
+                write = run.commit();
             }
         } finally {
             run.lock.unlock();
         }
-        if (write != null && run.await(write)) {
+        if (write != null) {
+            if (!run.await(write)) {
+                return;
+            }
             run.afterCommit();
         }
         if (!run.gone) {
@@ -533,7 +525,8 @@ public final class Runner implements AutoCloseable {
                 distributed.childOutcome(run, n, cb);
                 continue;
             }
-            if (n.ended() || n.status != Status.CALLBACK || !cb.token().equals(n.token)) {
+            // TASK: the answer came while the handler that received the token had not returned yet.
+            if (n.ended() || (n.status != Status.CALLBACK && n.status != Status.TASK) || !cb.token().equals(n.token)) {
                 continue; // a stale answer: the frame moved on (timed out, stopped, redriven)
             }
             JsonNode payload = Json.read(cb.payload());
@@ -677,9 +670,7 @@ public final class Runner implements AutoCloseable {
 
     /** Wakes an execution here and, on PostgreSQL, on whichever node holds it. */
     void notifyExecution(long executionId) {
-        if (db.dialect() == Dialect.POSTGRES) {
-            db.update("SELECT pg_notify('setlist_engine', ?)", Long.toString(executionId));
-        }
+        db.notify("setlist_engine", Long.toString(executionId));
         poke(executionId);
     }
 
@@ -693,9 +684,7 @@ public final class Runner implements AutoCloseable {
         synchronized (activitySignal) {
             activitySignal.notifyAll();
         }
-        if (db.dialect() == Dialect.POSTGRES) {
-            db.update("SELECT pg_notify('setlist_activity', ?)", activityArn);
-        }
+        db.notify("setlist_activity", activityArn);
     }
 
     /** Long-polls for a task of the activity; null when none came within {@code waitMillis}. */
@@ -874,9 +863,7 @@ public final class Runner implements AutoCloseable {
         if ("".equals(parentToken)) {
             return false;
         }
-        if (db.dialect() == Dialect.POSTGRES) {
-            db.update("SELECT pg_notify('setlist_engine', ?)", Long.toString(id));
-        }
+        db.notify("setlist_engine", Long.toString(id));
         ExecutionInfo info = db.transaction(c -> infoFromDb(c, id));
         List<CompletableFuture<ExecutionInfo>> ws = waiters.remove(id);
         if (ws != null) {
