@@ -395,7 +395,14 @@ public final class Engine implements AutoCloseable {
      */
     public ExecutionInfo startSyncExecution(StateMachineInfo sm, String name, String input, String traceHeader,
                                             Duration timeout) {
-        checkDefinition(sm.definition());
+        if (checkedDefinitions.add(Json.sha256(sm.definition()))) {
+            try {
+                checkDefinition(sm.definition());
+            } catch (EngineException e) {
+                checkedDefinitions.remove(Json.sha256(sm.definition()));
+                throw e;
+            }
+        }
         return startSync(sm, name, input, traceHeader, timeout);
     }
 
