@@ -220,7 +220,7 @@ public final class Versions {
                     + MAX_ALIASES + " aliases");
         }
         sql.update("INSERT INTO sl_sm_alias (arn, state_machine_arn, name, description, routing, created, updated)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?)", arn, machine, name, description, routingJson(routing), now, now);
+                + " VALUES (?, ?, ?, ?, ?, ?, ?)", arn, machine, name, description, Json.text(routingJson(routing)), now, now);
         return alias(arn);
     }
 
@@ -247,7 +247,7 @@ public final class Versions {
                     + a.stateMachineArn() + "'");
         }
         sql.update("UPDATE sl_sm_alias SET description = ?, routing = ?, updated = ? WHERE arn = ?",
-                description != null ? description : a.description(), routingJson(routing != null ? routing : a.routing()),
+                description != null ? description : a.description(), Json.text(routingJson(routing != null ? routing : a.routing())),
                 clock.now().toEpochMilli(), aliasArn);
         return alias(aliasArn);
     }
