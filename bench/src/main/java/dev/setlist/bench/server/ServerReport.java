@@ -1,0 +1,183 @@
+package dev.setlist.bench.server;
+
+import dev.setlist.server.SetlistServer;
+import dev.setlist.server.auth.SigV4;
+import dev.setlist.server.config.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+
+/**
+ * Load over HTTP against a Setlist server started in this process (embedded H2 in a temporary
+ * directory, authentication on): a hello-world endpoint ({@code GET /healthz}), then
+ * StartSyncExecution of a 3-state Pass machine (EXPRESS) and StartExecution of the same machine as
+ * STANDARD, each request signed with SigV4 as the AWS SDKs sign. Prints requests/s, p50 and p99
+ * latency and the ratio of each to hello-world, and whether StartSyncExecution reaches the goal of
+ * half of hello-world's rate. Client and server share the machine, as they do in the same run.
+ *
+ * <p>Run from the repository root: <pre>{@code bench/run-server.sh}</pre>
+ * Settings (system properties, through {@code BENCH_OPTS}): {@code bench.connections} (default 64),
+ * {@code bench.warmup} and {@code bench.measure} seconds per scenario (defaults 5 and 10),
+ * {@code bench.goal} (default 0.5).
+ */
+public final class ServerReport {
+    private static final String KEY = "SLBENCH000000000001";
+    private static final String SECRET = "bench-secret-0123456789";
+    private static final String PASS3 = "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Next\":\"B\"},"
+            + "\"B\":{\"Type\":\"Pass\",\"Result\":{\"b\":1},\"ResultPath\":\"$.b\",\"Next\":\"C\"},\"C\":{\"Type\":\"Pass\",\"End\":true}}}";
+
+    private ServerReport() {}
+
+    /** One scenario's figures. */
+    record Result(String name, double perSecond, double p50Millis, double p99Millis, long errors) {}
+
+    public static void main(String[] args) throws Exception {
+        int connections = Integer.getInteger("bench.connections", 64);
+        int warmup = Integer.getInteger("bench.warmup", 5);
+        int measure = Integer.getInteger("bench.measure", 10);
+        double goal = Double.parseDouble(System.getProperty("bench.goal", "0.5"));
+        Path data = Files.createTempDirectory("setlist-bench");
+        ServerConfig d = ServerConfig.defaults();
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, data, null, "sa", "", 16, "us-east-1", "000000000000",
+                d.maxBodyBytes(), d.syncTimeout(), d.activityPoll(), Duration.ofSeconds(5), d.sessionTtl(), true);
+        SetlistServer server = SetlistServer.builder(config)
+                .env(Map.of("SETLIST_ACCESS_KEY_ID", KEY, "SETLIST_SECRET_ACCESS_KEY", SECRET))
+                .out(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+                .build().start();
+        try {
+            String base = "http://127.0.0.1:" + server.port();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+            String express = create(http, server.port(), "bench-express", "EXPRESS");
+            String standard = create(http, server.port(), "bench-standard", "STANDARD");
+            System.out.printf(Locale.ROOT, "Setlist server benchmark: %d connections, %d s warm-up + %d s per scenario, %d cores%n",
+                    connections, warmup, measure, Runtime.getRuntime().availableProcessors());
+            HttpRequest hello = HttpRequest.newBuilder(URI.create(base + "/healthz")).GET().build();
+            List<Result> results = new ArrayList<>();
+            results.add(run("hello-world GET /healthz", http, connections, warmup, measure, i -> hello));
+            byte[] sync = ("{\"stateMachineArn\":\"" + express + "\",\"input\":\"{\\\"n\\\":1}\"}").getBytes(StandardCharsets.UTF_8);
+            results.add(run("StartSyncExecution (EXPRESS, 3 Pass)", http, connections, warmup, measure,
+                    i -> signed(server.port(), "StartSyncExecution", sync)));
+            byte[] start = ("{\"stateMachineArn\":\"" + standard + "\",\"input\":\"{\\\"n\\\":1}\"}").getBytes(StandardCharsets.UTF_8);
+            results.add(run("StartExecution (STANDARD, 3 Pass)", http, connections, warmup, measure,
+                    i -> signed(server.port(), "StartExecution", start)));
+            Result baseline = results.get(0);
+            System.out.printf(Locale.ROOT, "%n%-40s %12s %10s %10s %10s %8s%n", "scenario", "requests/s", "p50 ms", "p99 ms",
+                    "vs hello", "errors");
+            for (Result r : results) {
+                System.out.printf(Locale.ROOT, "%-40s %12.0f %10.2f %10.2f %10.2f %8d%n", r.name, r.perSecond, r.p50Millis,
+                        r.p99Millis, r.perSecond / baseline.perSecond, r.errors);
+            }
+            double ratio = results.get(1).perSecond / baseline.perSecond;
+            System.out.printf(Locale.ROOT, "%nStartSyncExecution / hello-world = %.2f (goal >= %.2f): %s%n", ratio, goal,
+                    ratio >= goal ? "MET" : "NOT MET");
+        } finally {
+            server.stop();
+            try (var files = Files.walk(data)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static String create(HttpClient http, int port, String name, String type) throws IOException, InterruptedException {
+        String body = "{\"name\":\"" + name + "\",\"type\":\"" + type + "\",\"roleArn\":\"arn:aws:iam::000000000000:role/bench\","
+                + "\"definition\":" + quote(PASS3) + "}";
+        HttpResponse<String> r = http.send(signed(port, "CreateStateMachine", body.getBytes(StandardCharsets.UTF_8)),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("CreateStateMachine answered " + r.statusCode() + " " + r.body());
+        }
+        return "arn:aws:states:us-east-1:000000000000:stateMachine:" + name;
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static HttpRequest signed(int port, String action, byte[] body) {
+        Map<String, String> headers = new HashMap<>();
+        headers.put("Content-Type", "application/x-amz-json-1.0");
+        headers.put("X-Amz-Target", "AWSStepFunctions." + action);
+        headers.putAll(SigV4.sign("POST", "127.0.0.1:" + port, "/", body, headers, KEY, SECRET, "us-east-1", "states",
+                Instant.now()));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
+        return b.build();
+    }
+
+    /** Runs the scenario with {@code connections} workers, each sending one request after the other. */
+    private static Result run(String name, HttpClient http, int connections, int warmup, int measure,
+                              IntFunction<HttpRequest> request) throws Exception {
+        long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
+        long end = warmEnd + measure * 1_000_000_000L;
+        AtomicLong errors = new AtomicLong();
+        List<long[]> latencies = new ArrayList<>();
+        try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<long[]>> futures = new ArrayList<>();
+            for (int w = 0; w < connections; w++) {
+                futures.add(workers.submit(() -> {
+                    long[] mine = new long[1 << 16];
+                    int n = 0;
+                    int i = 0;
+                    while (true) {
+                        long t0 = System.nanoTime();
+                        if (t0 >= end) {
+                            break;
+                        }
+                        HttpResponse<byte[]> r = http.send(request.apply(i++), HttpResponse.BodyHandlers.ofByteArray());
+                        long t1 = System.nanoTime();
+                        if (r.statusCode() != 200) {
+                            if (errors.incrementAndGet() == 1) {
+                                System.err.println(name + ": " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+                            }
+                        }
+                        if (t0 >= warmEnd && t1 <= end) {
+                            if (n == mine.length) {
+                                mine = Arrays.copyOf(mine, n * 2);
+                            }
+                            mine[n++] = t1 - t0;
+                        }
+                    }
+                    return Arrays.copyOf(mine, n);
+                }));
+            }
+            for (Future<long[]> f : futures) {
+                latencies.add(f.get());
+            }
+        }
+        long total = latencies.stream().mapToLong(a -> a.length).sum();
+        long[] all = new long[(int) total];
+        int at = 0;
+        for (long[] a : latencies) {
+            System.arraycopy(a, 0, all, at, a.length);
+            at += a.length;
+        }
+        Arrays.sort(all);
+        double p50 = all.length == 0 ? 0 : all[all.length / 2] / 1e6;
+        double p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
+        Result r = new Result(name, total / (double) measure, p50, p99, errors.get());
+        System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        return r;
+    }
+}
