@@ -35,10 +35,18 @@ import java.util.function.IntFunction;
  * latency and the ratio of each to hello-world, and whether StartSyncExecution reaches the goal of
  * half of hello-world's rate. Client and server share the machine, as they do in the same run.
  *
+ * <p>The load comes from {@code wrk} (Debian's package) when it is installed: the harness signs each
+ * scenario's request once and hands wrk the signed headers in a Lua script (a SigV4 signature
+ * stays valid for 15 minutes; the server, like AWS, does not refuse a repeated signature). Without
+ * wrk, or with {@code -Dbench.client=jdk}, virtual threads drive {@code java.net.http.HttpClient},
+ * signing every request; that client costs more CPU of the shared cores, so its absolute figures
+ * are lower while the ratios stay comparable.
+ *
  * <p>Run from the repository root: <pre>{@code bench/run-server.sh}</pre>
  * Settings (system properties, through {@code BENCH_OPTS}): {@code bench.connections} (default 64),
  * {@code bench.warmup} and {@code bench.measure} seconds per scenario (defaults 5 and 10),
- * {@code bench.goal} (default 0.5).
+ * {@code bench.goal} (default 0.5), {@code bench.client} ({@code wrk} or {@code jdk}; default wrk
+ * when found).
  */
 public final class ServerReport {
     private static final String KEY = "SLBENCH000000000001";
@@ -72,15 +80,25 @@ public final class ServerReport {
             String standard = create(http, server.port(), "bench-standard", "STANDARD");
             System.out.printf(Locale.ROOT, "Setlist server benchmark: %d connections, %d s warm-up + %d s per scenario, %d cores%n",
                     connections, warmup, measure, Runtime.getRuntime().availableProcessors());
-            HttpRequest hello = HttpRequest.newBuilder(URI.create(base + "/healthz")).GET().build();
-            List<Result> results = new ArrayList<>();
-            results.add(run("hello-world GET /healthz", http, connections, warmup, measure, i -> hello));
+            String wrk = System.getProperty("bench.client", "wrk").equals("wrk") ? onPath("wrk") : null;
+            System.out.println("load client: " + (wrk != null ? wrk + " (requests signed once)" : "java.net.http.HttpClient on virtual threads (every request signed)"));
             byte[] sync = ("{\"stateMachineArn\":\"" + express + "\",\"input\":\"{\\\"n\\\":1}\"}").getBytes(StandardCharsets.UTF_8);
-            results.add(run("StartSyncExecution (EXPRESS, 3 Pass)", http, connections, warmup, measure,
-                    i -> signed(server.port(), "StartSyncExecution", sync)));
             byte[] start = ("{\"stateMachineArn\":\"" + standard + "\",\"input\":\"{\\\"n\\\":1}\"}").getBytes(StandardCharsets.UTF_8);
-            results.add(run("StartExecution (STANDARD, 3 Pass)", http, connections, warmup, measure,
-                    i -> signed(server.port(), "StartExecution", start)));
+            List<Result> results = new ArrayList<>();
+            if (wrk != null) {
+                results.add(wrk(wrk, "hello-world GET /healthz", base + "/healthz", null, null, connections, warmup, measure));
+                results.add(wrk(wrk, "StartSyncExecution (EXPRESS, 3 Pass)", base + "/", "StartSyncExecution", sync, connections,
+                        warmup, measure));
+                results.add(wrk(wrk, "StartExecution (STANDARD, 3 Pass)", base + "/", "StartExecution", start, connections,
+                        warmup, measure));
+            } else {
+                HttpRequest hello = HttpRequest.newBuilder(URI.create(base + "/healthz")).GET().build();
+                results.add(run("hello-world GET /healthz", http, connections, warmup, measure, i -> hello));
+                results.add(run("StartSyncExecution (EXPRESS, 3 Pass)", http, connections, warmup, measure,
+                        i -> signed(server.port(), "StartSyncExecution", sync)));
+                results.add(run("StartExecution (STANDARD, 3 Pass)", http, connections, warmup, measure,
+                        i -> signed(server.port(), "StartExecution", start)));
+            }
             Result baseline = results.get(0);
             System.out.printf(Locale.ROOT, "%n%-40s %12s %10s %10s %10s %8s%n", "scenario", "requests/s", "p50 ms", "p99 ms",
                     "vs hello", "errors");
@@ -97,6 +115,87 @@ public final class ServerReport {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** Runs wrk against {@code url}: unsigned GET when {@code action} is null, else a POST signed once. */
+    private static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
+                              int measure) throws IOException, InterruptedException {
+        Path script = Files.createTempFile("setlist-bench", ".lua");
+        StringBuilder lua = new StringBuilder();
+        if (action != null) {
+            URI uri = URI.create(url);
+            Map<String, String> headers = new HashMap<>();
+            headers.put("Content-Type", "application/x-amz-json-1.0");
+            headers.put("X-Amz-Target", "AWSStepFunctions." + action);
+            headers.putAll(SigV4.sign("POST", uri.getHost() + ":" + uri.getPort(), "/", body, headers, KEY, SECRET, "us-east-1",
+                    "states", Instant.now()));
+            lua.append("wrk.method = \"POST\"\n");
+            lua.append("wrk.body = ").append(luaString(new String(body, StandardCharsets.UTF_8))).append("\n");
+            headers.forEach((k, v) -> lua.append("wrk.headers[").append(luaString(k)).append("] = ").append(luaString(v)).append("\n"));
+        }
+        Files.writeString(script, lua.toString());
+        String threads = "2";
+        exec(List.of(wrk, "-t" + threads, "-c" + connections, "-d" + warmup + "s", "-s", script.toString(), url));
+        String out = exec(List.of(wrk, "-t" + threads, "-c" + connections, "-d" + measure + "s", "--latency", "-s",
+                script.toString(), url));
+        Files.deleteIfExists(script);
+        double rps = Double.parseDouble(match(out, "Requests/sec:\\s+([0-9.]+)"));
+        String errors = find(out, "Non-2xx or 3xx responses:\\s+(\\d+)");
+        Result r = new Result(name, rps, millis(match(out, "\\s50%\\s+([0-9.]+[a-z]+)")), millis(match(out, "\\s99%\\s+([0-9.]+[a-z]+)")),
+                errors == null ? 0 : Long.parseLong(errors));
+        System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        return r;
+    }
+
+    private static String exec(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
+        }
+        return out;
+    }
+
+    private static String match(String text, String regex) {
+        String m = find(text, regex);
+        if (m == null) {
+            throw new IllegalStateException("no " + regex + " in wrk's output:\n" + text);
+        }
+        return m;
+    }
+
+    private static String find(String text, String regex) {
+        var m = java.util.regex.Pattern.compile(regex).matcher(text);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static double millis(String wrkDuration) {
+        var m = java.util.regex.Pattern.compile("([0-9.]+)([a-z]+)").matcher(wrkDuration);
+        if (!m.matches()) {
+            throw new IllegalStateException("not a wrk duration: " + wrkDuration);
+        }
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> v / 1000;
+            case "ms" -> v;
+            case "s" -> v * 1000;
+            case "m" -> v * 60_000;
+            default -> throw new IllegalStateException("unknown unit in " + wrkDuration);
+        };
+    }
+
+    private static String luaString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    }
+
+    private static String onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
     }
 
     private static String create(HttpClient http, int port, String name, String type) throws IOException, InterruptedException {

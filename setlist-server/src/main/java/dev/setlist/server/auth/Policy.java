@@ -81,13 +81,22 @@ public final class Policy {
         if (pattern.indexOf('*') < 0) {
             return pattern.equals(value);
         }
+        return COMPILED.computeIfAbsent(pattern, Policy::compile).matcher(value).matches();
+    }
+
+    private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Pattern compile(String glob) {
+        if (COMPILED.size() > 10_000) {
+            COMPILED.clear();
+        }
         StringBuilder re = new StringBuilder();
-        for (String part : pattern.split("\\*", -1)) {
+        for (String part : glob.split("\\*", -1)) {
             if (!re.isEmpty()) {
                 re.append(".*");
             }
             re.append(Pattern.quote(part));
         }
-        return Pattern.matches(re.toString(), value);
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
     }
 }

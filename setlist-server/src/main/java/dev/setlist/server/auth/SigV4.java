@@ -73,27 +73,39 @@ public final class SigV4 {
             throw ApiException.badRequest("IncompleteSignatureException", "Unsupported signing algorithm in '"
                     + abbreviate(header) + "': only " + ALGORITHM + " is accepted");
         }
-        Map<String, String> parts = new TreeMap<>();
-        for (String p : header.substring(ALGORITHM.length() + 1).split(",")) {
-            String t = p.trim();
-            int eq = t.indexOf('=');
-            if (eq > 0) {
-                parts.put(t.substring(0, eq), t.substring(eq + 1));
+        String credential = null;
+        String signedHeaders = null;
+        String signature = null;
+        int at = ALGORITHM.length() + 1;
+        while (at < header.length()) {
+            int comma = header.indexOf(',', at);
+            int end = comma < 0 ? header.length() : comma;
+            int eq = header.indexOf('=', at);
+            if (eq > 0 && eq < end) {
+                String name = header.substring(at, eq).trim();
+                String value = header.substring(eq + 1, end).trim();
+                switch (name) {
+                    case "Credential" -> credential = value;
+                    case "SignedHeaders" -> signedHeaders = value;
+                    case "Signature" -> signature = value;
+                    default -> { }
+                }
             }
+            at = end + 1;
         }
-        for (String required : List.of("Credential", "SignedHeaders", "Signature")) {
-            if (!parts.containsKey(required)) {
-                throw ApiException.badRequest("IncompleteSignatureException", "Authorization header requires '" + required
-                        + "' parameter. Authorization=" + abbreviate(header));
-            }
+        String missing = credential == null ? "Credential" : signedHeaders == null ? "SignedHeaders"
+                : signature == null ? "Signature" : null;
+        if (missing != null) {
+            throw ApiException.badRequest("IncompleteSignatureException", "Authorization header requires '" + missing
+                    + "' parameter. Authorization=" + abbreviate(header));
         }
-        String[] scope = parts.get("Credential").split("/");
+        String[] scope = credential.split("/");
         if (scope.length != 5 || !scope[4].equals("aws4_request") || scope[0].isEmpty()) {
             throw ApiException.badRequest("IncompleteSignatureException", "Credential must have the form"
-                    + " <key id>/<yyyymmdd>/<region>/<service>/aws4_request, was '" + parts.get("Credential") + "'");
+                    + " <key id>/<yyyymmdd>/<region>/<service>/aws4_request, was '" + credential + "'");
         }
-        List<String> signed = List.of(parts.get("SignedHeaders").toLowerCase(Locale.ROOT).split(";"));
-        return new Authorization(scope[0], scope[1], scope[2], scope[3], signed, parts.get("Signature"));
+        List<String> signed = List.of(signedHeaders.toLowerCase(Locale.ROOT).split(";"));
+        return new Authorization(scope[0], scope[1], scope[2], scope[3], signed, signature);
     }
 
     /**
@@ -205,13 +217,30 @@ public final class SigV4 {
             sb.append(h).append(':');
             if (values != null) {
                 for (int i = 0; i < values.size(); i++) {
-                    sb.append(i == 0 ? "" : ",").append(values.get(i).trim().replaceAll(" +", " "));
+                    sb.append(i == 0 ? "" : ",");
+                    collapseSpaces(sb, values.get(i).trim());
                 }
             }
             sb.append('\n');
         }
         sb.append('\n').append(String.join(";", signedHeaders)).append('\n').append(payloadHash);
         return sb.toString();
+    }
+
+    /** Appends the value with each run of spaces as one space (SigV4's canonical header value). */
+    private static void collapseSpaces(StringBuilder sb, String value) {
+        if (value.indexOf("  ") < 0) {
+            sb.append(value);
+            return;
+        }
+        char previous = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c != ' ' || previous != ' ') {
+                sb.append(c);
+            }
+            previous = c;
+        }
     }
 
     private static String canonicalQuery(String raw) {

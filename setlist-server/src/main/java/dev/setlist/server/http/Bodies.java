@@ -14,6 +14,13 @@ public final class Bodies {
             throw tooLarge(declared, max);
         }
         try (InputStream in = ctx.req().getInputStream()) {
+            if (declared >= 0) {
+                byte[] body = in.readNBytes((int) declared);
+                if (in.read() >= 0) {
+                    throw tooLarge(-1, max);
+                }
+                return body;
+            }
             byte[] body = in.readNBytes(max + 1);
             if (body.length > max) {
                 throw tooLarge(-1, max);
