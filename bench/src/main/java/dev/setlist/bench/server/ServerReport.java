@@ -85,6 +85,12 @@ public final class ServerReport {
             byte[] sync = ("{\"stateMachineArn\":\"" + express + "\",\"input\":\"{\\\"n\\\":1}\"}").getBytes(StandardCharsets.UTF_8);
             byte[] start = ("{\"stateMachineArn\":\"" + standard + "\",\"input\":\"{\\\"n\\\":1}\"}").getBytes(StandardCharsets.UTF_8);
             List<Result> results = new ArrayList<>();
+            String only = System.getProperty("bench.only");
+            if (only != null) {
+                byte[] body = only.equals("StartExecution") ? start : sync;
+                results.add(wrk(wrk, only, base + "/", only, body, connections, warmup, measure));
+                return;
+            }
             if (wrk != null) {
                 results.add(wrk(wrk, "hello-world GET /healthz", base + "/healthz", null, null, connections, warmup, measure));
                 results.add(wrk(wrk, "StartSyncExecution (EXPRESS, 3 Pass)", base + "/", "StartSyncExecution", sync, connections,

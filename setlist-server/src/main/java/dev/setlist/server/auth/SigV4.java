@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -120,13 +119,7 @@ public final class SigV4 {
             throw ApiException.badRequest("IncompleteSignatureException", "Authorization header requires existence of"
                     + " either a 'X-Amz-Date' or a 'Date' header");
         }
-        Instant at;
-        try {
-            at = AMZ_DATE.parse(amzDate, Instant::from);
-        } catch (DateTimeParseException e) {
-            throw ApiException.badRequest("IncompleteSignatureException", "X-Amz-Date must have the form"
-                    + " yyyyMMddTHHmmssZ, was '" + amzDate + "'");
-        }
+        Instant at = parseAmzDate(amzDate);
         Instant now = clock.now();
         if (at.isBefore(now.minus(MAX_SKEW))) {
             throw ApiException.badRequest("InvalidSignatureException", "Signature expired: " + amzDate
@@ -184,6 +177,32 @@ public final class SigV4 {
                     + " service documentation for details.");
         }
         return auth.accessKeyId();
+    }
+
+    /** {@code yyyyMMdd'T'HHmmss'Z'}, read without a formatter (this runs on every request). */
+    static Instant parseAmzDate(String s) {
+        try {
+            if (s.length() == 16 && s.charAt(8) == 'T' && s.charAt(15) == 'Z') {
+                return java.time.LocalDateTime.of(digits(s, 0, 4), digits(s, 4, 2), digits(s, 6, 2), digits(s, 9, 2),
+                        digits(s, 11, 2), digits(s, 13, 2)).toInstant(ZoneOffset.UTC);
+            }
+        } catch (java.time.DateTimeException | NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.badRequest("IncompleteSignatureException", "X-Amz-Date must have the form"
+                + " yyyyMMddTHHmmssZ, was '" + s + "'");
+    }
+
+    private static int digits(String s, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new NumberFormatException(s);
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /** Signs a request as a client would (tests and the benchmark use it); returns the headers to add. */
@@ -267,19 +286,42 @@ public final class SigV4 {
         return hmac(k, "aws4_request");
     }
 
+    /*
+     * Mac and MessageDigest instances are costly to look up and not thread safe; requests run on
+     * fresh virtual threads, so a small pool (not a thread local) keeps them for reuse.
+     */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Mac> MACS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.ConcurrentLinkedQueue<MessageDigest> DIGESTS =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private static byte[] hmac(byte[] key, String data) {
+        Mac mac = MACS.poll();
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            if (mac == null) {
+                mac = Mac.getInstance("HmacSHA256");
+            }
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+            byte[] out = mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+            if (MACS.size() < 256) {
+                MACS.offer(mac);
+            }
+            return out;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
     public static String sha256Hex(byte[] data) {
+        MessageDigest digest = DIGESTS.poll();
         try {
-            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+            if (digest == null) {
+                digest = MessageDigest.getInstance("SHA-256");
+            }
+            String out = HEX.formatHex(digest.digest(data));
+            if (DIGESTS.size() < 256) {
+                DIGESTS.offer(digest);
+            }
+            return out;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
