@@ -32,9 +32,17 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 Duration.ofHours(12), true);
     }
 
-    /** The JDBC URL the engine opens: the configured one, or an H2 file in the data directory. */
+    /**
+     * The JDBC URL the engine opens: the configured one, or an H2 file in the data directory. An
+     * H2 database is kept open at JVM exit, so that the graceful shutdown (which runs in a
+     * shutdown hook too) can still hand running executions back to it.
+     */
     public String jdbcUrl() {
-        return databaseUrl != null ? databaseUrl : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("setlist");
+        String url = databaseUrl != null ? databaseUrl : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("setlist");
+        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            url += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        return url;
     }
 
     /** Where the server keeps its key for encrypting access-key secrets (embedded or not). */

@@ -18,7 +18,7 @@ class ServerConfigTest {
     void load_defaults_embeddedH2InDataDir() {
         ServerConfig c = ServerConfig.load(null, Map.of(), null, null);
         assertThat(c.port()).isEqualTo(8080);
-        assertThat(c.jdbcUrl()).startsWith("jdbc:h2:file:").endsWith("/data/setlist");
+        assertThat(c.jdbcUrl()).startsWith("jdbc:h2:file:").endsWith("/data/setlist;DB_CLOSE_ON_EXIT=FALSE");
         assertThat(c.authEnabled()).isTrue();
     }
 
