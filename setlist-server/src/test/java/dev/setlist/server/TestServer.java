@@ -49,13 +49,18 @@ public final class TestServer implements AutoCloseable {
     }
 
     public TestServer(Map<String, String> extraEnv, DoubleSupplier routing) {
+        this(extraEnv, routing, null, "sa");
+    }
+
+    /** A server on the database at {@code databaseUrl} (null: embedded H2 in the temporary directory). */
+    public TestServer(Map<String, String> extraEnv, DoubleSupplier routing, String databaseUrl, String databaseUser) {
         try {
             dataDir = Files.createTempDirectory("setlist-server-test");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         ServerConfig d = ServerConfig.defaults();
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, dataDir, null, "sa", "", 8, REGION, ACCOUNT, 256 * 1024 + 64 * 1024,
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, dataDir, databaseUrl, databaseUser, "", 8, REGION, ACCOUNT, 256 * 1024 + 64 * 1024,
                 java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(2),
                 d.sessionTtl(), true);
         Map<String, String> env = new HashMap<>(Map.of("SETLIST_ACCESS_KEY_ID", KEY_ID, "SETLIST_SECRET_ACCESS_KEY", SECRET,
