@@ -52,5 +52,4 @@ class PostgresServerTest {
             assertThat(store.audit(null, 10)).extracting(AuthStore.AuditRecord::action).startsWith("GrantRole", "CreateUser");
         }
     }
-
 }
