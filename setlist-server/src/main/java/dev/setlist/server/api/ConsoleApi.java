@@ -105,8 +105,9 @@ public final class ConsoleApi {
         String user;
         String password;
         if (ctx.isFormUrlencoded()) {
-            user = ctx.formParam("user");
-            password = ctx.formParam("password");
+            var form = dev.setlist.server.http.Forms.parse(raw);
+            user = form.get("user");
+            password = form.get("password");
         } else {
             Req r = Req.parse(raw);
             user = r.str("user");
@@ -132,7 +133,7 @@ public final class ConsoleApi {
     }
 
     private void logout(Context ctx) {
-        auth.authenticate(ctx, new byte[0], true);
+        auth.authenticate(ctx, Bodies.read(ctx, 16 * 1024), true);
         String id = ctx.cookie(Authenticator.SESSION_COOKIE);
         if (id != null) {
             store.logout(id);

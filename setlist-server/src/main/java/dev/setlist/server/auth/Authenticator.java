@@ -67,7 +67,7 @@ public final class Authenticator {
             if (!SAFE.contains(ctx.method().name())) {
                 String token = ctx.header("X-CSRF-Token");
                 if (token == null && ctx.isFormUrlencoded()) {
-                    token = ctx.formParam("_csrf");
+                    token = dev.setlist.server.http.Forms.parse(body).get("_csrf");
                 }
                 if (token == null || !java.security.MessageDigest.isEqual(token.getBytes(), s.csrf().getBytes())) {
                     throw new ApiException(403, "InvalidCsrfToken", "This form post needs the session's CSRF token"

@@ -17,8 +17,6 @@ import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.ApiException;
 import dev.setlist.server.http.Json;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -776,11 +774,5 @@ public final class StepFunctions {
                     + arn + "'");
         }
         return arn;
-    }
-
-    static List<String> sorted(java.util.Collection<String> c) {
-        List<String> l = new ArrayList<>(c);
-        Collections.sort(l);
-        return l;
     }
 }

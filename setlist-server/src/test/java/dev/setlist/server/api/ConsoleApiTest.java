@@ -81,6 +81,19 @@ class ConsoleApiTest {
     }
 
     @Test
+    void formLogin_andFormPostWithCsrfField() {
+        TestServer.Response ok = server.post("/api/v1/session", Map.of("Content-Type", "application/x-www-form-urlencoded"),
+                ("user=admin&password=" + java.net.URLEncoder.encode(TestServer.PASSWORD, StandardCharsets.UTF_8))
+                        .getBytes(StandardCharsets.UTF_8));
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        String cookie = cookieOf(ok);
+        String csrf = ok.body().get("csrfToken").asText();
+        Map<String, String> form = Map.of("Cookie", cookie, "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(send("DELETE", "/api/v1/session", form, "_csrf=wrong").errorType()).isEqualTo("InvalidCsrfToken");
+        assertThat(send("DELETE", "/api/v1/session", form, "_csrf=" + csrf).status()).isEqualTo(200);
+    }
+
+    @Test
     void administration_grantsKeysAndRevocations_areAudited() {
         String admin = "Bearer " + server.server.authStore().createApiKey("admin", "admin")[1];
         Map<String, String> h = Map.of("Authorization", admin, "Content-Type", "application/json");
