@@ -87,7 +87,7 @@ public final class SetlistServer implements AutoCloseable {
             Versions versions = new Versions(sql, clock, routingRandom);
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
-                    config.activityPoll());
+                    config.activityPoll(), clock);
             StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, auth, config.maxBodyBytes());
             ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl());
             app = Javalin.create(c -> {

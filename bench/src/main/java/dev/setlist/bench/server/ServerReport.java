@@ -57,7 +57,13 @@ public final class ServerReport {
     private ServerReport() {}
 
     /** One scenario's figures. */
-    record Result(String name, double perSecond, double p50Millis, double p99Millis, long errors) {}
+    record Result(String name, double perSecond, double p50Millis, double p99Millis, long errors, double cpuMicros) {}
+
+    /** CPU time this process (the server) used so far, in nanoseconds. */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
 
     public static void main(String[] args) throws Exception {
         int connections = Integer.getInteger("bench.connections", 64);
@@ -88,7 +94,9 @@ public final class ServerReport {
             String only = System.getProperty("bench.only");
             if (only != null) {
                 byte[] body = only.equals("StartExecution") ? start : sync;
-                results.add(wrk(wrk, only, base + "/", only, body, connections, warmup, measure));
+                Result r = wrk(wrk, only, base + "/", only, body, connections, warmup, measure);
+                System.out.printf(Locale.ROOT, "%s: %.0f requests/s, %.1f µs server CPU per request%n", only, r.perSecond,
+                        r.cpuMicros);
                 return;
             }
             if (wrk != null) {
@@ -106,15 +114,20 @@ public final class ServerReport {
                         i -> signed(server.port(), "StartExecution", start)));
             }
             Result baseline = results.get(0);
-            System.out.printf(Locale.ROOT, "%n%-40s %12s %10s %10s %10s %8s%n", "scenario", "requests/s", "p50 ms", "p99 ms",
-                    "vs hello", "errors");
+            System.out.printf(Locale.ROOT, "%n%-40s %12s %10s %10s %10s %8s %14s %12s%n", "scenario", "requests/s", "p50 ms",
+                    "p99 ms", "vs hello", "errors", "server CPU µs", "CPU vs hello");
             for (Result r : results) {
-                System.out.printf(Locale.ROOT, "%-40s %12.0f %10.2f %10.2f %10.2f %8d%n", r.name, r.perSecond, r.p50Millis,
-                        r.p99Millis, r.perSecond / baseline.perSecond, r.errors);
+                System.out.printf(Locale.ROOT, "%-40s %12.0f %10.2f %10.2f %10.2f %8d %14.1f %12.2f%n", r.name, r.perSecond,
+                        r.p50Millis, r.p99Millis, r.perSecond / baseline.perSecond, r.errors, r.cpuMicros,
+                        baseline.cpuMicros / r.cpuMicros);
             }
             double ratio = results.get(1).perSecond / baseline.perSecond;
-            System.out.printf(Locale.ROOT, "%nStartSyncExecution / hello-world = %.2f (goal >= %.2f): %s%n", ratio, goal,
+            System.out.printf(Locale.ROOT, "%nStartSyncExecution / hello-world = %.2f requests/s, %.2f by server CPU per request"
+                    + " (goal >= %.2f): %s%n", ratio, baseline.cpuMicros / results.get(1).cpuMicros, goal,
                     ratio >= goal ? "MET" : "NOT MET");
+            System.out.printf(Locale.ROOT, "(load average during the run: %.1f on %d cores; other processes skew requests/s,"
+                    + " less so CPU per request)%n", java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    .getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
         } finally {
             server.stop();
             try (var files = Files.walk(data)) {
@@ -142,13 +155,16 @@ public final class ServerReport {
         Files.writeString(script, lua.toString());
         String threads = "2";
         exec(List.of(wrk, "-t" + threads, "-c" + connections, "-d" + warmup + "s", "-s", script.toString(), url));
+        long cpu0 = cpuNanos();
         String out = exec(List.of(wrk, "-t" + threads, "-c" + connections, "-d" + measure + "s", "--latency", "-s",
                 script.toString(), url));
+        long cpu = cpuNanos() - cpu0;
+        long requests = Long.parseLong(match(out, "(\\d+) requests in"));
         Files.deleteIfExists(script);
         double rps = Double.parseDouble(match(out, "Requests/sec:\\s+([0-9.]+)"));
         String errors = find(out, "Non-2xx or 3xx responses:\\s+(\\d+)");
         Result r = new Result(name, rps, millis(match(out, "\\s50%\\s+([0-9.]+[a-z]+)")), millis(match(out, "\\s99%\\s+([0-9.]+[a-z]+)")),
-                errors == null ? 0 : Long.parseLong(errors));
+                errors == null ? 0 : Long.parseLong(errors), cpu / 1000.0 / Math.max(1, requests));
         System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
         return r;
     }
@@ -281,7 +297,7 @@ public final class ServerReport {
         Arrays.sort(all);
         double p50 = all.length == 0 ? 0 : all[all.length / 2] / 1e6;
         double p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
-        Result r = new Result(name, total / (double) measure, p50, p99, errors.get());
+        Result r = new Result(name, total / (double) measure, p50, p99, errors.get(), Double.NaN);
         System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
         return r;
     }

@@ -44,9 +44,10 @@ public final class StepFunctions {
     private final Duration activityPoll;
     private final String arnPrefix;
     private final Map<String, Action> actions = new LinkedHashMap<>();
+    private final Machines machines;
 
     public StepFunctions(Engine engine, Versions versions, Tags tags, TestStates testStates, Duration syncTimeout,
-                         Duration activityPoll) {
+                         Duration activityPoll, dev.setlist.asl.Clock clock) {
         this.engine = engine;
         this.versions = versions;
         this.tags = tags;
@@ -54,6 +55,7 @@ public final class StepFunctions {
         this.syncTimeout = syncTimeout;
         this.activityPoll = activityPoll;
         this.arnPrefix = "arn:aws:states:" + engine.region() + ":" + engine.account() + ":";
+        this.machines = new Machines(engine, clock);
         routing();
     }
 
@@ -187,8 +189,10 @@ public final class StepFunctions {
         if (versionDescription != null && !publish) {
             throw ApiException.validation("versionDescription can only be set when publish is true");
         }
+        machines.forget(arn);
         StateMachineInfo info = definition == null && roleArn == null && publish ? engine.describeStateMachine(arn)
                 : engine.updateStateMachine(arn, definition, roleArn);
+        machines.forget(arn);
         ObjectNode out = Json.object();
         Json.time(out, "updateDate", info.updateDate());
         out.put("revisionId", info.revisionId());
@@ -250,7 +254,9 @@ public final class StepFunctions {
 
     private ObjectNode deleteStateMachine(Req r) {
         String arn = unqualified(r.str("stateMachineArn", 1, 256), "stateMachineArn");
+        machines.forget(arn);
         engine.deleteStateMachine(arn);
+        machines.forget(arn);
         versions.deleteAll(arn);
         tags.removeAll(arn);
         return Json.object();
@@ -283,7 +289,7 @@ public final class StepFunctions {
     private Target resolve(String arn) {
         Versions.Qualified q = Versions.split(arn);
         if (q.qualifier() == null) {
-            return new Target(null, null, null);
+            return new Target(machines.get(arn), null, null);
         }
         String aliasArn = null;
         String versionArn = arn;
@@ -302,8 +308,7 @@ public final class StepFunctions {
         String input = r.optStr("input", 0, 256 * 1024);
         String trace = r.optStr("traceHeader", 0, 256);
         Target t = resolve(arn);
-        ExecutionInfo info = t.machine == null ? engine.startExecution(arn, name, input, trace)
-                : engine.startExecution(t.machine, name, input, trace);
+        ExecutionInfo info = engine.startExecution(t.machine, name, input, trace);
         if (t.versionArn != null && info.type() == StateMachineType.STANDARD) {
             versions.recordStart(info.arn(), t.versionArn, t.aliasArn);
         }
@@ -320,8 +325,7 @@ public final class StepFunctions {
         String trace = r.optStr("traceHeader", 0, 256);
         r.optEnum("includedData", List.of("ALL_DATA", "METADATA_ONLY"));
         Target t = resolve(arn);
-        ExecutionInfo info = t.machine == null ? engine.startSyncExecution(arn, name, input, trace, syncTimeout)
-                : engine.startSyncExecution(t.machine, name, input, trace, syncTimeout);
+        ExecutionInfo info = engine.startSyncExecution(t.machine, name, input, trace, syncTimeout);
         ObjectNode out = Json.object();
         out.put("executionArn", info.arn());
         out.put("stateMachineArn", info.stateMachineArn());
