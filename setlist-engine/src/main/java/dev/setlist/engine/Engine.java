@@ -1,7 +1,9 @@
 package dev.setlist.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.asl.Clock;
 import dev.setlist.asl.Entropy;
@@ -43,8 +45,12 @@ import javax.sql.DataSource;
  */
 public final class Engine implements AutoCloseable {
     private static final int MAX_PAGE = 1000;
+    /** Parses JSON from callers: one value and nothing after it ("{} x" is not JSON; "" is empty, not missing). */
+    private static final ObjectReader STRICT_JSON = Json.MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Db db;
+    private final String url;
     private final Runner runner;
     private final Arns arns;
     private final Clock clock;
@@ -56,6 +62,7 @@ public final class Engine implements AutoCloseable {
 
     private Engine(Builder b) {
         this.db = b.dataSource != null ? Db.wrap(b.dataSource, b.url) : Db.open(b.url, b.user, b.password, b.poolSize);
+        this.url = b.url;
         this.arns = new Arns(b.region, b.account);
         this.clock = b.clock;
         this.entropy = b.entropy;
@@ -79,6 +86,11 @@ public final class Engine implements AutoCloseable {
 
     public String account() {
         return arns.account();
+    }
+
+    /** The JDBC URL of the engine's database. */
+    public String databaseUrl() {
+        return url;
     }
 
     /** The pool the engine uses (other modules may keep their tables in the same database). */
@@ -347,8 +359,8 @@ public final class Engine implements AutoCloseable {
                     + payloadLimit + " bytes");
         }
         try {
-            JsonNode node = Json.MAPPER.readTree(text);
-            if (node == null) {
+            JsonNode node = STRICT_JSON.readTree(text);
+            if (node == null || node.isMissingNode()) {
                 throw new EngineException(Code.InvalidExecutionInput, "Invalid State Machine Execution Input: empty");
             }
             return node;
@@ -602,11 +614,11 @@ public final class Engine implements AutoCloseable {
         }
         JsonNode parsed;
         try {
-            parsed = Json.MAPPER.readTree(output);
+            parsed = STRICT_JSON.readTree(output);
         } catch (JsonProcessingException e) {
             throw new EngineException(Code.InvalidOutput, "Invalid Output: '" + e.getOriginalMessage() + "'");
         }
-        if (parsed == null) {
+        if (parsed == null || parsed.isMissingNode()) {
             throw new EngineException(Code.InvalidOutput, "Invalid Output: empty");
         }
         ObjectNode payload = Json.object();
@@ -797,6 +809,11 @@ public final class Engine implements AutoCloseable {
     }
 
     // ---- life cycle ----------------------------------------------------------------------------
+
+    /** Adds a listener of execution status changes (started, ended, redriven) from now on. */
+    public void addListener(ExecutionListener listener) {
+        runner.addListener(Objects.requireNonNull(listener, "listener"));
+    }
 
     /** Forces a look for due work now (normally a background poll does it). */
     public void pollNow() {

@@ -352,9 +352,6 @@ class EngineTest {
             assertThat(json(done.output())).isEqualTo(json("[{\"n\": 2}, {\"n\": 3}, {\"n\": 4}, {\"n\": 5}]"));
             assertThat(types(done.arn())).contains("MapRunStarted", "MapRunSucceeded");
             Page<MapRunInfo> runs = engine.listMapRuns(done.arn(), null, null);
-            if (runs.items().size() != 1) {
-                engine.getExecutionHistory(done.arn(), 1000, false, null, true).items().forEach(System.out::println);
-            }
             assertThat(runs.items()).hasSize(1);
             MapRunInfo run = runs.items().get(0);
             assertThat(run.status()).isEqualTo("SUCCEEDED");
@@ -364,6 +361,47 @@ class EngineTest {
                 assertThat(engine.listExecutions(null, run.mapRunArn(), null, null, null).items()).hasSize(4);
             }
         }
+    }
+
+    @Test
+    void distributedMap_manyAtOnce_eachMapStateRunsOnce() throws Exception {
+        StateMachineInfo sm = machine("dmany", """
+                {"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 3, "ResultPath": "$.out",
+                  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                    "StartAt": "Add", "States": {"Add": {"Type": "Task", "Resource": "arn:aws:states:::test:add", "End": true}}},
+                  "ItemsPath": "$.items", "Next": "Count"},
+                  "Count": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($.out)"}, "End": true}}}""");
+        String input = "{\"items\": [{\"n\": 1}, {\"n\": 2}, {\"n\": 3}, {\"n\": 4}, {\"n\": 5}, {\"n\": 6}, {\"n\": 7}]}";
+        List<String> arns = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            arns.add(engine.startExecution(sm.arn(), null, input, null).arn());
+        }
+        for (String arn : arns) {
+            ExecutionInfo done = engine.awaitExecution(arn, WAIT);
+            assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+            assertThat(json(done.output())).isEqualTo(json("{\"n\": 7}"));
+            assertThat(engine.listMapRuns(arn, null, null).items()).hasSize(1);
+            assertThat(types(arn).stream().filter("MapStateEntered"::equals).count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void inlineMap_toleratesFailuresUpToItsThreshold_andNestsParallels() throws Exception {
+        ExecutionInfo done = run("tolerant", """
+                {"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailureCount": 1, "End": true,
+                  "ItemProcessor": {"StartAt": "Which", "States": {
+                    "Which": {"Type": "Choice", "Choices": [{"Variable": "$.bad", "IsPresent": true, "Next": "Bad"}],
+                      "Default": "Both"},
+                    "Bad": {"Type": "Task", "Resource": "arn:aws:states:::test:fail", "End": true},
+                    "Both": {"Type": "Parallel", "End": true, "Branches": [
+                      {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::test:add", "End": true}}},
+                      {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}]}}}}}}""",
+                "[{\"n\": 1}, {\"bad\": true}, {\"n\": 3}]");
+        assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+        JsonNode out = json(done.output());
+        assertThat(out.get(0)).isEqualTo(json("[{\"n\": 2}, {\"n\": 1}]"));
+        assertThat(out.get(1).get("Error").asText()).isEqualTo("Custom.Error");
+        assertThat(out.get(2)).isEqualTo(json("[{\"n\": 4}, {\"n\": 3}]"));
     }
 
     @Test

@@ -85,6 +85,10 @@ public final class Committer implements AutoCloseable {
     private void commitGroup(List<Write> group) {
         List<Write> pending = new ArrayList<>(group);
         while (!pending.isEmpty()) {
+            refuseAfterRefused(pending);
+            if (pending.isEmpty()) {
+                return;
+            }
             Attempt attempt = tryCommit(pending);
             if (attempt.fenced.isEmpty() && attempt.failure == null) {
                 pending.forEach(w -> w.done.complete(null));
@@ -92,13 +96,20 @@ public final class Committer implements AutoCloseable {
             }
             if (!attempt.fenced.isEmpty()) {
                 for (Write w : attempt.fenced) {
+                    if (w.run != null) {
+                        w.run.refused = true;
+                    }
                     w.done.completeExceptionally(new Write.FencedException());
                 }
                 pending.removeAll(attempt.fenced);
                 continue;
             }
             if (pending.size() == 1) {
-                pending.get(0).done.completeExceptionally(attempt.failure);
+                Write w = pending.get(0);
+                if (w.run != null) {
+                    w.run.refused = true;
+                }
+                w.done.completeExceptionally(attempt.failure);
                 return;
             }
             // Find the failing write: commit one at a time.
@@ -107,6 +118,17 @@ public final class Committer implements AutoCloseable {
             }
             return;
         }
+    }
+
+    /** Refuses the writes of runs one of whose earlier writes was refused (they queue in version order). */
+    private static void refuseAfterRefused(List<Write> pending) {
+        pending.removeIf(w -> {
+            if (w.run == null || !w.run.refused) {
+                return false;
+            }
+            w.done.completeExceptionally(new Write.FencedException());
+            return true;
+        });
     }
 
     private record Attempt(List<Write> fenced, RuntimeException failure) {}

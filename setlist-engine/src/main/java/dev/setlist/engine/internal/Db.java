@@ -50,22 +50,30 @@ public final class Db implements AutoCloseable {
         config.setConnectionTimeout(10_000);
         HikariDataSource ds = new HikariDataSource(config);
         Db db = new Db(ds, dialect, ds);
-        db.migrate();
+        db.migrate("db/engine", "sl_engine_schema_history");
         return db;
     }
 
-    /** Uses a pool the caller owns (and closes). */
+    /** Uses a pool the caller owns (and closes), with the engine's schema. */
     public static Db wrap(DataSource dataSource, String url) {
+        return wrap(dataSource, url, "db/engine", "sl_engine_schema_history");
+    }
+
+    /**
+     * Uses a pool the caller owns, migrating the schema of {@code location} (a classpath folder of
+     * Flyway migrations) with its own history table: each module keeps its tables in the same database.
+     */
+    public static Db wrap(DataSource dataSource, String url, String location, String historyTable) {
         Db db = new Db(dataSource, Dialect.of(url), null);
-        db.migrate();
+        db.migrate(location, historyTable);
         return db;
     }
 
-    private void migrate() {
+    private void migrate(String location, String historyTable) {
         Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/engine")
-                .table("sl_engine_schema_history")
+                .locations("classpath:" + location)
+                .table(historyTable)
                 .baselineOnMigrate(true)
                 .baselineVersion("0")
                 .load()

@@ -64,6 +64,8 @@ public final class Run implements ExecutionContext {
     int lastNodeId;
     /** Set when the run stops being this node's: ended, released, fenced or closed. */
     boolean gone;
+    /** Set by the committer when one of this run's writes was refused: its later writes are refused too. */
+    volatile boolean refused;
     boolean released;
     boolean pokedWhileGoing;
     /** The definitions of Distributed Map processors, by Map frame. */
@@ -267,7 +269,9 @@ public final class Run implements ExecutionContext {
             switch (action) {
                 case Action.Next next -> {
                     emit(n, stateType(n) + "StateExited", Events.stateExited(n.frame.state(), next.frame().input()));
+                    dropKids(n);
                     n.frame = next.frame();
+                    n.status = Status.RUN;
                     n.entered = false;
                     n.token = null;
                     n.dirty = true;
@@ -276,6 +280,7 @@ public final class Run implements ExecutionContext {
                 }
                 case Action.Succeed s -> {
                     emit(n, stateType(n) + "StateExited", Events.stateExited(n.frame.state(), s.output()));
+                    dropKids(n);
                     Continuation c = finish(n, Outcome.success(s.output()));
                     if (c.effect != null) {
                         return c.effect;
@@ -305,6 +310,7 @@ public final class Run implements ExecutionContext {
                     return new Spawn(commit(), List.of(), null);
                 }
                 case Action.Retry r -> {
+                    dropKids(n);
                     n.status = Status.RETRY;
                     n.frame = r.frame();
                     n.wakeAt = r.at().toEpochMilli();
@@ -595,12 +601,8 @@ public final class Run implements ExecutionContext {
             return new Spawn(commit(), List.of(), after);
         }
         if (rc.children().isEmpty()) {
-            Continuation c = childrenDone(n);
-            if (c.effect != null) {
-                return c.effect;
-            }
-            claimDriver(c.parent);
-            return new Spawn(commit(), List.of(), () -> spawn(c.parent, x -> c.action));
+            claimDriver(n);
+            return compute(n, afterChildren());
         }
         List<Node> start = startKids(n);
         return new Spawn(commit(), start, null);
@@ -724,8 +726,8 @@ public final class Run implements ExecutionContext {
         if (parent.children.distributed()) {
             runner.distributed.finish(this, parent, anyFailed);
         }
-        parent.status = Status.RUN;
-        parent.dirty = true;
+        // The frame stays CHILDREN, its children kept, until the action below moves it on in the same
+        // write: after a crash the same outcomes give the same continuation again.
         claimDriver(parent);
         Action a;
         try {
@@ -736,9 +738,6 @@ public final class Run implements ExecutionContext {
         boolean failed = anyFailed && (a instanceof Action.Fail || a instanceof Action.Retry
                 || (a instanceof Action.Next && interpreter.machine().failsFast(parent.frame.machine(), parent.frame.state())));
         emit(parent, (map ? "MapState" : "ParallelState") + (failed ? "Failed" : "Succeeded"), null);
-        if (!(a instanceof Action.Fail)) {
-            dropKids(parent); // kept after a failure: a redrive runs the failed ones again
-        }
         return new Continuation(null, parent, a);
     }
 
@@ -826,6 +825,7 @@ public final class Run implements ExecutionContext {
             return w;
         }
         Write w = new Write();
+        w.run = this;
         long newVersion = version + 1;
         boolean release = !status.terminal() && driving == 0;
         Long wake = null;
@@ -844,6 +844,11 @@ public final class Run implements ExecutionContext {
                 w.add(Write.ROWS, runner.frameUpsertSql, id, n.id, n.parent, n.index, n.status.name(), n.body(),
                         n.wakeAt, n.token, n.outcomeJson());
                 n.dirty = false;
+                if (!release && !status.terminal() && n.wakeAt != null && (n.status == Status.WAIT
+                        || n.status == Status.RETRY || n.status == Status.CALLBACK)) {
+                    // The run stays here (other frames are driven): nobody else times this frame.
+                    runner.wakeLater(id, n.wakeAt);
+                }
             }
         }
         for (Object[] e : pendingEvents) {
@@ -966,16 +971,24 @@ public final class Run implements ExecutionContext {
 
     /**
      * Works out what a freshly loaded or woken run has to do. Under the lock; the caller commits
-     * (the work may have added rows) before it runs what this returns.
+     * (the work may have added rows) before it runs what this returns. A node that already has a
+     * driver (a live run woken by a timer or a callback) is left to it.
      */
     List<Runnable> resume(long nowMillis) {
         List<Runnable> todo = new ArrayList<>();
         nodes.sort(Comparator.comparingInt(x -> x.id));
         for (Node n : nodes) {
-            if (n.ended()) {
+            if (n.ended() || n.driving) {
                 continue;
             }
             switch (n.status) {
+                case PENDING -> {
+                    // The root frame of an execution whose start committed but not its first step.
+                    if (n.parent == null) {
+                        claimDriver(n);
+                        todo.add(() -> spawn(n, enter()));
+                    }
+                }
                 case RUN, TASK -> {
                     // A Distributed Map's items are child executions, not frames driven here.
                     Node parent = n.parent == null ? null : node(n.parent);
@@ -1014,8 +1027,8 @@ public final class Run implements ExecutionContext {
                         allDone &= k.ended();
                     }
                     if (allDone) {
-                        Continuation c = childrenDone(n);
-                        todo.add(() -> spawn(c.parent, x -> c.action));
+                        claimDriver(n);
+                        todo.add(() -> spawn(n, afterChildren()));
                     } else if (n.children != null && n.children.distributed()) {
                         todo.add(runner.distributed.startMore(this, n)); // after the caller's commit
                     } else {
@@ -1069,7 +1082,15 @@ public final class Run implements ExecutionContext {
         emit(parent, failed ? "MapRunFailed" : "MapRunSucceeded", null);
     }
 
-    /** Forgets the children of a frame that moved on (its rows are deleted with the next write). */
+    /** The step of a frame whose children all ended. */
+    Step afterChildren() {
+        return n -> childrenDone(n).action;
+    }
+
+    /**
+     * Forgets the children of a frame that moves on (their rows are deleted in the same write). A
+     * frame that fails keeps them, so that a redrive runs the failed ones again.
+     */
     private void dropKids(Node parent) {
         for (Node k : parent.kids) {
             dropKids(k);

@@ -71,9 +71,10 @@ public final class Runner implements AutoCloseable {
     final String frameUpsertSql;
     final Distributed distributed;
     private final Map<Long, Run> live = new ConcurrentHashMap<>();
+    private final java.util.Set<Long> claiming = ConcurrentHashMap.newKeySet();
     private final Map<Long, List<CompletableFuture<ExecutionInfo>>> waiters = new ConcurrentHashMap<>();
     private final Map<String, Interpreter> interpreters = new ConcurrentHashMap<>();
-    private final List<ExecutionListener> listeners;
+    private final List<ExecutionListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Object activitySignal = new Object();
     private final Thread poller;
     private Thread listener;
@@ -92,7 +93,7 @@ public final class Runner implements AutoCloseable {
         this.entropy = entropy;
         this.objects = objects;
         this.expressHistory = expressHistory;
-        this.listeners = List.copyOf(listeners);
+        this.listeners.addAll(listeners);
         this.committer = new Committer(db, config.commitGroup());
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("setlist-timers")
                 .daemon(true).unstarted(r));
@@ -104,9 +105,24 @@ public final class Runner implements AutoCloseable {
                 : "MERGE INTO sl_frame (execution_id, frame_id, parent_id, child_index, status, body, wake_at, token,"
                 + " outcome) KEY (execution_id, frame_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.distributed = new Distributed(this);
+        handBackEarlierIncarnation();
         this.poller = Thread.ofPlatform().name("setlist-poller").daemon(true).start(this::pollLoop);
         if (db.dialect() == Dialect.POSTGRES) {
             this.listener = Thread.ofPlatform().name("setlist-listen").daemon(true).start(this::listenLoop);
+        }
+    }
+
+    /**
+     * Executions still owned by this node id belong to an earlier process of this node that died
+     * without handing them back; this process holds none yet. Left owned, they would wait for a
+     * lease that this node's own renewals keep extending.
+     */
+    private void handBackEarlierIncarnation() {
+        try {
+            db.update("UPDATE sl_execution SET owner = NULL, lease_until = NULL, wake_at = ? WHERE owner = ?"
+                    + " AND status = 'RUNNING'", clock.now().toEpochMilli(), nodeId);
+        } catch (RuntimeException e) {
+            log.warn("could not take back the executions of an earlier process of node {}: {}", nodeId, e.getMessage());
         }
     }
 
@@ -144,6 +160,22 @@ public final class Runner implements AutoCloseable {
         return interpreter(definitionId, body);
     }
 
+    /**
+     * The same, reading the definition on {@code c}: a transaction that holds a connection must not
+     * wait for a second one (with every pooled connection held so, none is ever free).
+     */
+    Interpreter interpreter(Connection c, String definitionId) throws SQLException {
+        Interpreter i = interpreters.get(definitionId);
+        if (i != null) {
+            return i;
+        }
+        List<String> body = Db.query(c, "SELECT body FROM sl_definition WHERE id = ?", rs -> rs.getString(1), definitionId);
+        if (body.isEmpty()) {
+            throw new IllegalStateException("no definition " + definitionId);
+        }
+        return interpreter(definitionId, body.get(0));
+    }
+
     // ---- starting ------------------------------------------------------------------------------
 
     /** What a new execution is. */
@@ -169,6 +201,7 @@ public final class Runner implements AutoCloseable {
         Node root = new Node(0, null, 0, frame, Status.PENDING);
         root.lastEvent = 1;
         run.add(root);
+        // ExecutionStarted (event 1) is written with the start below, not left pending for the first step.
         long nowMillis = now.toEpochMilli();
         write.add(Write.INSERT, "INSERT INTO sl_execution (id, arn, state_machine_arn, name, type, definition_id,"
                         + " status, input, input_hash, started, version, owner, lease_until, wake_at, deadline, events,"
@@ -339,6 +372,12 @@ public final class Runner implements AutoCloseable {
         }
     }
 
+    /** Pokes the execution at {@code wakeAt} (a timer of a frame of a run that stays live). */
+    void wakeLater(long id, long wakeAt) {
+        long delay = wakeAt - clock.now().toEpochMilli();
+        timers.schedule(() -> poke(id), Math.max(0, delay), TimeUnit.MILLISECONDS);
+    }
+
     /** A write was refused: someone else changed the execution. Drop the run and look again. */
     void writeRefused(Run run, Throwable cause) {
         run.lock.lock();
@@ -415,9 +454,19 @@ public final class Runner implements AutoCloseable {
 
     /** Claims an execution if nobody (alive) holds it, loads it and resumes its frames. */
     void claimAndLoad(long id) {
-        if (closing || live.containsKey(id)) {
+        // One claim of an execution at a time on this node: the poller sees it due until the claim
+        // commits, and a second claim here (its owner already) would only fence the run of the first.
+        if (closing || live.containsKey(id) || !claiming.add(id)) {
             return;
         }
+        try {
+            claimAndLoadOnce(id);
+        } finally {
+            claiming.remove(id);
+        }
+    }
+
+    private void claimAndLoadOnce(long id) {
         long now = clock.now().toEpochMilli();
         Loaded loaded;
         try {
@@ -482,7 +531,7 @@ public final class Runner implements AutoCloseable {
                         rs.getLong(6), rs.getLong(7), Db.longOrNull(rs, "deadline"), rs.getLong(9), rs.getInt(10),
                         rs.getString(11), rs.getString(12), rs.getString(13)), id);
         Row row = rows.get(0);
-        Interpreter interpreter = interpreter(row.definitionId);
+        Interpreter interpreter = interpreter(c, row.definitionId);
         String smName = row.smArn.substring(row.smArn.lastIndexOf(':') + 1);
         Run.ExecMeta meta = new Run.ExecMeta(row.arn, row.smArn, smName, row.name, false, Json.read(row.input),
                 Instant.ofEpochMilli(row.started), row.deadline == null ? null : Instant.ofEpochMilli(row.deadline),
@@ -979,6 +1028,10 @@ public final class Runner implements AutoCloseable {
         n.heartbeatSeconds = null;
         n.wakeAt = null;
         n.frame = new Frame(n.frame.machine(), n.frame.state(), n.frame.input(), n.frame.variables(), n.frame.outer(), null);
+    }
+
+    public void addListener(ExecutionListener listener) {
+        listeners.add(listener);
     }
 
     public boolean isLive(long id) {

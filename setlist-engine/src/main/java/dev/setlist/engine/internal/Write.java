@@ -21,6 +21,13 @@ public final class Write {
 
     final List<Op> ops = new ArrayList<>(8);
     final CompletableFuture<Void> done = new CompletableFuture<>();
+    /**
+     * The run whose step this is (null for other writes). Once one of a run's writes is refused,
+     * none after it may commit: a later one could pass its fence (an outside change such as a
+     * claim or a callback moves the version by one, to the version that write expects) without
+     * the changes of the refused one.
+     */
+    Run run;
 
     public Write add(int rank, String sql, Object... params) {
         ops.add(new Op(rank, sql, params));

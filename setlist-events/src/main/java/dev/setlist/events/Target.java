@@ -1,0 +1,26 @@
+package dev.setlist.events;
+
+import java.util.Map;
+
+/**
+ * Where a rule sends matching events: a state machine ({@code arn:aws:states:…:stateMachine:…}),
+ * another bus ({@code arn:aws:events:…:event-bus/…}), an HTTP endpoint ({@code http(s)://…}) or the
+ * log ({@code arn:aws:logs:…:log-group:…}). At most one of {@code input}, {@code inputPath} and
+ * {@code inputTransformer} shapes what it receives; by default the whole event.
+ */
+public record Target(String id, String arn, String input, String inputPath, InputTransformer inputTransformer,
+                     RetryPolicy retryPolicy) {
+
+    public static Target of(String id, String arn) {
+        return new Target(id, arn, null, null, null, null);
+    }
+
+    /** {@code InputPathsMap} names JSONPath values that {@code <name>} placeholders of the template take. */
+    public record InputTransformer(Map<String, String> inputPathsMap, String inputTemplate) {}
+
+    /** How long and how often a delivery is retried before it becomes a dead letter. */
+    public record RetryPolicy(int maximumEventAgeInSeconds, int maximumRetryAttempts) {
+        /** EventBridge's defaults: 24 hours, 185 attempts. */
+        public static final RetryPolicy DEFAULT = new RetryPolicy(86_400, 185);
+    }
+}

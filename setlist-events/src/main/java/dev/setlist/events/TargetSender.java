@@ -1,0 +1,25 @@
+package dev.setlist.events;
+
+/**
+ * Delivers a payload to a target that is not a state machine, bus or log: HTTP endpoints by
+ * default. Wrap it to add outbound resilience (timeouts, breakers, retry budgets).
+ */
+@FunctionalInterface
+public interface TargetSender {
+
+    /** Sends, or throws {@link Failure}: retriable ones are tried again later, the others dead-lettered. */
+    void send(String targetArn, String payload, String traceHeader) throws Failure;
+
+    final class Failure extends Exception {
+        private final boolean retriable;
+
+        public Failure(String message, boolean retriable) {
+            super(message, null, false, false);
+            this.retriable = retriable;
+        }
+
+        public boolean retriable() {
+            return retriable;
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package dev.setlist.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.setlist.asl.Clock;
+import dev.setlist.asl.TaskInvoker;
+import dev.setlist.engine.Engine;
+import dev.setlist.engine.ExecutionInfo;
+import dev.setlist.engine.ExecutionStatus;
+import dev.setlist.engine.StateMachineInfo;
+import dev.setlist.engine.StateMachineType;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Publishing, routing and durable delivery on an embedded database, with a real HTTP endpoint. */
+class EventBusTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String ECHO = """
+            {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}}""";
+
+    @TempDir
+    Path dir;
+    Engine engine;
+    EventBus bus;
+    HttpServer http;
+    final AtomicInteger failuresLeft = new AtomicInteger();
+    final AtomicInteger httpStatus = new AtomicInteger(500);
+    final List<String> received = new CopyOnWriteArrayList<>();
+    final AtomicInteger attempts = new AtomicInteger();
+
+    @BeforeEach
+    void start() throws IOException {
+        engine = newEngine();
+        bus = newBus(Clock.SYSTEM);
+        http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/hook", exchange -> {
+            attempts.incrementAndGet();
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int status = failuresLeft.getAndDecrement() > 0 ? httpStatus.get() : 204;
+            if (status == 204) {
+                received.add(body);
+            }
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        http.start();
+    }
+
+    Engine newEngine() {
+        return Engine.builder().database("jdbc:h2:file:" + dir.resolve("db"), "sa", "")
+                .tasks(new TaskInvoker.Registry()).poll(Duration.ofMillis(50)).build();
+    }
+
+    EventBus newBus(Clock clock) {
+        EventBus b = EventBus.builder(engine).clock(clock).poll(Duration.ofMillis(50))
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200)).build();
+        engine.addListener(b.executionStatusChanges());
+        return b;
+    }
+
+    @AfterEach
+    void stop() {
+        http.stop(0);
+        bus.close();
+        engine.close();
+    }
+
+    String hook() {
+        return "http://127.0.0.1:" + http.getAddress().getPort() + "/hook";
+    }
+
+    static void eventually(BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(25);
+        }
+        assertThat(condition.getAsBoolean()).as("condition within 10 s").isTrue();
+    }
+
+    @Test
+    void putEvents_matchingRule_startsTheStateMachineWithTheTransformedInput() throws Exception {
+        StateMachineInfo sm = engine.createStateMachine("on-purchase", ECHO, StateMachineType.STANDARD, null, null);
+        bus.putRule("purchases", null, "{\"source\": [\"relecloud.sales\"], \"detail-type\": [\"TicketsPurchased\"]}",
+                null, null, null);
+        bus.putTargets("purchases", null, List.of(new Target("render", sm.arn(), null, null,
+                new Target.InputTransformer(Map.of("concert", "$.detail.concertId", "n", "$.detail.quantity"),
+                        "{\"concert\": \"<concert>\", \"tickets\": <n>, \"rule\": \"<aws.events.rule-name>\"}"), null)));
+
+        List<PutResult> results = bus.putEvents(List.of(
+                PutEntry.of("relecloud.sales", "TicketsPurchased", "{\"concertId\": \"c-1\", \"quantity\": 2}"),
+                PutEntry.of("relecloud.sales", "ConcertCreated", "{\"concertId\": \"c-2\"}"),
+                PutEntry.of("relecloud.sales", "TicketsPurchased", "not json")));
+
+        assertThat(results.get(0).eventId()).isNotNull();
+        assertThat(results.get(1).eventId()).isNotNull();
+        assertThat(results.get(2).errorCode()).isEqualTo("InvalidArgument");
+        assertThat(results.get(2).errorMessage()).contains("Detail is not valid");
+        eventually(() -> engine.listExecutions(sm.arn(), null, null, null, null).items().size() == 1);
+        ExecutionInfo e = engine.listExecutions(sm.arn(), null, null, null, null).items().get(0);
+        ExecutionInfo done = engine.awaitExecution(e.arn(), Duration.ofSeconds(10));
+        assertThat(JSON.readTree(done.output())).isEqualTo(JSON.readTree(
+                "{\"concert\": \"c-1\", \"tickets\": 2, \"rule\": \"purchases\"}"));
+    }
+
+    @Test
+    void httpTarget_failingForAWhile_isRetriedWithBackoff_andDeliveredOnce() throws Exception {
+        bus.putRule("hook", null, "{\"source\": [\"relecloud.sales\"]}", null, null, null);
+        bus.putTargets("hook", null, List.of(new Target("h", hook(), null, "$.detail", null, null)));
+        failuresLeft.set(3);
+
+        bus.putEvents(List.of(PutEntry.of("relecloud.sales", "Sold", "{\"n\": 1}")));
+
+        eventually(() -> received.size() == 1);
+        assertThat(attempts.get()).isEqualTo(4);
+        assertThat(JSON.readTree(received.get(0))).isEqualTo(JSON.readTree("{\"n\": 1}"));
+        Thread.sleep(300);
+        assertThat(received).hasSize(1);
+        eventually(() -> bus.deliveryCounts().isEmpty());
+    }
+
+    @Test
+    void httpTarget_outOfRetries_becomesADeadLetter_thatCanBeRedriven() throws Exception {
+        bus.putRule("hook", null, "{\"source\": [\"relecloud.sales\"]}", null, null, null);
+        bus.putTargets("hook", null, List.of(new Target("h", hook(), null, null, null, new Target.RetryPolicy(60, 2))));
+        failuresLeft.set(1000);
+
+        bus.putEvents(List.of(PutEntry.of("relecloud.sales", "Sold", "{\"n\": 2}")));
+
+        eventually(() -> bus.listDeadLetters(null, 10).size() == 1);
+        DeadLetter dead = bus.listDeadLetters(null, 10).get(0);
+        assertThat(dead.attempts()).isEqualTo(3);
+        assertThat(dead.lastError()).contains("HTTP 500").contains("maximum retry attempts");
+        assertThat(attempts.get()).isEqualTo(3);
+
+        failuresLeft.set(0);
+        assertThat(bus.redriveDeadLetters(List.of(dead.id()))).isEqualTo(1);
+        eventually(() -> received.size() == 1);
+        eventually(() -> bus.listDeadLetters(null, 10).isEmpty());
+    }
+
+    @Test
+    void httpTarget_refusingTheEvent_isDeadLetteredAtOnce() throws Exception {
+        bus.putRule("hook", null, "{\"source\": [\"relecloud.sales\"]}", null, null, null);
+        bus.putTargets("hook", null, List.of(Target.of("h", hook())));
+        failuresLeft.set(1000);
+        httpStatus.set(400);
+        bus.putEvents(List.of(PutEntry.of("relecloud.sales", "Sold", "{}")));
+        eventually(() -> bus.listDeadLetters(null, 10).size() == 1);
+        assertThat(attempts.get()).isEqualTo(1);
+        assertThat(bus.listDeadLetters(null, 10).get(0).lastError()).contains("not retriable");
+    }
+
+    @Test
+    void committedDeliveries_surviveARestart_whileTheTargetIsDown() throws Exception {
+        bus.putRule("hook", null, "{\"source\": [\"relecloud.sales\"]}", null, null, null);
+        bus.putTargets("hook", null, List.of(Target.of("h", hook())));
+        failuresLeft.set(1000);
+        for (int i = 0; i < 5; i++) {
+            bus.putEvents(List.of(PutEntry.of("relecloud.sales", "Sold", "{\"i\": " + i + "}")));
+        }
+        eventually(() -> attempts.get() >= 5);
+        bus.close();
+        engine.close();
+
+        failuresLeft.set(0);
+        engine = newEngine();
+        bus = newBus(Clock.SYSTEM);
+        eventually(() -> received.size() == 5);
+        assertThat(received.stream().map(r -> {
+            try {
+                return JSON.readTree(r).path("detail").path("i").asInt();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        })).containsExactlyInAnyOrder(0, 1, 2, 3, 4);
+    }
+
+    @Test
+    void scheduleRule_firesAScheduledEventEachPeriod() throws Exception {
+        bus.close();
+        Clock.Manual clock = Clock.manual(Instant.parse("2026-11-25T10:00:30Z"));
+        bus = newBus(clock);
+        bus.putRule("every-minute", null, null, "rate(1 minute)", null, null);
+        bus.putTargets("every-minute", null, List.of(Target.of("h", hook())));
+        Thread.sleep(400);
+        assertThat(received).isEmpty();
+
+        clock.advance(Duration.ofSeconds(61));
+        eventually(() -> received.size() == 1);
+        JsonNode event = JSON.readTree(received.get(0));
+        assertThat(event.get("detail-type").asText()).isEqualTo("Scheduled Event");
+        assertThat(event.get("source").asText()).isEqualTo("aws.events");
+        assertThat(event.get("resources").get(0).asText()).endsWith(":rule/every-minute");
+
+        clock.advance(Duration.ofSeconds(60));
+        eventually(() -> received.size() == 2);
+        assertThatThrownBy(() -> bus.putRule("bad", null, null, "rate(0 minutes)", null, null))
+                .hasMessageContaining("ScheduleExpression is not valid");
+        assertThatThrownBy(() -> bus.putRule("bad", null, null, "cron(0 12 * * * *)", null, null))
+                .hasMessageContaining("one of day-of-month and day-of-week must be '?'");
+    }
+
+    @Test
+    void archiveAndReplay_sendArchivedEventsAgain_markedAsReplayed() throws Exception {
+        bus.createArchive("all", "default", null, null, 7);
+        Instant before = Instant.now().minusSeconds(1);
+        bus.putEvents(List.of(PutEntry.of("relecloud.sales", "Sold", "{\"n\": 1}"),
+                PutEntry.of("relecloud.sales", "Sold", "{\"n\": 2}")));
+        eventually(() -> bus.describeArchive("all").eventCount() == 2);
+        Thread.sleep(20);
+        Instant after = Instant.now();
+
+        bus.putRule("hook", null, "{\"source\": [\"relecloud.sales\"]}", null, null, null);
+        bus.putTargets("hook", null, List.of(Target.of("h", hook())));
+        ReplayInfo replay = bus.startReplay("again", bus.describeArchive("all").arn(), before, after,
+                bus.describeEventBus(null).arn(), null, null);
+        assertThat(replay.state()).isIn("STARTING", "RUNNING", "COMPLETED");
+        eventually(() -> received.size() == 2);
+        assertThat(JSON.readTree(received.get(0)).get("replay-name").asText()).isEqualTo("again");
+        eventually(() -> bus.describeReplay("again").state().equals("COMPLETED"));
+    }
+
+    @Test
+    void executionStatusChanges_arePublished_soFlowsChainOnThem() throws Exception {
+        StateMachineInfo first = engine.createStateMachine("first", ECHO, StateMachineType.STANDARD, null, null);
+        StateMachineInfo next = engine.createStateMachine("next", ECHO, StateMachineType.STANDARD, null, null);
+        bus.putRule("chain", null, """
+                {"source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+                 "detail": {"status": ["SUCCEEDED"], "stateMachineArn": ["%s"]}}""".formatted(first.arn()), null, null, null);
+        bus.putTargets("chain", null, List.of(new Target("next", next.arn(), null, "$.detail.output", null, null)));
+
+        engine.startExecution(first.arn(), null, "{\"order\": 7}", null);
+
+        eventually(() -> engine.listExecutions(next.arn(), null, ExecutionStatus.SUCCEEDED, null, null).items().size() == 1);
+        ExecutionInfo chained = engine.listExecutions(next.arn(), null, null, null, null).items().get(0);
+        assertThat(JSON.readTree(JSON.readTree(chained.output()).asText())).isEqualTo(JSON.readTree("{\"order\": 7}"));
+    }
+
+    @Test
+    void badRequests_areRefusedPrecisely_andChangeNothing() {
+        assertThatThrownBy(() -> bus.putRule("bad name!", null, "{\"source\": [\"a\"]}", null, null, null))
+                .hasMessageContaining("Invalid rule name");
+        assertThatThrownBy(() -> bus.putRule("r", "nope", "{\"source\": [\"a\"]}", null, null, null))
+                .satisfies(e -> assertThat(((EventsException) e).code()).isEqualTo(EventsException.Code.ResourceNotFoundException));
+        assertThatThrownBy(() -> bus.putRule("r", null, null, null, null, null))
+                .hasMessageContaining("EventPattern or ScheduleExpression");
+        bus.putRule("r", null, "{\"source\": [\"a\"]}", null, null, null);
+        Map<String, String> failed = bus.putTargets("r", null, List.of(
+                new Target("t1", "ftp://nowhere", null, null, null, null),
+                new Target("t2", hook(), "{not json", null, null, null),
+                new Target("t3", hook(), null, "detail", null, null),
+                new Target("t4", hook(), null, null, null, new Target.RetryPolicy(10, 1))));
+        assertThat(failed).containsOnlyKeys("t1", "t2", "t3", "t4");
+        assertThat(failed.get("t1")).contains("unsupported Arn");
+        assertThat(failed.get("t2")).contains("Input is not valid JSON");
+        assertThat(failed.get("t3")).contains("InputPath must be a JSONPath");
+        assertThat(failed.get("t4")).contains("MaximumEventAgeInSeconds must be between 60 and 86400, was 10");
+        assertThat(bus.listTargetsByRule("r", null)).isEmpty();
+        assertThatThrownBy(() -> bus.putEvents(List.of())).hasMessageContaining("1 to 10 entries");
+        List<PutResult> r = bus.putEvents(List.of(PutEntry.of("a", "b", "{}").onBus("missing")));
+        assertThat(r.get(0).errorCode()).isEqualTo("ResourceNotFoundException");
+        bus.putTargets("r", null, List.of(Target.of("ok", hook())));
+        assertThatThrownBy(() -> bus.deleteRule("r", null, false)).hasMessageContaining("has targets");
+    }
+}
