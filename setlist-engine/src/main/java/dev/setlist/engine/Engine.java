@@ -398,7 +398,27 @@ public final class Engine implements AutoCloseable {
     /** Runs an Express execution and waits for its end (StartSyncExecution). */
     public ExecutionInfo startSyncExecution(String stateMachineArn, String name, String input, String traceHeader,
                                             Duration timeout) {
-        StateMachineInfo sm = describeStateMachine(stateMachineArn);
+        return startSync(describeStateMachine(stateMachineArn), name, input, traceHeader, timeout);
+    }
+
+    /**
+     * Runs an Express execution of the given definition and waits for its end, for callers that
+     * resolve versions and aliases themselves (as {@link #startExecution(StateMachineInfo, String, String, String)}).
+     */
+    public ExecutionInfo startSyncExecution(StateMachineInfo sm, String name, String input, String traceHeader,
+                                            Duration timeout) {
+        if (checkedDefinitions.add(Json.sha256(sm.definition()))) {
+            try {
+                checkDefinition(sm.definition());
+            } catch (EngineException e) {
+                checkedDefinitions.remove(Json.sha256(sm.definition()));
+                throw e;
+            }
+        }
+        return startSync(sm, name, input, traceHeader, timeout);
+    }
+
+    private ExecutionInfo startSync(StateMachineInfo sm, String name, String input, String traceHeader, Duration timeout) {
         if (sm.type() != StateMachineType.EXPRESS) {
             throw new EngineException(Code.StateMachineTypeNotSupported, "StartSyncExecution runs EXPRESS state machines; '"
                     + sm.arn() + "' is STANDARD");
@@ -722,6 +742,20 @@ public final class Engine implements AutoCloseable {
         }, mapRunArn);
         long started = by[0] + by[1] + by[2] + by[3] + by[4];
         return new MapRunInfo.Counts(Math.max(0, total - started), by[0], by[1], by[2], by[3], by[4], total, by[1] + by[2]);
+    }
+
+    /**
+     * Records new limits of a Map Run (UpdateMapRun): each given value replaces the stored one;
+     * null leaves it. A run in flight keeps the concurrency it started with.
+     */
+    public MapRunInfo updateMapRun(String mapRunArn, Integer maxConcurrency, Double toleratedFailurePercentage,
+                                   Long toleratedFailureCount) {
+        MapRunInfo run = describeMapRun(mapRunArn);
+        db.update("UPDATE sl_map_run SET max_concurrency = ?, tolerated_percentage = ?, tolerated_count = ? WHERE arn = ?",
+                maxConcurrency != null ? maxConcurrency : run.maxConcurrency(),
+                toleratedFailurePercentage != null ? toleratedFailurePercentage : run.toleratedFailurePercentage(),
+                toleratedFailureCount != null ? toleratedFailureCount : run.toleratedFailureCount(), mapRunArn);
+        return describeMapRun(mapRunArn);
     }
 
     public Page<MapRunInfo> listMapRuns(String executionArn, Integer maxResults, String nextToken) {

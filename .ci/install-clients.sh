@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the real clients the server's integration tests drive: the AWS CLI (Debian's awscli)
+# and the AWS SDK for JavaScript v3 under setlist-server/src/test/js (from its package-lock.json).
+# Idempotent: does nothing that is already done.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! [ -x /usr/bin/aws ]; then
+  echo "install-clients: installing awscli (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q awscli
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "install-clients: installing nodejs and npm (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q nodejs npm
+fi
+js=setlist-server/src/test/js
+if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] \
+    || ! cmp -s "$js/package-lock.json" "$js/node_modules/.installed-from-lock" 2>/dev/null; then
+  echo "install-clients: npm ci in $js"
+  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-lock)
+fi
+echo "install-clients: $(/usr/bin/aws --version 2>&1 | head -n1); node $(node --version);" \
+  "@aws-sdk/client-sfn $(node -p "require('./$js/node_modules/@aws-sdk/client-sfn/package.json').version")"

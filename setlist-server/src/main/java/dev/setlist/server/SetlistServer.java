@@ -1,0 +1,201 @@
+package dev.setlist.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.asl.Clock;
+import dev.setlist.asl.Entropy;
+import dev.setlist.asl.TaskInvoker;
+import dev.setlist.engine.Engine;
+import dev.setlist.server.api.ConsoleApi;
+import dev.setlist.server.auth.AuthStore;
+import dev.setlist.server.auth.Authenticator;
+import dev.setlist.server.auth.SecretBox;
+import dev.setlist.server.auth.SigV4;
+import dev.setlist.server.config.ServerConfig;
+import dev.setlist.server.http.Errors;
+import dev.setlist.server.http.Json;
+import dev.setlist.server.http.StepFunctionsEndpoint;
+import dev.setlist.server.sfn.StepFunctions;
+import dev.setlist.server.sfn.Tags;
+import dev.setlist.server.sfn.TestStates;
+import dev.setlist.server.sfn.Versions;
+import dev.setlist.server.store.Sql;
+import io.javalin.Javalin;
+import java.io.PrintStream;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The Setlist server: the engine, the server's tables, authentication and the HTTP APIs (Step
+ * Functions at {@code POST /}, Setlist's own under {@code /api/v1}, {@code /healthz} and
+ * {@code /readyz}) on Javalin with virtual threads. {@link #start()} opens the database, migrates
+ * it, creates the first administrator when there is none and listens; {@link #stop()} stops
+ * listening, then lets the engine finish its steps in flight within the grace period. Tests build
+ * one with a temporary data directory and port 0.
+ */
+public final class SetlistServer implements AutoCloseable {
+    private final ServerConfig config;
+    private final Map<String, String> env;
+    private final PrintStream out;
+    private final Clock clock;
+    private final Entropy entropy;
+    private final DoubleSupplier routingRandom;
+    private final TaskInvoker tasks;
+    private Engine engine;
+    private Javalin app;
+    private StepFunctions stepFunctions;
+    private AuthStore authStore;
+
+    private SetlistServer(Builder b) {
+        this.config = b.config;
+        this.env = b.env;
+        this.out = b.out;
+        this.clock = b.clock;
+        this.entropy = b.entropy;
+        this.routingRandom = b.routingRandom;
+        this.tasks = b.tasks;
+    }
+
+    public static Builder builder(ServerConfig config) {
+        return new Builder(config);
+    }
+
+    /** Opens everything and listens; returns once requests are answered. */
+    public synchronized SetlistServer start() {
+        if (app != null) {
+            throw new IllegalStateException("The server is already started");
+        }
+        engine = Engine.builder()
+                .database(config.jdbcUrl(), config.databaseUser(), config.databasePassword())
+                .poolSize(config.databasePoolSize())
+                .region(config.region())
+                .account(config.account())
+                .clock(clock)
+                .entropy(entropy)
+                .tasks(tasks)
+                .build();
+        try {
+            Sql sql = new Sql(engine.dataSource()).migrate();
+            SecureRandom random = new SecureRandom();
+            SecretBox box = SecretBox.open(env.get("SETLIST_SERVER_KEY"), config.serverKeyFile(), random);
+            authStore = new AuthStore(sql, box, clock, random, config.sessionTtl());
+            authStore.bootstrap(env, out);
+            Authenticator auth = new Authenticator(authStore, new SigV4(config.region(), Set.of("states", "events"), clock),
+                    config.authEnabled());
+            Versions versions = new Versions(sql, clock, routingRandom);
+            stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
+                    new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
+                    config.activityPoll(), clock);
+            StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, auth, config.maxBodyBytes());
+            ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl());
+            app = Javalin.create(c -> {
+                c.concurrency.useVirtualThreads = true;
+                c.http.maxRequestSize = config.maxBodyBytes();
+                c.startup.showJavalinBanner = false;
+                c.jetty.modifyServer(server -> server.setStopTimeout(config.shutdownGrace().toMillis()));
+                Errors.install(c.routes);
+                c.routes.get("/healthz", ctx -> ctx.json(Json.object().put("status", "UP")));
+                c.routes.get("/readyz", ctx -> {
+                    boolean ready = engine.ready();
+                    ObjectNode body = Json.object().put("status", ready ? "READY" : "DATABASE_UNREACHABLE");
+                    ctx.status(ready ? 200 : 503).json(body);
+                });
+                sfnEndpoint.routing(c.routes);
+                console.routing(c.routes);
+            });
+            app.start(config.host(), config.port());
+        } catch (RuntimeException e) {
+            engine.shutdown(java.time.Duration.ZERO);
+            throw e;
+        }
+        return this;
+    }
+
+    /** The port listened on (the real one when the configuration said 0). */
+    public int port() {
+        return app.port();
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public StepFunctions stepFunctions() {
+        return stepFunctions;
+    }
+
+    public AuthStore authStore() {
+        return authStore;
+    }
+
+    /** Stops listening (requests in flight finish), then the engine, each within the grace period. */
+    public synchronized void stop() {
+        if (app != null) {
+            app.stop();
+            app = null;
+        }
+        if (engine != null) {
+            engine.shutdown(config.shutdownGrace());
+            engine = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Configures a server; the clock, randomness and task handlers may be replaced by tests. */
+    public static final class Builder {
+        private final ServerConfig config;
+        private Map<String, String> env = System.getenv();
+        private PrintStream out = System.out;
+        private Clock clock = Clock.SYSTEM;
+        private Entropy entropy = Entropy.SYSTEM;
+        private DoubleSupplier routingRandom = () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        private TaskInvoker tasks = new TaskInvoker.Registry();
+
+        private Builder(ServerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** Where {@code SETLIST_*} first-start variables are read (default: the process environment). */
+        public Builder env(Map<String, String> env) {
+            this.env = Objects.requireNonNull(env, "env");
+            return this;
+        }
+
+        /** Where the first start prints the administrator's credentials. */
+        public Builder out(PrintStream out) {
+            this.out = Objects.requireNonNull(out, "out");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Builder entropy(Entropy entropy) {
+            this.entropy = Objects.requireNonNull(entropy, "entropy");
+            return this;
+        }
+
+        /** The draw in [0, 1) that splits executions between an alias's two versions. */
+        public Builder routingRandom(DoubleSupplier random) {
+            this.routingRandom = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        public Builder tasks(TaskInvoker tasks) {
+            this.tasks = Objects.requireNonNull(tasks, "tasks");
+            return this;
+        }
+
+        public SetlistServer build() {
+            return new SetlistServer(this);
+        }
+    }
+}

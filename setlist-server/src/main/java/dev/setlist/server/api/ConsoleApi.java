@@ -1,0 +1,246 @@
+package dev.setlist.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.server.auth.AuthStore;
+import dev.setlist.server.auth.Authenticator;
+import dev.setlist.server.auth.Policy;
+import dev.setlist.server.auth.Principal;
+import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Bodies;
+import dev.setlist.server.http.Json;
+import dev.setlist.server.sfn.Req;
+import dev.setlist.server.sfn.StepFunctions;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.SameSite;
+import java.time.Duration;
+
+/**
+ * Setlist's own small JSON API under {@code /api/v1}, for the console and scripts: sessions,
+ * state machines and executions (read through the same Step Functions handlers, so the same
+ * grants apply), and the administration of users, roles, keys and the audit log (administrators
+ * only, action {@code setlist:Admin}).
+ */
+public final class ConsoleApi {
+    private static final String BASE = "/api/v1";
+    private static final String ADMIN = "setlist:Admin";
+
+    private final StepFunctions sfn;
+    private final AuthStore store;
+    private final Authenticator auth;
+    private final int maxBodyBytes;
+    private final Duration sessionTtl;
+
+    public ConsoleApi(StepFunctions sfn, AuthStore store, Authenticator auth, int maxBodyBytes, Duration sessionTtl) {
+        this.sfn = sfn;
+        this.store = store;
+        this.auth = auth;
+        this.maxBodyBytes = maxBodyBytes;
+        this.sessionTtl = sessionTtl;
+    }
+
+    public void routing(RoutesConfig routes) {
+        routes.post(BASE + "/session", this::login);
+        routes.get(BASE + "/session", ctx -> session(ctx));
+        routes.delete(BASE + "/session", this::logout);
+        routes.get(BASE + "/state-machines", ctx -> call(ctx, "ListStateMachines", Json.object()
+                .put("nextToken", ctx.queryParam("nextToken"))));
+        routes.get(BASE + "/state-machines/{arn}/executions", ctx -> call(ctx, "ListExecutions", Json.object()
+                .put("stateMachineArn", ctx.pathParam("arn")).put("statusFilter", ctx.queryParam("status"))
+                .put("nextToken", ctx.queryParam("nextToken"))));
+        routes.get(BASE + "/executions/{arn}", this::execution);
+        routes.get(BASE + "/roles", this::roles);
+        routes.get(BASE + "/users", ctx -> admin(ctx, p -> users()));
+        routes.post(BASE + "/users", ctx -> admin(ctx, p -> {
+            Req r = body(ctx);
+            store.createUser(p.user(), r.str("name"), r.optStr("password"));
+            return Json.object().put("name", r.str("name"));
+        }));
+        routes.delete(BASE + "/users/{name}", ctx -> admin(ctx, p -> {
+            store.deleteUser(p.user(), ctx.pathParam("name"));
+            return Json.object();
+        }));
+        routes.put(BASE + "/users/{name}/password", ctx -> admin(ctx, p -> {
+            store.setPassword(p.user(), ctx.pathParam("name"), body(ctx).str("password"));
+            return Json.object();
+        }));
+        routes.post(BASE + "/users/{name}/grants", ctx -> admin(ctx, p -> {
+            Req r = body(ctx);
+            store.grant(p.user(), ctx.pathParam("name"), r.str("role"), r.optStr("resources"));
+            return Json.object();
+        }));
+        routes.delete(BASE + "/users/{name}/grants", ctx -> admin(ctx, p -> {
+            store.revoke(p.user(), ctx.pathParam("name"), ctx.queryParam("role"), ctx.queryParam("resources"));
+            return Json.object();
+        }));
+        routes.post(BASE + "/users/{name}/access-keys", ctx -> admin(ctx, p -> {
+            String[] k = store.createAccessKey(p.user(), ctx.pathParam("name"), null, null);
+            return Json.object().put("accessKeyId", k[0]).put("secretAccessKey", k[1]);
+        }));
+        routes.post(BASE + "/users/{name}/api-keys", ctx -> admin(ctx, p -> {
+            String[] k = store.createApiKey(p.user(), ctx.pathParam("name"));
+            return Json.object().put("id", k[0]).put("apiKey", k[1]);
+        }));
+        routes.get(BASE + "/keys", ctx -> admin(ctx, p -> {
+            ObjectNode out = Json.object();
+            ArrayNode keys = out.putArray("keys");
+            for (AuthStore.Key k : store.listKeys(ctx.queryParam("user"))) {
+                ObjectNode o = keys.addObject().put("id", k.id()).put("kind", k.kind()).put("user", k.user())
+                        .put("active", k.active());
+                Json.time(o, "created", k.created());
+            }
+            return out;
+        }));
+        routes.delete(BASE + "/keys/{id}", ctx -> admin(ctx, p -> {
+            store.deleteKey(p.user(), ctx.pathParam("id"));
+            return Json.object();
+        }));
+        routes.get(BASE + "/audit", ctx -> admin(ctx, p -> audit(ctx)));
+    }
+
+    private void login(Context ctx) {
+        byte[] raw = Bodies.read(ctx, 16 * 1024);
+        String user;
+        String password;
+        if (ctx.isFormUrlencoded()) {
+            var form = dev.setlist.server.http.Forms.parse(raw);
+            user = form.get("user");
+            password = form.get("password");
+        } else {
+            Req r = Req.parse(raw);
+            user = r.str("user");
+            password = r.str("password");
+        }
+        AuthStore.Session s = store.login(user, password);
+        if (s == null) {
+            throw new ApiException(401, "NotAuthorized", "Wrong user name or password");
+        }
+        Cookie cookie = new Cookie(Authenticator.SESSION_COOKIE, s.id(), "/", (int) sessionTtl.toSeconds(),
+                "https".equals(ctx.scheme()), true, null, SameSite.LAX);
+        ctx.cookie(cookie);
+        ctx.json(sessionJson(s.principal(), s.csrf()));
+    }
+
+    private void session(Context ctx) {
+        String id = ctx.cookie(Authenticator.SESSION_COOKIE);
+        AuthStore.Session s = id == null ? null : store.session(id);
+        if (s == null) {
+            throw new ApiException(401, "NotAuthorized", "No session: log in with POST " + BASE + "/session");
+        }
+        ctx.json(sessionJson(s.principal(), s.csrf()));
+    }
+
+    private void logout(Context ctx) {
+        auth.authenticate(ctx, Bodies.read(ctx, 16 * 1024), true);
+        String id = ctx.cookie(Authenticator.SESSION_COOKIE);
+        if (id != null) {
+            store.logout(id);
+        }
+        ctx.removeCookie(Authenticator.SESSION_COOKIE, "/");
+        ctx.json(Json.object());
+    }
+
+    private static ObjectNode sessionJson(Principal p, String csrf) {
+        ObjectNode out = Json.object().put("user", p.user()).put("csrfToken", csrf);
+        ArrayNode grants = out.putArray("grants");
+        p.grants().forEach(g -> grants.addObject().put("role", g.role()).put("resources", g.resources()));
+        return out;
+    }
+
+    private void call(Context ctx, String action, ObjectNode request) {
+        Principal p = auth.authenticate(ctx, new byte[0], true);
+        request.properties().removeIf(e -> e.getValue().isNull());
+        ctx.json(sfn.handle(action, Req.of(request), p));
+    }
+
+    private void execution(Context ctx) {
+        Principal p = auth.authenticate(ctx, new byte[0], true);
+        String arn = ctx.pathParam("arn");
+        ObjectNode out = Json.object();
+        out.set("execution", sfn.handle("DescribeExecution", Req.of(Json.object().put("executionArn", arn)), p));
+        out.put("definition", sfn.handle("DescribeStateMachineForExecution", Req.of(Json.object().put("executionArn", arn)), p)
+                .path("definition").asText());
+        ArrayNode history = out.putArray("history");
+        String token = null;
+        do {
+            ObjectNode req = Json.object().put("executionArn", arn).put("maxResults", 1000);
+            if (token != null) {
+                req.put("nextToken", token);
+            }
+            ObjectNode page = sfn.handle("GetExecutionHistory", Req.of(req), p);
+            page.withArray("events").forEach(history::add);
+            token = page.hasNonNull("nextToken") ? page.get("nextToken").asText() : null;
+        } while (token != null && history.size() < 25_000);
+        ctx.json(out);
+    }
+
+    private void roles(Context ctx) {
+        auth.authenticate(ctx, new byte[0], true);
+        ObjectNode out = Json.object();
+        Policy.ROLES.forEach((role, actions) -> {
+            ArrayNode a = out.putArray(role);
+            actions.forEach(a::add);
+        });
+        ctx.json(out);
+    }
+
+    private ObjectNode users() {
+        ObjectNode out = Json.object();
+        ArrayNode users = out.putArray("users");
+        for (AuthStore.User u : store.listUsers()) {
+            ObjectNode o = users.addObject().put("name", u.name()).put("disabled", u.disabled());
+            Json.time(o, "created", u.created());
+            ArrayNode grants = o.putArray("grants");
+            u.grants().forEach(g -> grants.addObject().put("role", g.role()).put("resources", g.resources()));
+        }
+        return out;
+    }
+
+    private ObjectNode audit(Context ctx) {
+        Long before = parseLong(ctx.queryParam("before"), "before");
+        Long limit = parseLong(ctx.queryParam("limit"), "limit");
+        int n = limit == null ? 100 : (int) Math.max(1, Math.min(1000, limit));
+        ObjectNode out = Json.object();
+        ArrayNode records = out.putArray("records");
+        for (AuthStore.AuditRecord a : store.audit(before, n)) {
+            ObjectNode o = records.addObject().put("id", a.id()).put("actor", a.actor()).put("action", a.action())
+                    .put("target", a.target());
+            Json.time(o, "time", a.at());
+            Json.opt(o, "details", a.details());
+        }
+        return out;
+    }
+
+    private static Long parseLong(String s, String name) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw ApiException.validation("Query parameter '" + name + "' must be an integer, was '" + s + "'");
+        }
+    }
+
+    private Req body(Context ctx) {
+        byte[] raw = ctx.attribute("body");
+        return Req.parse(raw == null ? new byte[0] : raw);
+    }
+
+    @FunctionalInterface
+    private interface AdminHandler {
+        ObjectNode handle(Principal p);
+    }
+
+    private void admin(Context ctx, AdminHandler h) {
+        byte[] raw = Bodies.read(ctx, maxBodyBytes);
+        Principal p = auth.authenticate(ctx, raw, true);
+        if (!p.allows(ADMIN, null)) {
+            throw ApiException.accessDenied("User: " + p.user() + " is not authorized to perform: " + ADMIN);
+        }
+        ctx.attribute("body", raw);
+        ctx.json(h.handle(p));
+    }
+}

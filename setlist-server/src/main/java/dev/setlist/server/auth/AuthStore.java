@@ -1,0 +1,397 @@
+package dev.setlist.server.auth;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.password4j.Password;
+import dev.setlist.asl.Clock;
+import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Json;
+import dev.setlist.server.store.Sql;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Users, their grants, access keys, API keys, console sessions and the audit log, in the
+ * server's tables. Passwords are Argon2id hashes (password4j); API keys and session ids are kept
+ * as SHA-256 digests; access-key secrets are sealed by the {@link SecretBox} because SigV4 needs
+ * them. Every administrative change writes an audit record in the same transaction. Looked-up
+ * callers are cached for a few seconds and the cache is cleared by every change made here.
+ * Thread safe.
+ */
+public final class AuthStore {
+    public static final String ACCESS = "access";
+    public static final String API = "api";
+    private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9._@+-]{1,64}");
+    private static final Pattern ACCESS_KEY_ID = Pattern.compile("[A-Z0-9]{16,128}");
+    private static final char[] UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
+    private static final char[] SECRET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".toCharArray();
+    private static final long CACHE_MILLIS = 5_000;
+
+    private final Sql sql;
+    private final SecretBox box;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Duration sessionTtl;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(Principal principal, String secret, long until) {}
+
+    public AuthStore(Sql sql, SecretBox box, Clock clock, SecureRandom random, Duration sessionTtl) {
+        this.sql = sql;
+        this.box = box;
+        this.clock = clock;
+        this.random = random;
+        this.sessionTtl = sessionTtl;
+    }
+
+    // ---- first start ----------------------------------------------------------------------------
+
+    /**
+     * On the first start (no users yet) creates the administrator {@code admin} with a console
+     * password and an access key, from {@code SETLIST_ADMIN_PASSWORD}, {@code SETLIST_ACCESS_KEY_ID}
+     * and {@code SETLIST_SECRET_ACCESS_KEY} when set, else random, and prints them once to
+     * {@code out}. Later starts do nothing.
+     */
+    public void bootstrap(Map<String, String> env, PrintStream out) {
+        Long users = sql.one("SELECT COUNT(*) FROM sl_user", rs -> rs.getLong(1));
+        if (users != null && users > 0) {
+            return;
+        }
+        String password = env.getOrDefault("SETLIST_ADMIN_PASSWORD", randomString(SECRET, 20).replace('+', '-').replace('/', '_'));
+        String keyId = env.get("SETLIST_ACCESS_KEY_ID");
+        String secret = env.get("SETLIST_SECRET_ACCESS_KEY");
+        if ((keyId == null) != (secret == null)) {
+            throw new IllegalArgumentException("Set both SETLIST_ACCESS_KEY_ID and SETLIST_SECRET_ACCESS_KEY, or neither");
+        }
+        if (keyId != null && !ACCESS_KEY_ID.matcher(keyId).matches()) {
+            throw new IllegalArgumentException("SETLIST_ACCESS_KEY_ID must be 16 to 128 upper-case letters and digits, was '"
+                    + keyId + "'");
+        }
+        if (secret != null && secret.length() < 16) {
+            throw new IllegalArgumentException("SETLIST_SECRET_ACCESS_KEY must be at least 16 characters");
+        }
+        createUser("setlist", "admin", password);
+        grant("setlist", "admin", Policy.ADMINISTRATOR, "*");
+        String[] key = createAccessKey("setlist", "admin", keyId, secret);
+        out.println("setlist: first start: created the administrator 'admin'. These credentials are shown only once:");
+        out.println("  console user:          admin");
+        out.println("  console password:      " + (env.containsKey("SETLIST_ADMIN_PASSWORD") ? "(from SETLIST_ADMIN_PASSWORD)" : password));
+        out.println("  AWS_ACCESS_KEY_ID=" + key[0]);
+        out.println("  AWS_SECRET_ACCESS_KEY=" + (secret != null ? "(from SETLIST_SECRET_ACCESS_KEY)" : key[1]));
+        out.flush();
+    }
+
+    // ---- users and grants ----------------------------------------------------------------------
+
+    public record User(String name, Instant created, boolean disabled, List<Policy.Grant> grants) {}
+
+    public void createUser(String actor, String name, String password) {
+        checkUserName(name);
+        if (password != null && password.length() < 8) {
+            throw ApiException.validation("password must be at least 8 characters");
+        }
+        String hash = password == null ? null : Password.hash(password).addRandomSalt(16).withArgon2().getResult();
+        sql.transaction(c -> {
+            if (!Sql.query(c, "SELECT 1 FROM sl_user WHERE name = ?", rs -> 1, name).isEmpty()) {
+                throw ApiException.badRequest("ResourceAlreadyExists", "User '" + name + "' already exists");
+            }
+            Sql.update(c, "INSERT INTO sl_user (name, password_hash, created, disabled) VALUES (?, ?, ?, ?)", name, hash,
+                    clock.now().toEpochMilli(), false);
+            audit(c, actor, "CreateUser", name, null);
+            return null;
+        });
+        changed();
+    }
+
+    public void setPassword(String actor, String name, String password) {
+        requireUser(name);
+        if (password == null || password.length() < 8) {
+            throw ApiException.validation("password must be at least 8 characters");
+        }
+        String hash = Password.hash(password).addRandomSalt(16).withArgon2().getResult();
+        sql.transaction(c -> {
+            Sql.update(c, "UPDATE sl_user SET password_hash = ? WHERE name = ?", hash, name);
+            Sql.update(c, "DELETE FROM sl_session WHERE user_name = ?", name);
+            audit(c, actor, "SetPassword", name, null);
+            return null;
+        });
+        changed();
+    }
+
+    public void deleteUser(String actor, String name) {
+        requireUser(name);
+        if (name.equals(actor)) {
+            throw ApiException.badRequest("ConflictException", "Administrators cannot delete themselves");
+        }
+        sql.transaction(c -> {
+            Sql.update(c, "DELETE FROM sl_grant WHERE user_name = ?", name);
+            Sql.update(c, "DELETE FROM sl_key WHERE user_name = ?", name);
+            Sql.update(c, "DELETE FROM sl_session WHERE user_name = ?", name);
+            Sql.update(c, "DELETE FROM sl_user WHERE name = ?", name);
+            audit(c, actor, "DeleteUser", name, null);
+            return null;
+        });
+        changed();
+    }
+
+    public List<User> listUsers() {
+        return sql.query("SELECT name, created, disabled FROM sl_user ORDER BY name", rs -> new User(rs.getString(1),
+                Instant.ofEpochMilli(rs.getLong(2)), rs.getBoolean(3), grants(rs.getString(1))));
+    }
+
+    public List<Policy.Grant> grants(String user) {
+        return sql.query("SELECT role, resources FROM sl_grant WHERE user_name = ? ORDER BY role, resources",
+                rs -> new Policy.Grant(rs.getString(1), rs.getString(2)), user);
+    }
+
+    public void grant(String actor, String user, String role, String resources) {
+        requireUser(user);
+        checkRole(role);
+        String res = resources == null || resources.isBlank() ? "*" : resources;
+        if (res.length() > 400) {
+            throw ApiException.validation("resources must be at most 400 characters, was " + res.length());
+        }
+        sql.transaction(c -> {
+            if (Sql.query(c, "SELECT 1 FROM sl_grant WHERE user_name = ? AND role = ? AND resources = ?", rs -> 1, user,
+                    role, res).isEmpty()) {
+                Sql.update(c, "INSERT INTO sl_grant (user_name, role, resources, granted) VALUES (?, ?, ?, ?)", user, role, res,
+                        clock.now().toEpochMilli());
+            }
+            audit(c, actor, "GrantRole", user, "{\"role\":\"" + role + "\",\"resources\":" + quote(res) + "}");
+            return null;
+        });
+        changed();
+    }
+
+    public void revoke(String actor, String user, String role, String resources) {
+        requireUser(user);
+        checkRole(role);
+        String res = resources == null || resources.isBlank() ? "*" : resources;
+        sql.transaction(c -> {
+            int n = Sql.update(c, "DELETE FROM sl_grant WHERE user_name = ? AND role = ? AND resources = ?", user, role, res);
+            if (n == 0) {
+                throw ApiException.badRequest("ResourceNotFound", "User '" + user + "' holds no grant of role '" + role
+                        + "' on '" + res + "'");
+            }
+            audit(c, actor, "RevokeRole", user, "{\"role\":\"" + role + "\",\"resources\":" + quote(res) + "}");
+            return null;
+        });
+        changed();
+    }
+
+    private void requireUser(String name) {
+        checkUserName(name);
+        if (sql.one("SELECT 1 FROM sl_user WHERE name = ?", rs -> 1, name) == null) {
+            throw ApiException.badRequest("ResourceNotFound", "User '" + name + "' does not exist");
+        }
+    }
+
+    private static void checkUserName(String name) {
+        if (name == null || !USER_NAME.matcher(name).matches()) {
+            throw ApiException.validation("user name must be 1 to 64 letters, digits or ._@+-, was "
+                    + (name == null ? "null" : "'" + name + "'"));
+        }
+    }
+
+    private static void checkRole(String role) {
+        if (role == null || !Policy.isRole(role)) {
+            throw ApiException.validation("role must be one of " + Policy.roles() + ", was "
+                    + (role == null ? "null" : "'" + role + "'"));
+        }
+    }
+
+    // ---- keys ----------------------------------------------------------------------------------
+
+    public record Key(String id, String kind, String user, Instant created, boolean active) {}
+
+    /** Creates an access key pair; returns {id, secret}. {@code id} and {@code secret} may be given (bootstrap). */
+    public String[] createAccessKey(String actor, String user, String id, String secret) {
+        requireUser(user);
+        String keyId = id != null ? id : "SL" + randomString(UPPER, 18);
+        String keySecret = secret != null ? secret : randomString(SECRET, 40);
+        insertKey(actor, keyId, ACCESS, user, box.seal(keySecret), "CreateAccessKey");
+        return new String[] {keyId, keySecret};
+    }
+
+    /** Creates an API key; returns {id, token}: the token ({@code id.secret}) is shown once and kept hashed. */
+    public String[] createApiKey(String actor, String user) {
+        requireUser(user);
+        String keyId = "SLAPI" + randomString(UPPER, 15);
+        String secret = randomString(SECRET, 40).replace('+', '-').replace('/', '_');
+        insertKey(actor, keyId, API, user, sha256(secret), "CreateApiKey");
+        return new String[] {keyId, keyId + "." + secret};
+    }
+
+    private void insertKey(String actor, String id, String kind, String user, String stored, String action) {
+        sql.transaction(c -> {
+            if (!Sql.query(c, "SELECT 1 FROM sl_key WHERE id = ?", rs -> 1, id).isEmpty()) {
+                throw ApiException.badRequest("ResourceAlreadyExists", "Key '" + id + "' already exists");
+            }
+            Sql.update(c, "INSERT INTO sl_key (id, kind, user_name, secret, created, active) VALUES (?, ?, ?, ?, ?, ?)", id,
+                    kind, user, stored, clock.now().toEpochMilli(), true);
+            audit(c, actor, action, user, "{\"keyId\":\"" + id + "\"}");
+            return null;
+        });
+        changed();
+    }
+
+    public void deleteKey(String actor, String id) {
+        sql.transaction(c -> {
+            int n = Sql.update(c, "DELETE FROM sl_key WHERE id = ?", id);
+            if (n == 0) {
+                throw ApiException.badRequest("ResourceNotFound", "Key '" + id + "' does not exist");
+            }
+            audit(c, actor, "DeleteKey", id, null);
+            return null;
+        });
+        changed();
+    }
+
+    public List<Key> listKeys(String user) {
+        return sql.query("SELECT id, kind, user_name, created, active FROM sl_key" + (user == null ? "" : " WHERE user_name = ?")
+                + " ORDER BY user_name, id", rs -> new Key(rs.getString(1), rs.getString(2), rs.getString(3),
+                Instant.ofEpochMilli(rs.getLong(4)), rs.getBoolean(5)), user == null ? new Object[0] : new Object[] {user});
+    }
+
+    /** The secret of an active access key, or null for an unknown one (SigV4 calls this). */
+    public String accessKeySecret(String id) {
+        Cached c = lookupKey(id);
+        return c == null ? null : c.secret;
+    }
+
+    /** The caller behind an access key (after its signature was verified). */
+    public Principal byAccessKey(String id) {
+        Cached c = lookupKey(id);
+        return c == null ? null : c.principal;
+    }
+
+    private Cached lookupKey(String id) {
+        long now = clock.now().toEpochMilli();
+        Cached c = cache.get("k:" + id);
+        if (c != null && c.until > now) {
+            return c;
+        }
+        record Row(String user, String secret) {}
+        Row row = sql.one("SELECT k.user_name, k.secret FROM sl_key k JOIN sl_user u ON u.name = k.user_name"
+                + " WHERE k.id = ? AND k.kind = ? AND k.active AND NOT u.disabled", rs -> new Row(rs.getString(1),
+                rs.getString(2)), id, ACCESS);
+        if (row == null) {
+            return null;
+        }
+        Cached fresh = new Cached(new Principal(row.user, grants(row.user), id), box.open(row.secret), now + CACHE_MILLIS);
+        cache.put("k:" + id, fresh);
+        return fresh;
+    }
+
+    /** The caller behind an API key token ({@code id.secret}), or null. */
+    public Principal byApiKey(String token) {
+        int dot = token.indexOf('.');
+        if (dot <= 0) {
+            return null;
+        }
+        String id = token.substring(0, dot);
+        String hash = sha256(token.substring(dot + 1));
+        long now = clock.now().toEpochMilli();
+        Cached c = cache.get("a:" + id);
+        if (c == null || c.until <= now) {
+            record Row(String user, String hash) {}
+            Row row = sql.one("SELECT k.user_name, k.secret FROM sl_key k JOIN sl_user u ON u.name = k.user_name"
+                    + " WHERE k.id = ? AND k.kind = ? AND k.active AND NOT u.disabled", rs -> new Row(rs.getString(1),
+                    rs.getString(2)), id, API);
+            if (row == null) {
+                return null;
+            }
+            c = new Cached(new Principal(row.user, grants(row.user), id), row.hash, now + CACHE_MILLIS);
+            cache.put("a:" + id, c);
+        }
+        return java.security.MessageDigest.isEqual(c.secret.getBytes(StandardCharsets.UTF_8),
+                hash.getBytes(StandardCharsets.UTF_8)) ? c.principal : null;
+    }
+
+    // ---- sessions ------------------------------------------------------------------------------
+
+    /** A console session: its id goes in an HttpOnly cookie, its CSRF token in every form post. */
+    public record Session(String id, String csrf, Principal principal, Instant expires) {}
+
+    /** Checks a password; returns a new session, or null when the name or password is wrong. */
+    public Session login(String name, String password) {
+        if (name == null || password == null || !USER_NAME.matcher(name).matches()) {
+            return null;
+        }
+        String hash = sql.one("SELECT password_hash FROM sl_user WHERE name = ? AND NOT disabled", rs -> rs.getString(1), name);
+        if (hash == null || !Password.check(password, hash).withArgon2()) {
+            return null;
+        }
+        String id = randomString(SECRET, 43).replace('+', '-').replace('/', '_');
+        String csrf = randomString(SECRET, 32).replace('+', '-').replace('/', '_');
+        Instant expires = clock.now().plus(sessionTtl);
+        sql.update("INSERT INTO sl_session (id_hash, user_name, csrf, expires) VALUES (?, ?, ?, ?)", sha256(id), name, csrf,
+                expires.toEpochMilli());
+        return new Session(id, csrf, new Principal(name, grants(name), "session"), expires);
+    }
+
+    public Session session(String id) {
+        if (id == null || id.isEmpty() || id.length() > 100) {
+            return null;
+        }
+        record Row(String user, String csrf, long expires) {}
+        Row row = sql.one("SELECT s.user_name, s.csrf, s.expires FROM sl_session s JOIN sl_user u ON u.name = s.user_name"
+                + " WHERE s.id_hash = ? AND NOT u.disabled", rs -> new Row(rs.getString(1), rs.getString(2), rs.getLong(3)),
+                sha256(id));
+        if (row == null || row.expires <= clock.now().toEpochMilli()) {
+            return null;
+        }
+        return new Session(id, row.csrf, new Principal(row.user, grants(row.user), "session"), Instant.ofEpochMilli(row.expires));
+    }
+
+    public void logout(String id) {
+        sql.update("DELETE FROM sl_session WHERE id_hash = ?", sha256(id));
+    }
+
+    // ---- audit ---------------------------------------------------------------------------------
+
+    public record AuditRecord(long id, Instant at, String actor, String action, String target, String details) {}
+
+    private void audit(java.sql.Connection c, String actor, String action, String target, String details)
+            throws java.sql.SQLException {
+        Sql.update(c, "INSERT INTO sl_audit (ts, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+                clock.now().toEpochMilli(), actor, action, target, details);
+    }
+
+    /** Newest first; {@code before} (an id) pages back. */
+    public List<AuditRecord> audit(Long before, int limit) {
+        return sql.query("SELECT id, ts, actor, action, target, details FROM sl_audit WHERE id < ? ORDER BY id DESC LIMIT ?",
+                rs -> new AuditRecord(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6)), before == null ? Long.MAX_VALUE : before, limit);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private void changed() {
+        cache.clear();
+    }
+
+    private String randomString(char[] alphabet, int length) {
+        char[] out = new char[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = alphabet[random.nextInt(alphabet.length)];
+        }
+        return new String(out);
+    }
+
+    static String sha256(String s) {
+        return SigV4.sha256Hex(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String quote(String s) {
+        ObjectNode n = Json.object();
+        n.put("v", s);
+        return Json.text(n.get("v"));
+    }
+}

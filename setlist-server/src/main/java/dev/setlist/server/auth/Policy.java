@@ -1,0 +1,102 @@
+package dev.setlist.server.auth;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Which role may do what. A role is a list of action patterns ({@code states:Describe*},
+ * {@code setlist:*}); a user holds grants, each a role on the resources matching a pattern
+ * ({@code *}, or {@code arn:aws:states:*:*:stateMachine:orders-*}). A call is allowed when one
+ * grant's role matches the action and its pattern matches the call's resource. Calls without a
+ * single resource (listings, creating activities, callbacks by task token) are account-wide:
+ * any grant whose role matches the action allows them. Immutable and thread safe.
+ */
+public final class Policy {
+    public static final String ADMINISTRATOR = "administrator";
+    public static final String DEVELOPER = "developer";
+    public static final String OPERATOR = "operator";
+    public static final String VIEWER = "viewer";
+
+    private static final List<String> READ = List.of("states:Describe*", "states:List*", "states:GetExecutionHistory",
+            "states:ValidateStateMachineDefinition");
+
+    /** The built-in roles, from most to least powerful. */
+    public static final Map<String, List<String>> ROLES;
+
+    static {
+        Map<String, List<String>> roles = new LinkedHashMap<>();
+        roles.put(ADMINISTRATOR, List.of("*"));
+        roles.put(DEVELOPER, List.of("states:*", "events:*"));
+        roles.put(OPERATOR, concat(READ, List.of("states:StartExecution", "states:StartSyncExecution",
+                "states:StopExecution", "states:RedriveExecution", "states:SendTask*", "states:GetActivityTask",
+                "states:UpdateMapRun", "events:PutEvents")));
+        roles.put(VIEWER, READ);
+        ROLES = java.util.Collections.unmodifiableMap(roles);
+    }
+
+    private Policy() {}
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        var all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
+    public static boolean isRole(String role) {
+        return ROLES.containsKey(role);
+    }
+
+    public static Set<String> roles() {
+        return ROLES.keySet();
+    }
+
+    /** A role held on the resources matching {@code resources}. */
+    public record Grant(String role, String resources) {}
+
+    /**
+     * True when one of the grants allows {@code action} ({@code service:Name}) on {@code resource}
+     * (null for an account-wide call).
+     */
+    public static boolean allows(List<Grant> grants, String action, String resource) {
+        for (Grant g : grants) {
+            List<String> actions = ROLES.get(g.role());
+            if (actions == null || actions.stream().noneMatch(p -> glob(p, action))) {
+                continue;
+            }
+            if (resource == null || glob(g.resources(), resource)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code *} matches any run of characters; everything else matches itself. */
+    static boolean glob(String pattern, String value) {
+        if (pattern.equals("*")) {
+            return true;
+        }
+        if (pattern.indexOf('*') < 0) {
+            return pattern.equals(value);
+        }
+        return COMPILED.computeIfAbsent(pattern, Policy::compile).matcher(value).matches();
+    }
+
+    private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Pattern compile(String glob) {
+        if (COMPILED.size() > 10_000) {
+            COMPILED.clear();
+        }
+        StringBuilder re = new StringBuilder();
+        for (String part : glob.split("\\*", -1)) {
+            if (!re.isEmpty()) {
+                re.append(".*");
+            }
+            re.append(Pattern.quote(part));
+        }
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.setlist.server.cli;
+
+import dev.setlist.server.SetlistServer;
+import dev.setlist.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code setlist serve}: runs the server until SIGTERM or SIGINT, then shuts down gracefully. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the Setlist server: the Step Functions API on POST /, /api/v1, /healthz and /readyz.")
+public final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
+    Path config;
+
+    @Option(names = "--port", paramLabel = "N", description = "HTTP port (default 8080, or SETLIST_PORT)")
+    Integer port;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "data directory for the embedded database and the server key"
+            + " (default ./data, or SETLIST_DATA_DIR)")
+    Path data;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerConfig cfg = ServerConfig.load(config, System.getenv(), port, data);
+        SetlistServer server = SetlistServer.builder(cfg).build().start();
+        System.err.println("setlist: serving on http://" + cfg.host() + ":" + server.port() + " (region " + cfg.region()
+                + ", account " + cfg.account() + ", database " + redact(cfg.jdbcUrl()) + ")");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("setlist: stopping (grace " + cfg.shutdownGrace().toSeconds() + " s)");
+            server.stop();
+            stopped.countDown();
+        }, "setlist-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
+    }
+}

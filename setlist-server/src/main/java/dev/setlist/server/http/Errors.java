@@ -1,0 +1,52 @@
+package dev.setlist.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.engine.EngineException;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become HTTP answers: {@link ApiException} and
+ * {@link EngineException} as AWS-shaped JSON errors, anything unexpected as a 500
+ * {@code InternalFailure} whose details go to the log, not to the caller.
+ */
+public final class Errors {
+    private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+    /** The namespace botocore and the AWS SDKs strip before the '#'. */
+    public static final String NAMESPACE = "com.amazonaws.swf.service.v2.model#";
+
+    private Errors() {}
+
+    public static void install(RoutesConfig routes) {
+        routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.type(), e.getMessage()));
+        routes.exception(EngineException.class, (e, ctx) -> write(ctx, e.code() == EngineException.Code.ServiceUnavailable
+                ? 503 : 400, e.code().name(), e.getMessage()));
+        routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(),
+                e.getStatus() == 413 ? "RequestEntityTooLargeException" : e.getStatus() == 404 ? "NotFound"
+                        : "InvalidRequestException", e.getMessage()));
+        routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+            write(ctx, 500, "InternalFailure", "The server failed to process the request; see its log");
+        });
+        routes.error(404, "*", ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                write(ctx, 404, "NotFound", "No resource at " + ctx.method() + " " + ctx.path());
+            }
+        });
+        routes.error(405, "*", ctx -> write(ctx, 405, "MethodNotAllowed", "Method " + ctx.method() + " is not allowed on "
+                + ctx.path()));
+    }
+
+    public static void write(Context ctx, int status, String type, String message) {
+        ObjectNode body = Json.object();
+        body.put("__type", NAMESPACE + type);
+        body.put("message", message);
+        ctx.status(status);
+        ctx.header("x-amzn-ErrorType", type);
+        ctx.contentType("application/x-amz-json-1.0");
+        ctx.result(Json.bytes(body));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.setlist.server.http;
+
+import dev.setlist.server.auth.Authenticator;
+import dev.setlist.server.auth.Principal;
+import dev.setlist.server.sfn.Req;
+import dev.setlist.server.sfn.StepFunctions;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+/**
+ * {@code POST /} with {@code X-Amz-Target: AWSStepFunctions.<Action>}: the Step Functions JSON
+ * 1.0 protocol. Reads the body (refusing one larger than the limit), authenticates the caller,
+ * parses the JSON and hands it to {@link StepFunctions}.
+ */
+public final class StepFunctionsEndpoint {
+    public static final String PREFIX = "AWSStepFunctions.";
+    public static final String CONTENT_TYPE = "application/x-amz-json-1.0";
+
+    private final StepFunctions api;
+    private final Authenticator auth;
+    private final int maxBodyBytes;
+
+    public StepFunctionsEndpoint(StepFunctions api, Authenticator auth, int maxBodyBytes) {
+        this.api = api;
+        this.auth = auth;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public void routing(RoutesConfig routes) {
+        routes.post("/", this::handle);
+    }
+
+    private void handle(Context ctx) {
+        byte[] body = Bodies.read(ctx, maxBodyBytes);
+        Principal caller = auth.authenticate(ctx, body, false);
+        String target = ctx.header("X-Amz-Target");
+        if (target == null || target.isBlank()) {
+            throw ApiException.badRequest("UnknownOperationException", "Missing X-Amz-Target header: name the action as"
+                    + " AWSStepFunctions.<Action>");
+        }
+        if (!target.startsWith(PREFIX)) {
+            throw ApiException.badRequest("UnknownOperationException", "Unknown operation: '" + abbreviate(target)
+                    + "' (this endpoint answers AWSStepFunctions.<Action>)");
+        }
+        String action = target.substring(PREFIX.length());
+        Req request = Req.parse(body);
+        var out = api.handle(action, request, caller);
+        ctx.contentType(CONTENT_TYPE);
+        ctx.result(Json.bytes(out));
+    }
+
+    static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    }
+}

@@ -1,0 +1,234 @@
+package dev.setlist.server.sfn;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Json;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The members of one Step Functions request, read with their types checked: a member of the
+ * wrong JSON type is a {@code SerializationException} naming it, a missing required one a
+ * {@code ValidationException} in AWS's wording. Unknown members are ignored, as AWS does.
+ */
+public final class Req {
+    private final ObjectNode body;
+
+    private Req(ObjectNode body) {
+        this.body = body;
+    }
+
+    public static Req of(ObjectNode body) {
+        return new Req(body);
+    }
+
+    /** Parses a request body; an empty body is an empty request. */
+    public static Req parse(byte[] bytes) {
+        if (bytes.length == 0) {
+            return new Req(Json.object());
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw ApiException.serialization("The request body is not valid JSON: " + e.getOriginalMessage()
+                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")"));
+        } catch (java.io.IOException e) {
+            throw ApiException.serialization("The request body cannot be read: " + e.getMessage());
+        }
+        if (node == null || node.isMissingNode()) {
+            return new Req(Json.object());
+        }
+        if (!node.isObject()) {
+            throw ApiException.serialization("The request body must be a JSON object, was " + kind(node));
+        }
+        return new Req((ObjectNode) node);
+    }
+
+    public ObjectNode body() {
+        return body;
+    }
+
+    private JsonNode member(String name) {
+        JsonNode n = body.get(name);
+        return n == null || n.isNull() ? null : n;
+    }
+
+    public boolean has(String name) {
+        return member(name) != null;
+    }
+
+    public String str(String name) {
+        String s = optStr(name);
+        if (s == null) {
+            throw ApiException.missing(name);
+        }
+        return s;
+    }
+
+    public String optStr(String name) {
+        JsonNode n = member(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw wrongType(name, "a string", n);
+        }
+        return n.textValue();
+    }
+
+    /** A string member with a length limit (AWS's constraint wording). */
+    public String optStr(String name, int min, int max) {
+        String s = optStr(name);
+        if (s != null && (s.length() < min || s.length() > max)) {
+            throw ApiException.validation("1 validation error detected: Value at '" + name + "' failed to satisfy"
+                    + " constraint: Member must have length between " + min + " and " + max + " (was " + s.length() + ")");
+        }
+        return s;
+    }
+
+    public String str(String name, int min, int max) {
+        String s = optStr(name, min, max);
+        if (s == null) {
+            throw ApiException.missing(name);
+        }
+        return s;
+    }
+
+    public Integer optInt(String name, int min, int max) {
+        JsonNode n = member(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isNumber() || !n.canConvertToLong() || (n.isFloatingPointNumber() && n.doubleValue() != Math.rint(n.doubleValue()))) {
+            throw wrongType(name, "an integer", n);
+        }
+        long v = n.longValue();
+        if (v < min || v > max) {
+            throw ApiException.validation("1 validation error detected: Value '" + v + "' at '" + name
+                    + "' failed to satisfy constraint: Member must have value between " + min + " and " + max);
+        }
+        return (int) v;
+    }
+
+    public Double optDouble(String name, double min, double max) {
+        JsonNode n = member(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isNumber()) {
+            throw wrongType(name, "a number", n);
+        }
+        double v = n.doubleValue();
+        if (!(v >= min && v <= max)) {
+            throw ApiException.validation("1 validation error detected: Value '" + n + "' at '" + name
+                    + "' failed to satisfy constraint: Member must have value between " + min + " and " + max);
+        }
+        return v;
+    }
+
+    public Long optLong(String name, long min, long max) {
+        JsonNode n = member(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw wrongType(name, "an integer", n);
+        }
+        long v = n.longValue();
+        if (v < min || v > max) {
+            throw ApiException.validation("1 validation error detected: Value '" + v + "' at '" + name
+                    + "' failed to satisfy constraint: Member must have value between " + min + " and " + max);
+        }
+        return v;
+    }
+
+    public boolean bool(String name, boolean dflt) {
+        JsonNode n = member(name);
+        if (n == null) {
+            return dflt;
+        }
+        if (!n.isBoolean()) {
+            throw wrongType(name, "a boolean", n);
+        }
+        return n.booleanValue();
+    }
+
+    /** An enum-valued string member: one of {@code values}. */
+    public String optEnum(String name, List<String> values) {
+        String s = optStr(name);
+        if (s != null && !values.contains(s)) {
+            throw ApiException.validation("1 validation error detected: Value '" + s + "' at '" + name + "' failed to"
+                    + " satisfy constraint: Member must satisfy enum value set: " + values);
+        }
+        return s;
+    }
+
+    public ObjectNode optObject(String name) {
+        JsonNode n = member(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isObject()) {
+            throw wrongType(name, "an object", n);
+        }
+        return (ObjectNode) n;
+    }
+
+    /** An array member whose elements are objects, each read as a {@link Req} of its own. */
+    public List<Req> optObjects(String name) {
+        JsonNode n = member(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isArray()) {
+            throw wrongType(name, "a list", n);
+        }
+        List<Req> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode e = n.get(i);
+            if (!e.isObject()) {
+                throw wrongType(name + "[" + i + "]", "an object", e);
+            }
+            out.add(new Req((ObjectNode) e));
+        }
+        return out;
+    }
+
+    public List<String> optStrings(String name) {
+        JsonNode n = member(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isArray()) {
+            throw wrongType(name, "a list", n);
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            if (!n.get(i).isTextual()) {
+                throw wrongType(name + "[" + i + "]", "a string", n.get(i));
+            }
+            out.add(n.get(i).textValue());
+        }
+        return out;
+    }
+
+    private static ApiException wrongType(String name, String expected, JsonNode got) {
+        return ApiException.serialization("Member '" + name + "' must be " + expected + ", was " + kind(got));
+    }
+
+    static String kind(JsonNode n) {
+        return switch (n.getNodeType()) {
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "a list";
+            case OBJECT -> "an object";
+            case NULL -> "null";
+            default -> n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

@@ -1,0 +1,95 @@
+package dev.setlist.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real clients the integration tests drive: the AWS CLI and node with the AWS SDK v3 under
+ * {@code src/test/js} ({@code .ci/install-clients.sh} installs both). Without them a test is
+ * skipped on a developer's machine and fails on CI ({@code CI} set), so CI cannot pass silently.
+ */
+final class Clients {
+    private Clients() {}
+
+    /** The AWS CLI: Debian's {@code /usr/bin/aws} first, else the one on the PATH. */
+    static String awsCli() {
+        for (String candidate : List.of("/usr/bin/aws", "/usr/local/bin/aws")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        return require(onPath("aws"), "the AWS CLI ('aws'); run .ci/install-clients.sh");
+    }
+
+    static Path sdkDirectory() {
+        Path dir = Path.of("src/test/js").toAbsolutePath();
+        require(Files.isDirectory(dir.resolve("node_modules/@aws-sdk/client-sfn")) ? dir.toString() : null,
+                "@aws-sdk/client-sfn in " + dir + "/node_modules; run .ci/install-clients.sh");
+        return dir;
+    }
+
+    static String node() {
+        return require(onPath("node"), "node; run .ci/install-clients.sh");
+    }
+
+    private static String require(String found, String what) {
+        if (found == null) {
+            if (System.getenv("CI") != null) {
+                throw new AssertionError("CI needs " + what);
+            }
+            Assumptions.abort("not installed here: " + what);
+        }
+        return found;
+    }
+
+    private static String onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(":")) {
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
+    }
+
+    /** What a finished process said. */
+    record Run(int exit, String out, String err) {}
+
+    static Run run(Path dir, Map<String, String> env, List<String> command) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command));
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
+            pb.environment().putAll(env);
+            Path out = Files.createTempFile("client", ".out");
+            Path err = Files.createTempFile("client", ".err");
+            pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Process p = pb.start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out: " + command);
+            }
+            Run r = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+            return r;
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

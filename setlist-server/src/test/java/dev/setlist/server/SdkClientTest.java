@@ -1,0 +1,42 @@
+package dev.setlist.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.setlist.server.http.Json;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The AWS SDK for JavaScript v3 ({@code @aws-sdk/client-sfn}) against a real server: {@code src/test/js/sdk-test.mjs}. */
+class SdkClientTest {
+
+    @Test
+    void awsSdkV3_createStartHistorySyncCallbackAndErrors() throws Exception {
+        String node = Clients.node();
+        var dir = Clients.sdkDirectory();
+        try (TestServer server = new TestServer()) {
+            Clients.Run r = Clients.run(dir, Map.of("SETLIST_ENDPOINT", server.endpoint(), "AWS_ACCESS_KEY_ID", TestServer.KEY_ID,
+                    "AWS_SECRET_ACCESS_KEY", TestServer.SECRET, "AWS_REGION", "us-east-1"), List.of(node, "sdk-test.mjs"));
+            assertThat(r.exit()).as(r.err()).isZero();
+            JsonNode seen = Json.MAPPER.readTree(r.out());
+            assertThat(seen.at("/standard/status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(seen.at("/standard/output").asText()).isEqualTo("{\"n\":1,\"b\":{\"b\":1}}");
+            assertThat(seen.at("/standard/stopDateIsDate").asBoolean()).isTrue();
+            assertThat(seen.get("history").toString()).isEqualTo("[\"ExecutionStarted\",\"PassStateEntered\",\"PassStateExited\","
+                    + "\"PassStateEntered\",\"PassStateExited\",\"ExecutionSucceeded\"]");
+            assertThat(seen.get("firstEventInput").asText()).isEqualTo("{\"n\":1}");
+            assertThat(seen.at("/sync/status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(seen.at("/sync/output").asText()).isEqualTo("{\"s\":2,\"b\":{\"b\":1}}");
+            assertThat(seen.at("/callback/status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(seen.at("/callback/output").asText()).isEqualTo("{\"ok\":true}");
+            assertThat(seen.get("machines").toString()).isEqualTo("[\"sdk-callback\",\"sdk-express\",\"sdk-pass\"]");
+            assertThat(seen.get("executions").toString()).isEqualTo("[\"sdk-1\"]");
+            assertThat(seen.at("/missing/name").asText()).isEqualTo("ExecutionDoesNotExist");
+            assertThat(seen.at("/missing/status").asInt()).isEqualTo(400);
+            assertThat(seen.at("/missing/message").asText()).startsWith("Execution Does Not Exist: 'arn:aws:states:us-east-1:");
+            assertThat(seen.at("/badSecret/name").asText()).isEqualTo("InvalidSignatureException");
+            assertThat(seen.at("/unknownKey/name").asText()).isEqualTo("UnrecognizedClientException");
+        }
+    }
+}

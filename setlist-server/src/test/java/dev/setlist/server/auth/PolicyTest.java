@@ -1,0 +1,27 @@
+package dev.setlist.server.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PolicyTest {
+    @Test
+    void glob_starMatchesAnyRun() {
+        assertThat(Policy.glob("states:Describe*", "states:DescribeExecution")).isTrue();
+        assertThat(Policy.glob("states:Describe*", "states:ListExecutions")).isFalse();
+        assertThat(Policy.glob("arn:aws:states:*:*:stateMachine:orders-*", "arn:aws:states:us-east-1:1:stateMachine:orders-x"))
+                .isTrue();
+        assertThat(Policy.glob("a.b", "aXb")).as("no regex meaning").isFalse();
+    }
+
+    @Test
+    void allows_resourceScopedGrant_accountWideCallsNeedOnlyTheAction() {
+        List<Policy.Grant> grants = List.of(new Policy.Grant("operator", "arn:*:stateMachine:a"));
+        assertThat(Policy.allows(grants, "states:StartExecution", "arn:x:stateMachine:a")).isTrue();
+        assertThat(Policy.allows(grants, "states:StartExecution", "arn:x:stateMachine:b")).isFalse();
+        assertThat(Policy.allows(grants, "states:SendTaskSuccess", null)).isTrue();
+        assertThat(Policy.allows(grants, "states:CreateStateMachine", "arn:x:stateMachine:a")).isFalse();
+        assertThat(Policy.allows(List.of(new Policy.Grant("unknown", "*")), "states:ListStateMachines", null)).isFalse();
+    }
+}

@@ -1,0 +1,258 @@
+package dev.setlist.server.sfn;
+
+import static dev.setlist.server.TestServer.ARN;
+import static dev.setlist.server.TestServer.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.setlist.server.TestServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Step Functions actions over HTTP, signed as the administrator, with the shapes AWS documents. */
+class StepFunctionsApiTest {
+    private static final double[] DRAWS = {0.1, 0.9, 0.2, 0.8, 0.3, 0.95, 0.05, 0.6, 0.65, 0.7};
+    private static final AtomicInteger draw = new AtomicInteger();
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = new TestServer(Map.of(), () -> DRAWS[draw.getAndIncrement() % DRAWS.length]);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void standardExecution_runsToEnd_historyAndDescribeHaveAwsShapes() {
+        String sm = server.machine("std-pass", TestServer.PASS3, "STANDARD");
+        JsonNode started = server.ok("StartExecution", json("stateMachineArn", sm, "name", "run-1", "input", "{\"x\":1}"));
+        assertThat(started.get("executionArn").asText()).isEqualTo(ARN + "execution:std-pass:run-1");
+        assertThat(started.get("startDate").isDouble()).isTrue();
+        JsonNode done = server.await(started.get("executionArn").asText());
+        assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("output").asText()).isEqualTo("{\"x\":1,\"b\":{\"b\":1}}");
+        assertThat(done.get("stopDate").isDouble()).isTrue();
+        JsonNode history = server.ok("GetExecutionHistory", json("executionArn", started.get("executionArn").asText()));
+        List<String> types = new ArrayList<>();
+        history.get("events").forEach(e -> types.add(e.get("type").asText()));
+        assertThat(types).containsExactly("ExecutionStarted", "PassStateEntered", "PassStateExited", "PassStateEntered",
+                "PassStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded");
+        JsonNode first = history.get("events").get(0);
+        assertThat(first.get("id").asLong()).isEqualTo(1);
+        assertThat(first.get("timestamp").isDouble()).isTrue();
+        assertThat(first.get("executionStartedEventDetails").get("input").asText()).isEqualTo("{\"x\":1}");
+        JsonNode reversed = server.ok("GetExecutionHistory", json("executionArn", started.get("executionArn").asText(),
+                "reverseOrder", true, "maxResults", 2));
+        assertThat(reversed.get("events").get(0).get("type").asText()).isEqualTo("ExecutionSucceeded");
+        assertThat(reversed.get("nextToken").asText()).isNotEmpty();
+        JsonNode forExecution = server.ok("DescribeStateMachineForExecution", json("executionArn",
+                started.get("executionArn").asText()));
+        assertThat(forExecution.get("definition").asText()).isEqualTo(TestServer.PASS3);
+    }
+
+    @Test
+    void startSyncExecution_express_returnsOutputAndBilling() {
+        String sm = server.machine("express-pass", TestServer.PASS3, "EXPRESS");
+        JsonNode r = server.ok("StartSyncExecution", json("stateMachineArn", sm, "input", "{\"y\":2}"));
+        assertThat(r.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(r.get("output").asText()).isEqualTo("{\"y\":2,\"b\":{\"b\":1}}");
+        assertThat(r.get("executionArn").asText()).startsWith(ARN + "express:express-pass:");
+        assertThat(r.get("billingDetails").get("billedDurationInMilliseconds").asLong()).isGreaterThanOrEqualTo(100);
+        TestServer.Response std = server.call("StartSyncExecution", json("stateMachineArn",
+                server.machine("std-for-sync", TestServer.PASS3, "STANDARD")));
+        assertThat(std.errorType()).isEqualTo("StateMachineTypeNotSupported");
+    }
+
+    @Test
+    void callbackTask_sendTaskSuccess_completesExecution() throws Exception {
+        String sm = server.machine("callback", TestServer.CALLBACK, "STANDARD");
+        String exec = server.ok("StartExecution", json("stateMachineArn", sm, "input", "{\"order\":7}"))
+                .get("executionArn").asText();
+        String token = server.sentTokens.poll(10, TimeUnit.SECONDS);
+        assertThat(token).isNotNull();
+        server.ok("SendTaskHeartbeat", json("taskToken", token));
+        server.ok("SendTaskSuccess", json("taskToken", token, "output", "{\"paid\":true}"));
+        JsonNode done = server.await(exec);
+        assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("output").asText()).isEqualTo("{\"paid\":true}");
+        assertThat(server.call("SendTaskSuccess", json("taskToken", "bm90IGEgdG9rZW4", "output", "{}")).errorType())
+                .isEqualTo("InvalidToken");
+    }
+
+    @Test
+    void stopAndRedrive_abortedExecution_runsAgain() throws Exception {
+        String sm = server.machine("stoppable", TestServer.CALLBACK, "STANDARD");
+        String exec = server.ok("StartExecution", json("stateMachineArn", sm, "input", "{\"order\":1}"))
+                .get("executionArn").asText();
+        server.sentTokens.poll(10, TimeUnit.SECONDS);
+        JsonNode stopped = server.ok("StopExecution", json("executionArn", exec, "error", "Operator", "cause", "test"));
+        assertThat(stopped.get("stopDate").isDouble()).isTrue();
+        JsonNode d = server.await(exec);
+        assertThat(d.get("status").asText()).isEqualTo("ABORTED");
+        assertThat(d.get("redriveStatus").asText()).isEqualTo("REDRIVABLE");
+        assertThat(server.ok("RedriveExecution", json("executionArn", exec)).get("redriveDate").isDouble()).isTrue();
+        String token = server.sentTokens.poll(10, TimeUnit.SECONDS);
+        server.ok("SendTaskFailure", json("taskToken", token, "error", "Declined", "cause", "card"));
+        JsonNode failed = server.await(exec);
+        assertThat(failed.get("status").asText()).isEqualTo("FAILED");
+        assertThat(failed.get("error").asText()).isEqualTo("Declined");
+        assertThat(failed.get("redriveCount").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void listExecutions_pagesNewestFirst_andFiltersByStatus() {
+        String sm = server.machine("listed", TestServer.PASS3, "STANDARD");
+        for (int i = 0; i < 5; i++) {
+            server.await(server.ok("StartExecution", json("stateMachineArn", sm, "name", "e" + i)).get("executionArn").asText());
+        }
+        JsonNode page1 = server.ok("ListExecutions", json("stateMachineArn", sm, "maxResults", 3));
+        assertThat(page1.get("executions")).hasSize(3);
+        JsonNode page2 = server.ok("ListExecutions", json("stateMachineArn", sm, "maxResults", 3,
+                "nextToken", page1.get("nextToken").asText()));
+        assertThat(page2.get("executions")).hasSize(2);
+        assertThat(page2.has("nextToken")).isFalse();
+        assertThat(server.ok("ListExecutions", json("stateMachineArn", sm, "statusFilter", "FAILED")).get("executions")).isEmpty();
+    }
+
+    @Test
+    void versionsAndAliases_routeByWeight_andDescribeExecutionNamesThem() {
+        String sm = server.machine("versioned", TestServer.PASS3, "STANDARD");
+        JsonNode v1 = server.ok("PublishStateMachineVersion", json("stateMachineArn", sm, "description", "first"));
+        assertThat(v1.get("stateMachineVersionArn").asText()).isEqualTo(sm + ":1");
+        assertThat(server.ok("PublishStateMachineVersion", json("stateMachineArn", sm)).get("stateMachineVersionArn").asText())
+                .as("the same revision again").isEqualTo(sm + ":1");
+        String def2 = TestServer.PASS3.replace("\"b\":1", "\"b\":2");
+        JsonNode updated = server.ok("UpdateStateMachine", json("stateMachineArn", sm, "definition", def2, "publish", true,
+                "versionDescription", "second"));
+        assertThat(updated.get("stateMachineVersionArn").asText()).isEqualTo(sm + ":2");
+        assertThat(server.call("PublishStateMachineVersion", json("stateMachineArn", sm, "revisionId", "stale")).errorType())
+                .isEqualTo("ConflictException");
+        JsonNode described = server.ok("DescribeStateMachine", json("stateMachineArn", sm + ":1"));
+        assertThat(described.get("definition").asText()).isEqualTo(TestServer.PASS3);
+        assertThat(described.get("description").asText()).isEqualTo("first");
+        JsonNode versions = server.ok("ListStateMachineVersions", json("stateMachineArn", sm));
+        assertThat(versions.get("stateMachineVersions").get(0).get("stateMachineVersionArn").asText()).isEqualTo(sm + ":2");
+
+        String alias = server.ok("CreateStateMachineAlias", json("name", "live", "routingConfiguration", List.of(
+                Map.of("stateMachineVersionArn", sm + ":1", "weight", 50),
+                Map.of("stateMachineVersionArn", sm + ":2", "weight", 50)))).get("stateMachineAliasArn").asText();
+        assertThat(alias).isEqualTo(sm + ":live");
+        draw.set(0);
+        List<String> routedTo = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String exec = server.ok("StartExecution", json("stateMachineArn", alias)).get("executionArn").asText();
+            assertThat(exec).startsWith(ARN + "execution:versioned:");
+            JsonNode d = server.await(exec);
+            assertThat(d.get("stateMachineAliasArn").asText()).isEqualTo(alias);
+            routedTo.add(d.get("stateMachineVersionArn").asText());
+            assertThat(d.get("output").asText()).contains(d.get("stateMachineVersionArn").asText().endsWith(":1") ? "\"b\":1" : "\"b\":2");
+        }
+        assertThat(routedTo).containsExactly(sm + ":1", sm + ":2", sm + ":1", sm + ":2");
+        assertThat(server.ok("ListExecutions", json("stateMachineArn", sm + ":1")).get("executions")).hasSize(2);
+
+        assertThat(server.call("DeleteStateMachineVersion", json("stateMachineVersionArn", sm + ":1")).errorType())
+                .isEqualTo("ConflictException");
+        server.ok("UpdateStateMachineAlias", json("stateMachineAliasArn", alias, "routingConfiguration",
+                List.of(Map.of("stateMachineVersionArn", sm + ":2", "weight", 100))));
+        JsonNode a = server.ok("DescribeStateMachineAlias", json("stateMachineAliasArn", alias));
+        assertThat(a.get("routingConfiguration")).hasSize(1);
+        assertThat(server.ok("ListStateMachineAliases", json("stateMachineArn", sm)).get("stateMachineAliases")).hasSize(1);
+        server.ok("DeleteStateMachineVersion", json("stateMachineVersionArn", sm + ":1"));
+        server.ok("DeleteStateMachineAlias", json("stateMachineAliasArn", alias));
+        assertThat(server.call("DescribeStateMachineAlias", json("stateMachineAliasArn", alias)).errorType())
+                .isEqualTo("ResourceNotFound");
+        TestServer.Response badWeights = server.call("CreateStateMachineAlias", json("name", "bad", "routingConfiguration",
+                List.of(Map.of("stateMachineVersionArn", sm + ":2", "weight", 60))));
+        assertThat(badWeights.errorType()).isEqualTo("ValidationException");
+        assertThat(badWeights.message()).contains("add up to 100");
+    }
+
+    @Test
+    void tags_tagListUntag_andDeleteForgetsThem() {
+        String sm = server.machine("tagged", TestServer.PASS3, "STANDARD");
+        server.ok("TagResource", json("resourceArn", sm, "tags", List.of(Map.of("key", "team", "value", "tickets"),
+                Map.of("key", "flow", "value", "purchase"))));
+        JsonNode tags = server.ok("ListTagsForResource", json("resourceArn", sm));
+        assertThat(tags.get("tags").toString()).isEqualTo("[{\"key\":\"flow\",\"value\":\"purchase\"},{\"key\":\"team\",\"value\":\"tickets\"}]");
+        server.ok("UntagResource", json("resourceArn", sm, "tagKeys", List.of("flow")));
+        assertThat(server.ok("ListTagsForResource", json("resourceArn", sm)).get("tags")).hasSize(1);
+        server.ok("DeleteStateMachine", json("stateMachineArn", sm));
+        assertThat(server.call("ListTagsForResource", json("resourceArn", sm)).errorType()).isEqualTo("StateMachineDoesNotExist");
+    }
+
+    @Test
+    void activities_workerTakesTaskAndCompletesIt() throws Exception {
+        String activity = server.ok("CreateActivity", json("name", "pack")).get("activityArn").asText();
+        assertThat(activity).isEqualTo(ARN + "activity:pack");
+        assertThat(server.ok("DescribeActivity", json("activityArn", activity)).get("name").asText()).isEqualTo("pack");
+        String def = "{\"StartAt\":\"Pack\",\"States\":{\"Pack\":{\"Type\":\"Task\",\"Resource\":\"" + activity + "\",\"End\":true}}}";
+        String exec = server.ok("StartExecution", json("stateMachineArn", server.machine("packing", def, "STANDARD"),
+                "input", "{\"box\":3}")).get("executionArn").asText();
+        JsonNode task = server.ok("GetActivityTask", json("activityArn", activity, "workerName", "w1"));
+        assertThat(task.get("input").asText()).isEqualTo("{\"box\":3}");
+        server.ok("SendTaskSuccess", json("taskToken", task.get("taskToken").asText(), "output", "{\"packed\":true}"));
+        assertThat(server.await(exec).get("output").asText()).isEqualTo("{\"packed\":true}");
+        assertThat(server.ok("ListActivities", json()).get("activities").toString()).contains("pack");
+        server.ok("DeleteActivity", json("activityArn", activity));
+        assertThat(server.call("DescribeActivity", json("activityArn", activity)).errorType()).isEqualTo("ActivityDoesNotExist");
+    }
+
+    @Test
+    void validateStateMachineDefinition_listsProblemsWithLocations() {
+        JsonNode ok = server.ok("ValidateStateMachineDefinition", json("definition", TestServer.PASS3));
+        assertThat(ok.get("result").asText()).isEqualTo("OK");
+        JsonNode bad = server.ok("ValidateStateMachineDefinition", json("definition",
+                "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Next\":\"Nowhere\"}}}"));
+        assertThat(bad.get("result").asText()).isEqualTo("FAIL");
+        assertThat(bad.get("diagnostics").get(0).get("location").asText()).isEqualTo("/States/A/Next");
+    }
+
+    @Test
+    void testState_passAndTaskWithMock_reportNextStateAndStatus() {
+        JsonNode pass = server.ok("TestState", json("definition",
+                "{\"Type\":\"Pass\",\"Parameters\":{\"v.$\":\"$.a\"},\"Next\":\"After\"}", "input", "{\"a\":5}"));
+        assertThat(pass.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(pass.get("nextState").asText()).isEqualTo("After");
+        assertThat(pass.get("output").asText()).isEqualTo("{\"v\":5}");
+        JsonNode caught = server.ok("TestState", json("definition", "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
+                + "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"Handle\"}],\"End\":true}",
+                "mock", Map.of("errorOutput", Map.of("error", "Boom", "cause", "mocked")), "inspectionLevel", "DEBUG"));
+        assertThat(caught.get("status").asText()).isEqualTo("CAUGHT_ERROR");
+        assertThat(caught.get("nextState").asText()).isEqualTo("Handle");
+        assertThat(caught.get("error").asText()).isEqualTo("Boom");
+        JsonNode retriable = server.ok("TestState", json("definition", "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
+                + "\"Retry\":[{\"ErrorEquals\":[\"Boom\"]}],\"End\":true}",
+                "mock", Map.of("errorOutput", Map.of("error", "Boom", "cause", "mocked"))));
+        assertThat(retriable.get("status").asText()).isEqualTo("RETRIABLE");
+        JsonNode result = server.ok("TestState", json("definition", "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
+                + "\"ResultSelector\":{\"p.$\":\"$.Payload\"},\"End\":true}", "mock", Map.of("result", "{\"Payload\":42}")));
+        assertThat(result.get("output").asText()).isEqualTo("{\"p\":42}");
+        JsonNode failed = server.ok("TestState", json("definition", "{\"Type\":\"Fail\",\"Error\":\"E\",\"Cause\":\"C\"}"));
+        assertThat(failed.get("status").asText()).isEqualTo("FAILED");
+        assertThat(server.call("TestState", json("definition", "{\"Type\":\"Bogus\"}")).errorType()).isEqualTo("InvalidDefinition");
+    }
+
+    @Test
+    void describeAndListStateMachines_haveAwsShapes() {
+        String sm = server.machine("described", TestServer.PASS3, "EXPRESS");
+        JsonNode d = server.ok("DescribeStateMachine", json("stateMachineArn", sm));
+        assertThat(d.get("status").asText()).isEqualTo("ACTIVE");
+        assertThat(d.get("type").asText()).isEqualTo("EXPRESS");
+        assertThat(d.get("roleArn").asText()).isEqualTo(TestServer.ROLE);
+        assertThat(d.get("creationDate").isDouble()).isTrue();
+        assertThat(d.get("loggingConfiguration").get("level").asText()).isEqualTo("OFF");
+        JsonNode list = server.ok("ListStateMachines", json("maxResults", 1000));
+        assertThat(list.get("stateMachines").toString()).contains("\"name\":\"described\"");
+        assertThat(server.call("CreateStateMachine", json("name", "described", "definition", TestServer.PASS3.replace("\"b\":1", "\"b\":9"),
+                "roleArn", TestServer.ROLE, "type", "EXPRESS")).errorType()).isEqualTo("StateMachineAlreadyExists");
+    }
+}
