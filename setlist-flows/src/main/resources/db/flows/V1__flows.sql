@@ -5,7 +5,7 @@
 -- contend; readers sum the nodes. The histogram is sparse ("bucket:count,…", see Histogram).
 CREATE TABLE fl_minute (
     flow        VARCHAR(64)  NOT NULL,
-    minute      BIGINT       NOT NULL,
+    epoch_minute BIGINT      NOT NULL,
     node        VARCHAR(64)  NOT NULL,
     good        BIGINT       NOT NULL,
     bad         BIGINT       NOT NULL,
@@ -14,16 +14,16 @@ CREATE TABLE fl_minute (
     latency_min DOUBLE PRECISION NOT NULL,
     latency_max DOUBLE PRECISION NOT NULL,
     histogram   VARCHAR(8000) NOT NULL,
-    PRIMARY KEY (flow, minute, node)
+    PRIMARY KEY (flow, epoch_minute, node)
 );
 
 CREATE TABLE fl_minute_error (
     flow   VARCHAR(64)  NOT NULL,
-    minute BIGINT       NOT NULL,
+    epoch_minute BIGINT NOT NULL,
     node   VARCHAR(64)  NOT NULL,
-    error  VARCHAR(256) NOT NULL,
-    count  BIGINT       NOT NULL,
-    PRIMARY KEY (flow, minute, node, error)
+    error_name VARCHAR(256) NOT NULL,
+    n      BIGINT       NOT NULL,
+    PRIMARY KEY (flow, epoch_minute, node, error_name)
 );
 
 -- The current state of every alarm and burn-rate alert.
@@ -41,12 +41,12 @@ CREATE TABLE fl_alarm_history (
     name       VARCHAR(320) NOT NULL,
     flow       VARCHAR(64)  NOT NULL,
     kind       VARCHAR(16)  NOT NULL,
-    time       BIGINT       NOT NULL,
+    at_ms      BIGINT       NOT NULL,
     old_state  VARCHAR(20)  NOT NULL,
     new_state  VARCHAR(20)  NOT NULL,
     reason     VARCHAR(2000)
 );
-CREATE INDEX fl_alarm_history_time ON fl_alarm_history (flow, time);
+CREATE INDEX fl_alarm_history_time ON fl_alarm_history (flow, at_ms);
 
 CREATE TABLE fl_incident (
     id          VARCHAR(64)  PRIMARY KEY,
@@ -67,7 +67,7 @@ CREATE INDEX fl_incident_state ON fl_incident (state);
 CREATE TABLE fl_incident_event (
     incident VARCHAR(64)   NOT NULL,
     seq      INT           NOT NULL,
-    time     BIGINT        NOT NULL,
+    at_ms    BIGINT        NOT NULL,
     kind     VARCHAR(24)   NOT NULL,
     contact  VARCHAR(256),
     detail   VARCHAR(2000),

@@ -59,7 +59,7 @@ public final class AlarmBook {
         db.transaction(c -> {
             Db.update(c, "UPDATE fl_alarm SET state = ?, reason = ?, since = ? WHERE name = ?", to.name(), r,
                     now.toEpochMilli(), name);
-            Db.update(c, "INSERT INTO fl_alarm_history (name, flow, kind, time, old_state, new_state, reason) "
+            Db.update(c, "INSERT INTO fl_alarm_history (name, flow, kind, at_ms, old_state, new_state, reason) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?)", name, a.flow(), a.kind().name(), now.toEpochMilli(),
                     a.state().name(), to.name(), r);
             return null;
@@ -70,8 +70,8 @@ public final class AlarmBook {
 
     /** Transitions in {@code [from, to)}, oldest first; {@code flow} and {@code alarm} filter when not null. */
     public List<AlarmChange> history(String flow, String alarm, Instant from, Instant to) {
-        StringBuilder sql = new StringBuilder("SELECT name, flow, kind, old_state, new_state, reason, time "
-                + "FROM fl_alarm_history WHERE time >= ? AND time < ?");
+        StringBuilder sql = new StringBuilder("SELECT name, flow, kind, old_state, new_state, reason, at_ms "
+                + "FROM fl_alarm_history WHERE at_ms >= ? AND at_ms < ?");
         List<Object> params = new ArrayList<>(List.of(from.toEpochMilli(), to.toEpochMilli()));
         if (flow != null) {
             sql.append(" AND flow = ?");
@@ -81,7 +81,7 @@ public final class AlarmBook {
             sql.append(" AND name = ?");
             params.add(alarm);
         }
-        sql.append(" ORDER BY time, id");
+        sql.append(" ORDER BY at_ms, id");
         return db.query(sql.toString(), rs -> new AlarmChange(rs.getString(1), rs.getString(2),
                 AlarmChange.Kind.valueOf(rs.getString(3)), AlarmState.valueOf(rs.getString(4)),
                 AlarmState.valueOf(rs.getString(5)), rs.getString(6), Instant.ofEpochMilli(rs.getLong(7))),

@@ -178,7 +178,7 @@ public final class Escalator {
         db.transaction(c -> {
             Integer seq = Db.query(c, "SELECT COALESCE(MAX(seq), 0) FROM fl_incident_event WHERE incident = ?",
                     rs -> rs.getInt(1), id).get(0);
-            Db.update(c, "INSERT INTO fl_incident_event (incident, seq, time, kind, contact, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            Db.update(c, "INSERT INTO fl_incident_event (incident, seq, at_ms, kind, contact, detail) VALUES (?, ?, ?, ?, ?, ?)",
                     id, seq + 1, now.toEpochMilli(), kind, contact, detail);
             return null;
         });
@@ -205,7 +205,7 @@ public final class Escalator {
     }
 
     private List<Incident.Event> events(String id) {
-        return db.query("SELECT time, kind, contact, detail FROM fl_incident_event WHERE incident = ? ORDER BY seq",
+        return db.query("SELECT at_ms, kind, contact, detail FROM fl_incident_event WHERE incident = ? ORDER BY seq",
                 rs -> new Incident.Event(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), rs.getString(3),
                         rs.getString(4)), id);
     }

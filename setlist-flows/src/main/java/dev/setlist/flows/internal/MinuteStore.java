@@ -65,7 +65,7 @@ public final class MinuteStore {
 
     private void write(Connection c, Key k, Minute add) throws SQLException {
         List<Minute> rows = Db.query(c, "SELECT good, bad, fast, latency_sum, latency_min, latency_max, histogram "
-                + "FROM fl_minute WHERE flow = ? AND minute = ? AND node = ? FOR UPDATE", rs -> {
+                + "FROM fl_minute WHERE flow = ? AND epoch_minute = ? AND node = ? FOR UPDATE", rs -> {
                     Minute m = new Minute(Histogram.decode(rs.getString(7)));
                     m.good = rs.getLong(1);
                     m.bad = rs.getLong(2);
@@ -78,22 +78,22 @@ public final class MinuteStore {
         Minute total = rows.isEmpty() ? new Minute() : rows.get(0);
         total.merge(add);
         if (rows.isEmpty()) {
-            Db.update(c, "INSERT INTO fl_minute (flow, minute, node, good, bad, fast, latency_sum, latency_min, "
+            Db.update(c, "INSERT INTO fl_minute (flow, epoch_minute, node, good, bad, fast, latency_sum, latency_min, "
                             + "latency_max, histogram) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", k.flow, k.minute, node,
                     total.good, total.bad, total.fast, total.latencySum, total.latencyMin, total.latencyMax,
                     total.histogram.encode());
         } else {
             Db.update(c, "UPDATE fl_minute SET good = ?, bad = ?, fast = ?, latency_sum = ?, latency_min = ?, "
-                            + "latency_max = ?, histogram = ? WHERE flow = ? AND minute = ? AND node = ?", total.good,
+                            + "latency_max = ?, histogram = ? WHERE flow = ? AND epoch_minute = ? AND node = ?", total.good,
                     total.bad, total.fast, total.latencySum, total.latencyMin, total.latencyMax,
                     total.histogram.encode(), k.flow, k.minute, node);
         }
         for (Map.Entry<String, Long> e : add.errors.entrySet()) {
             String error = e.getKey().length() > 256 ? e.getKey().substring(0, 256) : e.getKey();
-            int n = Db.update(c, "UPDATE fl_minute_error SET count = count + ? WHERE flow = ? AND minute = ? AND node = ? "
-                    + "AND error = ?", e.getValue(), k.flow, k.minute, node, error);
+            int n = Db.update(c, "UPDATE fl_minute_error SET n = n + ? WHERE flow = ? AND epoch_minute = ? AND node = ? "
+                    + "AND error_name = ?", e.getValue(), k.flow, k.minute, node, error);
             if (n == 0) {
-                Db.update(c, "INSERT INTO fl_minute_error (flow, minute, node, error, count) VALUES (?, ?, ?, ?, ?)",
+                Db.update(c, "INSERT INTO fl_minute_error (flow, epoch_minute, node, error_name, n) VALUES (?, ?, ?, ?, ?)",
                         k.flow, k.minute, node, error, e.getValue());
             }
         }
@@ -102,8 +102,8 @@ public final class MinuteStore {
     /** Good, bad and fast counts per minute in {@code [from, to)}, summed over nodes: {@code {good, bad, fast}}. */
     public NavigableMap<Long, long[]> counts(String flow, long fromMinute, long toMinute) {
         NavigableMap<Long, long[]> out = new TreeMap<>();
-        db.query("SELECT minute, SUM(good), SUM(bad), SUM(fast) FROM fl_minute WHERE flow = ? AND minute >= ? "
-                + "AND minute < ? GROUP BY minute", rs -> out.put(rs.getLong(1),
+        db.query("SELECT epoch_minute, SUM(good), SUM(bad), SUM(fast) FROM fl_minute WHERE flow = ? AND epoch_minute >= ? "
+                + "AND epoch_minute < ? GROUP BY epoch_minute", rs -> out.put(rs.getLong(1),
                 new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4)}), flow, fromMinute, toMinute);
         return out;
     }
@@ -111,8 +111,8 @@ public final class MinuteStore {
     /** Every minute in {@code [from, to)} with its histogram, summed over nodes (errors not included). */
     public NavigableMap<Long, Minute> minutes(String flow, long fromMinute, long toMinute) {
         NavigableMap<Long, Minute> out = new TreeMap<>();
-        db.query("SELECT minute, good, bad, fast, latency_sum, latency_min, latency_max, histogram FROM fl_minute "
-                + "WHERE flow = ? AND minute >= ? AND minute < ?", rs -> {
+        db.query("SELECT epoch_minute, good, bad, fast, latency_sum, latency_min, latency_max, histogram FROM fl_minute "
+                + "WHERE flow = ? AND epoch_minute >= ? AND epoch_minute < ?", rs -> {
                     Minute m = new Minute(Histogram.decode(rs.getString(8)));
                     m.good = rs.getLong(2);
                     m.bad = rs.getLong(3);
@@ -131,8 +131,8 @@ public final class MinuteStore {
 
     /** The most frequent errors of a flow in {@code [from, to)}, most frequent first, then by name. */
     public List<ErrorCount> topErrors(String flow, long fromMinute, long toMinute, int limit) {
-        List<ErrorCount> all = db.query("SELECT error, SUM(count) FROM fl_minute_error WHERE flow = ? AND minute >= ? "
-                + "AND minute < ? GROUP BY error ORDER BY SUM(count) DESC, error", rs -> new ErrorCount(rs.getString(1),
+        List<ErrorCount> all = db.query("SELECT error_name, SUM(n) FROM fl_minute_error WHERE flow = ? AND epoch_minute >= ? "
+                + "AND epoch_minute < ? GROUP BY error_name ORDER BY SUM(n) DESC, error_name", rs -> new ErrorCount(rs.getString(1),
                 rs.getLong(2)), flow, fromMinute, toMinute);
         return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
     }
