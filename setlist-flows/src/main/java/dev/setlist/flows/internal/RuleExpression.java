@@ -2,6 +2,7 @@ package dev.setlist.flows.internal;
 
 import dev.setlist.flows.AlarmState;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +20,7 @@ public final class RuleExpression {
 
     private RuleExpression(Node root, Set<String> names) {
         this.root = root;
-        this.names = Set.copyOf(names);
+        this.names = Collections.unmodifiableSet(new LinkedHashSet<>(names));
     }
 
     /** A rule that cannot be parsed: the message names the character where it went wrong (from 1). */
