@@ -29,9 +29,12 @@ class PostgresMonitorTest {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws SQLException {
         if (hooks != null) {
             hooks.close();
+        }
+        if (db != null) {
+            TestDb.drop(db);
         }
     }
 

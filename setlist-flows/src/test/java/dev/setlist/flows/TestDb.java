@@ -42,4 +42,13 @@ final class TestDb {
         ds.setUser("postgres");
         return ds;
     }
+
+    /** Drops a database that {@link #postgres} created. */
+    static void drop(DataSource ds) throws SQLException {
+        String name = ((PGSimpleDataSource) ds).getDatabaseName();
+        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "");
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
 }
