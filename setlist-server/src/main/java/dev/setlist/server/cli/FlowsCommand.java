@@ -101,6 +101,7 @@ final class FlowsCommand implements Runnable {
         CommandLine.Model.CommandSpec spec;
 
         @Override
+        @SuppressWarnings("try")
         public Integer call() throws CliException {
             if (!format.equals("md") && !format.equals("html")) {
                 throw new CliException("--format: must be md or html, was \"" + format + "\"");

@@ -64,6 +64,7 @@ class FlowsCommandTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void report_fromTheDataDirectory_reviewsEveryFlow() throws IOException, SQLException {
         Path catalogFile = relecloud();
         Path data = dir.resolve("data");
