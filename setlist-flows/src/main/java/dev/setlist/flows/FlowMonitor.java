@@ -50,6 +50,7 @@ public final class FlowMonitor implements AutoCloseable {
     private final Escalator escalator;
     private final Duration interval;
     private final Map<String, Flow> flowOfAlarm = new LinkedHashMap<>();
+    private final Map<String, Flow> flowsById = new java.util.HashMap<>();
     private final List<CompositeAlarm> compositesInOrder;
     private final Map<String, RuleExpression> rules = new LinkedHashMap<>();
     private final Object evaluation = new Object();
@@ -68,6 +69,7 @@ public final class FlowMonitor implements AutoCloseable {
         Instant now = clock.now();
         List<CompositeAlarm> composites = new ArrayList<>();
         for (Flow f : catalog.flows()) {
+            flowsById.put(f.id(), f);
             for (SloMath.Spec s : SloMath.specs(f)) {
                 book.declare(burnRateName(f, s.name()), f.id(), AlarmChange.Kind.BURN_RATE, AlarmState.OK, now);
             }
@@ -119,7 +121,7 @@ public final class FlowMonitor implements AutoCloseable {
 
     /** Records an outcome of a flow of the catalog (in memory until the next flush). */
     public void record(Outcome o) {
-        Flow f = catalog.flow(o.flow());
+        Flow f = flowsById.get(o.flow());
         if (f == null) {
             throw new IllegalArgumentException("no flow " + o.flow() + " in the catalog of " + catalog.workload());
         }

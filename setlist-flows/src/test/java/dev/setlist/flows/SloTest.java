@@ -215,6 +215,13 @@ class SloTest {
     }
 
     @Test
+    void record_unknownFlow_isRefused() {
+        FlowMonitor m = monitor();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> m.record("checkout", true, Duration.ofMillis(1), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("no flow checkout in the catalog of relecloud");
+    }
+
+    @Test
     void flush_twoNodes_sumTheirMinutes() {
         FlowMonitor a = FlowMonitor.builder(catalog, db).clock(clock).nodeId("a").build();
         FlowMonitor b = FlowMonitor.builder(catalog, db).clock(clock).nodeId("b").build();
