@@ -13,12 +13,13 @@ import javax.sql.DataSource;
 
 /**
  * A pool wrapper that counts the transactions its users commit ({@link Connection#commit()}
- * calls), so that each system's physical commits per execution can be printed beside its
- * throughput. Everything else goes straight to the wrapped pool.
+ * calls) and the time those calls take, so that each system's physical commits per execution
+ * can be printed beside its throughput. Everything else goes straight to the wrapped pool.
  */
 public final class CountingDataSource implements DataSource {
     private final DataSource delegate;
     private final LongAdder commits = new LongAdder();
+    private final LongAdder commitNanos = new LongAdder();
 
     public CountingDataSource(DataSource delegate) {
         this.delegate = delegate;
@@ -29,15 +30,24 @@ public final class CountingDataSource implements DataSource {
         return commits.sum();
     }
 
+    /** Time spent inside {@link Connection#commit()} so far, in nanoseconds. */
+    public long commitNanos() {
+        return commitNanos.sum();
+    }
+
     private Connection wrap(Connection c) {
         InvocationHandler h = (proxy, method, args) -> {
-            if (method.getName().equals("commit") && method.getParameterCount() == 0) {
-                commits.increment();
-            }
+            boolean commit = method.getName().equals("commit") && method.getParameterCount() == 0;
+            long start = commit ? System.nanoTime() : 0;
             try {
                 return method.invoke(c, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
+            } finally {
+                if (commit) {
+                    commits.increment();
+                    commitNanos.add(System.nanoTime() - start);
+                }
             }
         };
         return (Connection) Proxy.newProxyInstance(CountingDataSource.class.getClassLoader(),

@@ -34,7 +34,8 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@code bench.seconds} measurement window per figure (default 6), {@code bench.warmup} warm-up before it (default 2)
  *   <li>{@code bench.concurrency} starter threads, comma separated (default 1,8,64)
- *   <li>{@code bench.repeat} runs per figure, the median printed (default 1)
+ *   <li>{@code bench.repeat} rounds: the whole matrix runs this many times and each figure printed is the median
+ *       of its rounds, so that a burst of load from elsewhere spoils one run, not the figure (default 1)
  *   <li>{@code bench.databases} {@code h2}, {@code postgres} or both (default h2,postgres)
  *   <li>{@code bench.systems} any of standard, raw, flowable-async, flowable-sync, express (default all)
  *   <li>{@code bench.dir} where the H2 files go (default a temporary directory, deleted afterwards)
@@ -104,9 +105,9 @@ public final class EngineReport {
         }
     }
 
-    /** One printed figure: the median of its repeats. */
+    /** One printed figure (the median of its rounds) and the exec/s of every round. */
     public record Figure(String database, Sys system, int concurrency, Load.Result result, double commitsPerExecution,
-                         List<Double> repeats) {
+                         double millisPerCommit, List<Double> repeats) {
         double perSecond() {
             return result.perSecond();
         }
@@ -122,32 +123,74 @@ public final class EngineReport {
             dumpThreadsEvery(Duration.ofMillis((long) (1000 * Double.parseDouble(dump))));
         }
         System.out.printf(Locale.ROOT, "Setlist engine benchmark: 5 Task states (handler does nothing) per execution;"
-                        + " %s s warm-up + %s s measured per figure, %d run(s) each; starters %s; databases %s; systems %s%n",
+                        + " %s s warm-up + %s s measured per figure, %d round(s); starters %s; databases %s; systems %s%n",
                 seconds(s.warmup()), seconds(s.measure()), s.repeat(), Arrays.toString(s.concurrency()), s.databases(),
                 s.systems());
-        List<Part> parts = new ArrayList<>();
+        List<BenchDatabase> dbs = new ArrayList<>();
         for (String name : s.databases()) {
-            BenchDatabase db;
             if (name.equals("h2")) {
-                db = new BenchDatabase.H2(s.dir(), s.deleteDir());
+                dbs.add(new BenchDatabase.H2(s.dir(), s.deleteDir()));
             } else if (name.equals("postgres") || name.equals("postgresql")) {
                 BenchDatabase.Postgres pg = new BenchDatabase.Postgres(s.pgUrl(), s.pgAdmin(), s.pgUser(), s.pgPassword(),
                         s.pgPrefix());
-                if (!pg.reachable()) {
+                if (pg.reachable()) {
+                    dbs.add(pg);
+                } else {
                     System.out.println("PostgreSQL at " + s.pgUrl() + s.pgAdmin() + " does not answer: skipped.");
-                    continue;
                 }
-                db = pg;
             } else {
                 throw new IllegalArgumentException("unknown database '" + name + "': use h2 or postgres");
             }
-            try {
-                parts.add(run(db, s, System.out::println));
-            } finally {
-                db.cleanUp();
+        }
+        // The whole matrix runs bench.repeat times (rounds), so that a burst of load from elsewhere on
+        // the machine hits one run of a figure, not all of them; each figure is the median of its rounds.
+        List<List<Part>> rounds = new ArrayList<>();
+        for (int round = 1; round <= s.repeat(); round++) {
+            List<Part> parts = new ArrayList<>();
+            for (BenchDatabase db : dbs) {
+                System.out.println("== " + db.label() + (s.repeat() > 1 ? ", round " + round + " of " + s.repeat() : ""));
+                try {
+                    parts.add(run(db, s, System.out::println));
+                } finally {
+                    db.cleanUp();
+                }
+            }
+            rounds.add(parts);
+        }
+        System.out.print(report(medians(rounds), s));
+    }
+
+    /** Per database, each figure as the median (by exec/s) of its rounds; the notes of every round. */
+    static List<Part> medians(List<List<Part>> rounds) {
+        Map<String, List<Figure>> byCell = new LinkedHashMap<>();
+        Map<String, List<String>> notes = new LinkedHashMap<>();
+        for (int i = 0; i < rounds.size(); i++) {
+            String prefix = rounds.size() > 1 ? "round " + (i + 1) + ": " : "";
+            for (Part p : rounds.get(i)) {
+                p.notes().forEach(n -> notes.computeIfAbsent(p.database(), k -> new ArrayList<>()).add(prefix + n));
+                for (Figure f : p.figures()) {
+                    byCell.computeIfAbsent(p.database() + "|" + f.system() + "|" + f.concurrency(), k -> new ArrayList<>())
+                            .add(f);
+                }
             }
         }
-        System.out.print(report(parts, s));
+        List<Part> out = new ArrayList<>();
+        for (String db : notes.keySet()) {
+            List<Figure> figures = new ArrayList<>();
+            for (Map.Entry<String, List<Figure>> e : byCell.entrySet()) {
+                if (!e.getKey().startsWith(db + "|")) {
+                    continue;
+                }
+                List<Figure> runs = new ArrayList<>(e.getValue());
+                runs.sort(Comparator.comparingDouble(Figure::perSecond));
+                Figure mid = runs.get((runs.size() - 1) / 2);
+                figures.add(new Figure(mid.database(), mid.system(), mid.concurrency(), mid.result(),
+                        mid.commitsPerExecution(), mid.millisPerCommit(),
+                        e.getValue().stream().map(Figure::perSecond).toList()));
+            }
+            out.add(new Part(db, figures, notes.get(db)));
+        }
+        return out;
     }
 
     /** Prints every thread's stack to standard error periodically (to look into a stall). */
@@ -177,7 +220,8 @@ public final class EngineReport {
         List<Figure> figures = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         String label = db.label();
-        progress.accept("== " + label);
+        notes.add("load average (1 min) at the start of this database's part: " + loadAverage() + " on "
+                + Runtime.getRuntime().availableProcessors() + " cores");
         if (s.runs("standard") || s.runs("express")) {
             try (SetlistTarget setlist = new SetlistTarget(db, db.fresh("engine"), s.timeout())) {
                 boolean standardWorks = true;
@@ -186,7 +230,7 @@ public final class EngineReport {
                 }
                 if (s.runs("standard") && standardWorks) {
                     for (int c : s.concurrency()) {
-                        figures.add(measure(label, Sys.STANDARD, c, s, setlist::standard, setlist::commits, progress));
+                        figures.add(measure(label, Sys.STANDARD, c, s, setlist::standard, setlist.counter(), progress));
                     }
                     SetlistTarget.Stored st = setlist.stored();
                     notes.add(String.format(Locale.ROOT, "Setlist Standard stored %,d executions, %,d SUCCEEDED; per execution"
@@ -197,7 +241,7 @@ public final class EngineReport {
                 if (s.runs("express")) {
                     if (preflight(setlist::express, "Setlist Express", notes, progress)) {
                         for (int c : s.concurrency()) {
-                            figures.add(measure(label, Sys.EXPRESS, c, s, setlist::express, setlist::commits, progress));
+                            figures.add(measure(label, Sys.EXPRESS, c, s, setlist::express, setlist.counter(), progress));
                         }
                     }
                 }
@@ -208,7 +252,7 @@ public final class EngineReport {
             for (int c : s.concurrency()) {
                 int poolSize = s.rawPool() > 0 ? s.rawPool() : Math.max(2, c);
                 try (RawJdbcTarget raw = new RawJdbcTarget(db, url, poolSize)) {
-                    figures.add(measure(label, Sys.RAW, c, s, raw::execution, raw::commits, progress));
+                    figures.add(measure(label, Sys.RAW, c, s, raw::execution, raw.counter(), progress));
                 }
             }
             try (RawJdbcTarget raw = new RawJdbcTarget(db, url, 2)) {
@@ -225,14 +269,14 @@ public final class EngineReport {
                 if (s.runs("flowable-async") && preflight(flowable::async, "Flowable async", notes, progress)) {
                     for (int c : s.concurrency()) {
                         flowable.prepareFor(c);
-                        figures.add(measure(label, Sys.FLOWABLE_ASYNC, c, s, flowable::async, flowable::commits,
+                        figures.add(measure(label, Sys.FLOWABLE_ASYNC, c, s, flowable::async, flowable.counter(),
                                 progress));
                     }
                 }
                 if (s.runs("flowable-sync") && preflight(flowable::sync, "Flowable sync", notes, progress)) {
                     for (int c : s.concurrency()) {
                         flowable.prepareFor(c);
-                        figures.add(measure(label, Sys.FLOWABLE_SYNC, c, s, flowable::sync, flowable::commits,
+                        figures.add(measure(label, Sys.FLOWABLE_SYNC, c, s, flowable::sync, flowable.counter(),
                                 progress));
                     }
                 }
@@ -257,29 +301,28 @@ public final class EngineReport {
     }
 
     private static Figure measure(String database, Sys system, int concurrency, Settings s, Load.Op op,
-                                  java.util.function.LongSupplier commits, java.util.function.Consumer<String> progress)
+                                  CountingDataSource commits, java.util.function.Consumer<String> progress)
             throws InterruptedException {
-        List<Load.Result> results = new ArrayList<>();
-        List<Double> commitRates = new ArrayList<>();
-        for (int r = 0; r < s.repeat(); r++) {
-            long before = commits.getAsLong();
-            Load.Result result = Load.run(concurrency, s.warmup(), s.measure(), op);
-            long after = commits.getAsLong();
-            results.add(result);
-            commitRates.add(result.totalCompleted() == 0 ? Double.NaN : (after - before) / (double) result.totalCompleted());
-            progress.accept(String.format(Locale.ROOT, "  %-24s %3d starters: %,9.0f exec/s  p50 %7.2f ms  p99 %7.2f ms"
-                            + "  %5.2f commits/exec%s", system.label, concurrency, result.perSecond(),
-                    result.latencyMillis(0.5), result.latencyMillis(0.99), commitRates.get(r),
-                    result.errors() == 0 ? "" : "  " + result.errors() + " errors, first: " + result.firstError()));
+        long before = commits.commits();
+        long beforeNanos = commits.commitNanos();
+        Load.Result result = Load.run(concurrency, s.warmup(), s.measure(), op);
+        long n = commits.commits() - before;
+        double perExecution = result.totalCompleted() == 0 ? Double.NaN : n / (double) result.totalCompleted();
+        double millis = n == 0 ? Double.NaN : (commits.commitNanos() - beforeNanos) / 1e6 / n;
+        progress.accept(String.format(Locale.ROOT, "  %-24s %3d starters: %,9.0f exec/s  p50 %7.2f ms  p99 %7.2f ms"
+                        + "  %5.2f commits/exec  %5.2f ms/commit  load %s%s", system.label, concurrency, result.perSecond(),
+                result.latencyMillis(0.5), result.latencyMillis(0.99), perExecution, millis, loadAverage(),
+                result.errors() == 0 ? "" : "  " + result.errors() + " errors, first: " + result.firstError()));
+        return new Figure(database, system, concurrency, result, perExecution, millis, List.of(result.perSecond()));
+    }
+
+    /** The machine's 1-minute load average, or "?" where it cannot be read. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "?";
         }
-        Integer[] order = new Integer[results.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingDouble(i -> results.get(i).perSecond()));
-        int mid = order[(order.length - 1) / 2];
-        return new Figure(database, system, concurrency, results.get(mid), commitRates.get(mid),
-                results.stream().map(Load.Result::perSecond).toList());
     }
 
     // ---- the report -----------------------------------------------------------------------------
@@ -288,20 +331,26 @@ public final class EngineReport {
         StringBuilder out = new StringBuilder();
         for (Part p : parts) {
             out.append(String.format(Locale.ROOT, "%n%s%n", p.database()));
-            out.append(String.format(Locale.ROOT, "%-24s | %7s | %10s | %13s | %8s | %8s | %12s | %s%n", "system", "starters",
-                    "exec/s", "transitions/s", "p50 ms", "p99 ms", "commits/exec", "errors"));
+            out.append(String.format(Locale.ROOT, "%-24s | %7s | %10s | %13s | %8s | %8s | %12s | %9s | %6s | %s%n",
+                    "system", "starters", "exec/s", "transitions/s", "p50 ms", "p99 ms", "commits/exec", "ms/commit",
+                    "errors", s.repeat() > 1 ? "exec/s of the rounds" : ""));
             out.append("-".repeat(24)).append("-+-").append("-".repeat(8)).append("-+-").append("-".repeat(10)).append("-+-")
                     .append("-".repeat(13)).append("-+-").append("-".repeat(8)).append("-+-").append("-".repeat(8))
-                    .append("-+-").append("-".repeat(12)).append("-+-------\n");
+                    .append("-+-").append("-".repeat(12)).append("-+-").append("-".repeat(9)).append("-+-")
+                    .append("-".repeat(6)).append("-+-").append(s.repeat() > 1 ? "-".repeat(20) : "").append('\n');
             for (Sys sys : Sys.values()) {
                 for (Figure f : p.figures()) {
                     if (f.system() != sys) {
                         continue;
                     }
                     Load.Result r = f.result();
-                    out.append(String.format(Locale.ROOT, "%-24s | %8d | %,10.0f | %,13.0f | %8.2f | %8.2f | %12.2f | %d%n",
+                    boolean durable = f.commitsPerExecution() >= 0.01;
+                    out.append(String.format(Locale.ROOT, "%-24s | %8d | %,10.0f | %,13.0f | %8.2f | %8.2f | %12s | %9s | %6d | %s%n",
                             sys.label, f.concurrency(), r.perSecond(), r.perSecond() * SetlistTarget.STEPS,
-                            r.latencyMillis(0.5), r.latencyMillis(0.99), f.commitsPerExecution(), r.errors()));
+                            r.latencyMillis(0.5), r.latencyMillis(0.99),
+                            durable ? String.format(Locale.ROOT, "%.2f", f.commitsPerExecution()) : "-",
+                            durable ? String.format(Locale.ROOT, "%.2f", f.millisPerCommit()) : "-", r.errors(),
+                            s.repeat() > 1 ? rounds(f.repeats()) : ""));
                 }
             }
             out.append('\n');
@@ -316,9 +365,17 @@ public final class EngineReport {
                 + " state entered). commits/exec = transactions committed on the system's pool during the whole"
                 + " load ÷ executions ended during it (Setlist's committer groups many executions' steps into one"
                 + " transaction, so it falls below the 7 step commits per execution as load grows; reads in"
-                + " auto-commit mode are not counted).%n", seconds(s.measure()), seconds(s.warmup()),
-                s.repeat() == 1 ? "one run per figure" : "median of " + s.repeat() + " runs"));
+                + " auto-commit mode are not counted); ms/commit = mean time inside Connection.commit().%n", seconds(s.measure()), seconds(s.warmup()),
+                s.repeat() == 1 ? "one run per figure" : "median of " + s.repeat() + " rounds (the whole matrix run again)"));
         return out.toString();
+    }
+
+    private static String rounds(List<Double> perSecond) {
+        StringBuilder b = new StringBuilder();
+        for (double v : perSecond) {
+            b.append(b.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%,.0f", v));
+        }
+        return b.toString();
     }
 
     private static String ratios(Part p, Settings s) {

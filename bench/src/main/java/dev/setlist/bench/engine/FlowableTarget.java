@@ -225,6 +225,11 @@ public final class FlowableTarget implements AutoCloseable {
         }
     }
 
+    /** The counting pool wrapper (commits and time in commit). */
+    public CountingDataSource counter() {
+        return counted;
+    }
+
     /** Transactions committed on Flowable's pool so far. */
     public long commits() {
         return counted.commits();

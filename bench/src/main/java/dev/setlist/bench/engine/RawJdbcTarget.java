@@ -90,6 +90,11 @@ public final class RawJdbcTarget implements AutoCloseable {
         }
     }
 
+    /** The counting pool wrapper (commits and time in commit). */
+    public CountingDataSource counter() {
+        return counted;
+    }
+
     /** Transactions committed so far. */
     public long commits() {
         return counted.commits();

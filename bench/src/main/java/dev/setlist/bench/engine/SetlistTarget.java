@@ -77,6 +77,11 @@ public final class SetlistTarget implements AutoCloseable {
         }
     }
 
+    /** The counting pool wrapper (commits and time in commit). */
+    public CountingDataSource counter() {
+        return counted;
+    }
+
     /** Transactions committed on the engine's pool so far. */
     public long commits() {
         return counted.commits();
