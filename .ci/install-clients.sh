@@ -18,7 +18,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt-get install -y -q nodejs npm
 fi
 js=setlist-server/src/test/js
-if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] \
+if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] || ! [ -f "$js/node_modules/@aws-sdk/client-eventbridge/package.json" ] \
     || ! cmp -s "$js/package-lock.json" "$js/node_modules/.installed-from-lock" 2>/dev/null; then
   echo "install-clients: npm ci in $js"
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-lock)

@@ -10,6 +10,8 @@ import dev.setlist.server.auth.AuthStore;
 import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.SecretBox;
 import dev.setlist.server.auth.SigV4;
+import dev.setlist.events.EventBus;
+import dev.setlist.server.events.EventBridge;
 import dev.setlist.server.config.ServerConfig;
 import dev.setlist.server.http.Errors;
 import dev.setlist.server.http.Json;
@@ -44,6 +46,7 @@ public final class SetlistServer implements AutoCloseable {
     private final DoubleSupplier routingRandom;
     private final TaskInvoker tasks;
     private Engine engine;
+    private EventBus eventBus;
     private Javalin app;
     private StepFunctions stepFunctions;
     private AuthStore authStore;
@@ -88,7 +91,11 @@ public final class SetlistServer implements AutoCloseable {
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
                     config.activityPoll(), clock);
-            StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, auth, config.maxBodyBytes());
+            eventBus = EventBus.builder(engine).clock(clock).entropy(entropy).build();
+            engine.addListener(eventBus.executionStatusChanges());
+            EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account());
+            StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge, auth,
+                    config.maxBodyBytes());
             ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl());
             app = Javalin.create(c -> {
                 c.concurrency.useVirtualThreads = true;
@@ -107,6 +114,9 @@ public final class SetlistServer implements AutoCloseable {
             });
             app.start(config.host(), config.port());
         } catch (RuntimeException e) {
+            if (eventBus != null) {
+                eventBus.close();
+            }
             engine.shutdown(java.time.Duration.ZERO);
             throw e;
         }
@@ -122,6 +132,10 @@ public final class SetlistServer implements AutoCloseable {
         return engine;
     }
 
+    public EventBus eventBus() {
+        return eventBus;
+    }
+
     public StepFunctions stepFunctions() {
         return stepFunctions;
     }
@@ -135,6 +149,10 @@ public final class SetlistServer implements AutoCloseable {
         if (app != null) {
             app.stop();
             app = null;
+        }
+        if (eventBus != null) {
+            eventBus.close();
+            eventBus = null;
         }
         if (engine != null) {
             engine.shutdown(config.shutdownGrace());

@@ -21,7 +21,7 @@ public final class Policy {
     public static final String VIEWER = "viewer";
 
     private static final List<String> READ = List.of("states:Describe*", "states:List*", "states:GetExecutionHistory",
-            "states:ValidateStateMachineDefinition");
+            "states:ValidateStateMachineDefinition", "events:Describe*", "events:List*", "events:TestEventPattern");
 
     /** The built-in roles, from most to least powerful. */
     public static final Map<String, List<String>> ROLES;

@@ -2,26 +2,32 @@ package dev.setlist.server.http;
 
 import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
+import dev.setlist.server.events.EventBridge;
 import dev.setlist.server.sfn.Req;
 import dev.setlist.server.sfn.StepFunctions;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 /**
- * {@code POST /} with {@code X-Amz-Target: AWSStepFunctions.<Action>}: the Step Functions JSON
- * 1.0 protocol. Reads the body (refusing one larger than the limit), authenticates the caller,
- * parses the JSON and hands it to {@link StepFunctions}.
+ * {@code POST /} with {@code X-Amz-Target: AWSStepFunctions.<Action>} (the Step Functions JSON
+ * 1.0 protocol) or {@code AWSEvents.<Action>} (EventBridge, JSON 1.1). Reads the body (refusing one
+ * larger than the limit), authenticates the caller, parses the JSON and hands it to
+ * {@link StepFunctions} or {@link EventBridge}.
  */
 public final class StepFunctionsEndpoint {
     public static final String PREFIX = "AWSStepFunctions.";
     public static final String CONTENT_TYPE = "application/x-amz-json-1.0";
+    public static final String EVENTS_PREFIX = "AWSEvents.";
+    public static final String EVENTS_CONTENT_TYPE = "application/x-amz-json-1.1";
 
     private final StepFunctions api;
+    private final EventBridge events;
     private final Authenticator auth;
     private final int maxBodyBytes;
 
-    public StepFunctionsEndpoint(StepFunctions api, Authenticator auth, int maxBodyBytes) {
+    public StepFunctionsEndpoint(StepFunctions api, EventBridge events, Authenticator auth, int maxBodyBytes) {
         this.api = api;
+        this.events = events;
         this.auth = auth;
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -38,9 +44,15 @@ public final class StepFunctionsEndpoint {
             throw ApiException.badRequest("UnknownOperationException", "Missing X-Amz-Target header: name the action as"
                     + " AWSStepFunctions.<Action>");
         }
+        if (events != null && target.startsWith(EVENTS_PREFIX)) {
+            var out = events.handle(target.substring(EVENTS_PREFIX.length()), Req.parse(body), caller);
+            ctx.contentType(EVENTS_CONTENT_TYPE);
+            ctx.result(Json.bytes(out));
+            return;
+        }
         if (!target.startsWith(PREFIX)) {
             throw ApiException.badRequest("UnknownOperationException", "Unknown operation: '" + abbreviate(target)
-                    + "' (this endpoint answers AWSStepFunctions.<Action>)");
+                    + "' (this endpoint answers AWSStepFunctions.<Action> and AWSEvents.<Action>)");
         }
         String action = target.substring(PREFIX.length());
         Req request = Req.parse(body);

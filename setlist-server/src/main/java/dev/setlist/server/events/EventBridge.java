@@ -1,0 +1,382 @@
+package dev.setlist.server.events;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.events.ArchiveInfo;
+import dev.setlist.events.BusInfo;
+import dev.setlist.events.EventBus;
+import dev.setlist.events.EventsException;
+import dev.setlist.events.PutEntry;
+import dev.setlist.events.PutResult;
+import dev.setlist.events.ReplayInfo;
+import dev.setlist.events.RuleInfo;
+import dev.setlist.events.Target;
+import dev.setlist.server.auth.Principal;
+import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Json;
+import dev.setlist.server.sfn.Req;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The EventBridge API (JSON 1.1, {@code X-Amz-Target: AWSEvents.<Action>}) on an {@link EventBus}:
+ * buses, rules, targets, PutEvents, TestEventPattern, archives and replays, with EventBridge's
+ * request and response members and error names.
+ */
+public final class EventBridge {
+    private record Action(Function<Req, String> resource, Function<Req, ObjectNode> handler) {}
+
+    private final EventBus bus;
+    private final String arnPrefix;
+    private final Map<String, Action> actions = new LinkedHashMap<>();
+
+    public EventBridge(EventBus bus, String region, String account) {
+        this.bus = bus;
+        this.arnPrefix = "arn:aws:events:" + region + ":" + account + ":";
+        Function<Req, String> none = r -> null;
+        Function<Req, String> rule = r -> ruleArn(r.optStr("EventBusName"), r.optStr("Name"));
+        Function<Req, String> targets = r -> ruleArn(r.optStr("EventBusName"), r.optStr("Rule"));
+        Function<Req, String> busOf = r -> arnPrefix + "event-bus/" + nameOf(r.optStr("Name"));
+        actions.put("PutEvents", new Action(none, this::putEvents));
+        actions.put("PutRule", new Action(rule, this::putRule));
+        actions.put("DescribeRule", new Action(rule, this::describeRule));
+        actions.put("ListRules", new Action(none, this::listRules));
+        actions.put("DeleteRule", new Action(rule, this::deleteRule));
+        actions.put("EnableRule", new Action(rule, r -> {
+            bus.enableRule(r.str("Name"), r.optStr("EventBusName"));
+            return Json.object();
+        }));
+        actions.put("DisableRule", new Action(rule, r -> {
+            bus.disableRule(r.str("Name"), r.optStr("EventBusName"));
+            return Json.object();
+        }));
+        actions.put("PutTargets", new Action(targets, this::putTargets));
+        actions.put("RemoveTargets", new Action(targets, this::removeTargets));
+        actions.put("ListTargetsByRule", new Action(targets, this::listTargets));
+        actions.put("TestEventPattern", new Action(none, r -> Json.object().put("Result",
+                bus.testEventPattern(r.str("EventPattern"), r.str("Event")))));
+        actions.put("CreateEventBus", new Action(busOf, r -> Json.object().put("EventBusArn",
+                bus.createEventBus(r.str("Name", 1, 256)).arn())));
+        actions.put("DescribeEventBus", new Action(busOf, r -> busJson(bus.describeEventBus(r.optStr("Name")))));
+        actions.put("DeleteEventBus", new Action(busOf, r -> {
+            bus.deleteEventBus(r.str("Name"));
+            return Json.object();
+        }));
+        actions.put("ListEventBuses", new Action(none, r -> {
+            ObjectNode out = Json.object();
+            ArrayNode list = out.putArray("EventBuses");
+            bus.listEventBuses(r.optStr("NamePrefix")).forEach(b -> list.add(busJson(b)));
+            return out;
+        }));
+        actions.put("CreateArchive", new Action(r -> arnPrefix + "archive/" + r.optStr("ArchiveName"), this::createArchive));
+        actions.put("DescribeArchive", new Action(r -> arnPrefix + "archive/" + r.optStr("ArchiveName"),
+                r -> archiveJson(bus.describeArchive(r.str("ArchiveName")))));
+        actions.put("ListArchives", new Action(none, r -> {
+            ObjectNode out = Json.object();
+            ArrayNode list = out.putArray("Archives");
+            String prefix = r.optStr("NamePrefix");
+            bus.listArchives().stream().filter(a -> prefix == null || a.name().startsWith(prefix))
+                    .forEach(a -> list.add(archiveJson(a)));
+            return out;
+        }));
+        actions.put("DeleteArchive", new Action(r -> arnPrefix + "archive/" + r.optStr("ArchiveName"), r -> {
+            bus.deleteArchive(r.str("ArchiveName"));
+            return Json.object();
+        }));
+        actions.put("StartReplay", new Action(r -> arnPrefix + "replay/" + r.optStr("ReplayName"), this::startReplay));
+        actions.put("DescribeReplay", new Action(r -> arnPrefix + "replay/" + r.optStr("ReplayName"),
+                r -> replayJson(bus.describeReplay(r.str("ReplayName")))));
+        actions.put("ListReplays", new Action(none, r -> {
+            ObjectNode out = Json.object();
+            ArrayNode list = out.putArray("Replays");
+            String prefix = r.optStr("NamePrefix");
+            bus.listReplays().stream().filter(x -> prefix == null || x.name().startsWith(prefix))
+                    .forEach(x -> list.add(replayJson(x)));
+            return out;
+        }));
+        actions.put("CancelReplay", new Action(r -> arnPrefix + "replay/" + r.optStr("ReplayName"), r -> {
+            ReplayInfo x = bus.cancelReplay(r.str("ReplayName"));
+            return Json.object().put("ReplayArn", x.arn()).put("State", x.state());
+        }));
+    }
+
+    public List<String> actions() {
+        return List.copyOf(actions.keySet());
+    }
+
+    /** Runs one action for a caller; EventBridge errors come back as {@link ApiException}s. */
+    public ObjectNode handle(String action, Req request, Principal caller) {
+        Action a = actions.get(action);
+        if (a == null) {
+            throw ApiException.badRequest("UnknownOperationException", "Unknown operation: 'AWSEvents." + action
+                    + "' is not an EventBridge action");
+        }
+        String resource = a.resource.apply(request);
+        if (!caller.allows("events:" + action, resource)) {
+            throw ApiException.accessDenied("User: " + caller.user() + " is not authorized to perform: events:" + action
+                    + (resource == null ? "" : " on resource: " + resource));
+        }
+        try {
+            return a.handler.apply(request);
+        } catch (EventsException e) {
+            throw ApiException.badRequest(e.code().name(), e.getMessage());
+        }
+    }
+
+    private static String nameOf(String nameOrArn) {
+        if (nameOrArn == null) {
+            return EventBus.DEFAULT_BUS;
+        }
+        int slash = nameOrArn.indexOf(":event-bus/");
+        return slash >= 0 ? nameOrArn.substring(slash + ":event-bus/".length()) : nameOrArn;
+    }
+
+    private String ruleArn(String busName, String rule) {
+        String b = nameOf(busName);
+        return arnPrefix + "rule/" + (b.equals(EventBus.DEFAULT_BUS) ? "" : b + "/") + rule;
+    }
+
+    // ---- events and rules ----------------------------------------------------------------------
+
+    private ObjectNode putEvents(Req r) {
+        List<Req> entries = r.optObjects("Entries");
+        if (entries == null) {
+            throw ApiException.missing("entries");
+        }
+        if (entries.isEmpty() || entries.size() > 10) {
+            throw ApiException.validation("1 validation error detected: Value at 'entries' failed to satisfy constraint:"
+                    + " Member must have length between 1 and 10, was " + entries.size());
+        }
+        List<PutEntry> put = new ArrayList<>();
+        for (Req e : entries) {
+            Double time = e.optDouble("Time", 0, 1e12);
+            put.add(new PutEntry(e.optStr("Source"), e.optStr("DetailType"), e.optStr("Detail"), e.optStrings("Resources"),
+                    time == null ? null : Instant.ofEpochMilli((long) (time * 1000)), e.optStr("EventBusName"),
+                    e.optStr("TraceHeader")));
+        }
+        List<PutResult> results = bus.putEvents(put);
+        ObjectNode out = Json.object();
+        ArrayNode list = out.putArray("Entries");
+        int failed = 0;
+        for (PutResult result : results) {
+            ObjectNode o = list.addObject();
+            if (result.failed()) {
+                failed++;
+                o.put("ErrorCode", result.errorCode());
+                o.put("ErrorMessage", result.errorMessage());
+            } else {
+                o.put("EventId", result.eventId());
+            }
+        }
+        out.put("FailedEntryCount", failed);
+        return out;
+    }
+
+    private ObjectNode putRule(Req r) {
+        String arn = bus.putRule(r.str("Name", 1, 64), r.optStr("EventBusName"), r.optStr("EventPattern"),
+                r.optStr("ScheduleExpression"), r.optEnum("State", List.of("ENABLED", "DISABLED")),
+                r.optStr("Description", 0, 512));
+        return Json.object().put("RuleArn", arn);
+    }
+
+    private ObjectNode describeRule(Req r) {
+        return ruleJson(bus.describeRule(r.str("Name"), r.optStr("EventBusName")));
+    }
+
+    private static ObjectNode ruleJson(RuleInfo rule) {
+        ObjectNode o = Json.object();
+        o.put("Name", rule.name());
+        o.put("Arn", rule.arn());
+        if (rule.eventPattern() != null) {
+            o.put("EventPattern", rule.eventPattern());
+        }
+        if (rule.scheduleExpression() != null) {
+            o.put("ScheduleExpression", rule.scheduleExpression());
+        }
+        o.put("State", rule.state());
+        if (rule.description() != null) {
+            o.put("Description", rule.description());
+        }
+        o.put("EventBusName", rule.eventBusName());
+        return o;
+    }
+
+    private ObjectNode listRules(Req r) {
+        ObjectNode out = Json.object();
+        ArrayNode list = out.putArray("Rules");
+        bus.listRules(r.optStr("EventBusName"), r.optStr("NamePrefix")).forEach(rule -> list.add(ruleJson(rule)));
+        return out;
+    }
+
+    private ObjectNode deleteRule(Req r) {
+        bus.deleteRule(r.str("Name"), r.optStr("EventBusName"), r.bool("Force", false));
+        return Json.object();
+    }
+
+    // ---- targets -------------------------------------------------------------------------------
+
+    private ObjectNode putTargets(Req r) {
+        List<Req> targets = r.optObjects("Targets");
+        if (targets == null) {
+            throw ApiException.missing("targets");
+        }
+        List<Target> list = new ArrayList<>();
+        for (Req t : targets) {
+            Target.InputTransformer transformer = null;
+            if (t.has("InputTransformer")) {
+                Req it = Req.of(t.optObject("InputTransformer"));
+                Map<String, String> paths = new LinkedHashMap<>();
+                ObjectNode map = it.optObject("InputPathsMap");
+                if (map != null) {
+                    map.fields().forEachRemaining(e -> {
+                        if (!e.getValue().isTextual()) {
+                            throw ApiException.serialization("InputPathsMap." + e.getKey() + " must be a string");
+                        }
+                        paths.put(e.getKey(), e.getValue().textValue());
+                    });
+                }
+                transformer = new Target.InputTransformer(paths, it.str("InputTemplate"));
+            }
+            Target.RetryPolicy policy = null;
+            if (t.has("RetryPolicy")) {
+                Req p = Req.of(t.optObject("RetryPolicy"));
+                Integer age = p.optInt("MaximumEventAgeInSeconds", Integer.MIN_VALUE, Integer.MAX_VALUE);
+                Integer attempts = p.optInt("MaximumRetryAttempts", Integer.MIN_VALUE, Integer.MAX_VALUE);
+                policy = new Target.RetryPolicy(age == null ? 86_400 : age, attempts == null ? 185 : attempts);
+            }
+            list.add(new Target(t.str("Id"), t.str("Arn"), t.optStr("Input"), t.optStr("InputPath"), transformer, policy));
+        }
+        return failed(bus.putTargets(r.str("Rule"), r.optStr("EventBusName"), list));
+    }
+
+    private ObjectNode removeTargets(Req r) {
+        List<String> ids = r.optStrings("Ids");
+        if (ids == null) {
+            throw ApiException.missing("ids");
+        }
+        return failed(bus.removeTargets(r.str("Rule"), r.optStr("EventBusName"), ids));
+    }
+
+    private static ObjectNode failed(Map<String, String> failures) {
+        ObjectNode out = Json.object();
+        out.put("FailedEntryCount", failures.size());
+        ArrayNode list = out.putArray("FailedEntries");
+        failures.forEach((id, message) -> list.addObject().put("TargetId", id).put("ErrorCode", "ValidationException")
+                .put("ErrorMessage", message));
+        return out;
+    }
+
+    private ObjectNode listTargets(Req r) {
+        ObjectNode out = Json.object();
+        ArrayNode list = out.putArray("Targets");
+        for (Target t : bus.listTargetsByRule(r.str("Rule"), r.optStr("EventBusName"))) {
+            ObjectNode o = list.addObject();
+            o.put("Id", t.id());
+            o.put("Arn", t.arn());
+            if (t.input() != null) {
+                o.put("Input", t.input());
+            }
+            if (t.inputPath() != null) {
+                o.put("InputPath", t.inputPath());
+            }
+            if (t.inputTransformer() != null) {
+                ObjectNode it = o.putObject("InputTransformer");
+                ObjectNode paths = it.putObject("InputPathsMap");
+                t.inputTransformer().inputPathsMap().forEach(paths::put);
+                it.put("InputTemplate", t.inputTransformer().inputTemplate());
+            }
+            if (t.retryPolicy() != null) {
+                o.putObject("RetryPolicy").put("MaximumRetryAttempts", t.retryPolicy().maximumRetryAttempts())
+                        .put("MaximumEventAgeInSeconds", t.retryPolicy().maximumEventAgeInSeconds());
+            }
+        }
+        return out;
+    }
+
+    // ---- buses, archives, replays --------------------------------------------------------------
+
+    private static ObjectNode busJson(BusInfo b) {
+        return Json.object().put("Name", b.name()).put("Arn", b.arn());
+    }
+
+    private ObjectNode createArchive(Req r) {
+        ArchiveInfo a = bus.createArchive(r.str("ArchiveName", 1, 48), r.str("EventSourceArn"), r.optStr("EventPattern"),
+                r.optStr("Description", 0, 512), r.optInt("RetentionDays", 0, Integer.MAX_VALUE));
+        return Json.object().put("ArchiveArn", a.arn()).put("State", a.state())
+                .put("CreationTime", a.creationTime().toEpochMilli() / 1000.0);
+    }
+
+    private static ObjectNode archiveJson(ArchiveInfo a) {
+        ObjectNode o = Json.object();
+        o.put("ArchiveArn", a.arn());
+        o.put("ArchiveName", a.name());
+        o.put("EventSourceArn", a.eventSourceArn());
+        if (a.description() != null) {
+            o.put("Description", a.description());
+        }
+        if (a.eventPattern() != null) {
+            o.put("EventPattern", a.eventPattern());
+        }
+        o.put("State", a.state());
+        o.put("RetentionDays", a.retentionDays());
+        o.put("SizeBytes", a.sizeBytes());
+        o.put("EventCount", a.eventCount());
+        o.put("CreationTime", a.creationTime().toEpochMilli() / 1000.0);
+        return o;
+    }
+
+    private ObjectNode startReplay(Req r) {
+        Double start = r.optDouble("EventStartTime", 0, 1e12);
+        Double end = r.optDouble("EventEndTime", 0, 1e12);
+        if (start == null) {
+            throw ApiException.missing("eventStartTime");
+        }
+        if (end == null) {
+            throw ApiException.missing("eventEndTime");
+        }
+        ObjectNode destination = r.optObject("Destination");
+        if (destination == null) {
+            throw ApiException.missing("destination");
+        }
+        Req d = Req.of(destination);
+        ReplayInfo x = bus.startReplay(r.str("ReplayName", 1, 64), r.str("EventSourceArn"),
+                Instant.ofEpochMilli((long) (start * 1000)), Instant.ofEpochMilli((long) (end * 1000)), d.str("Arn"),
+                d.optStrings("FilterArns"), r.optStr("Description", 0, 512));
+        return Json.object().put("ReplayArn", x.arn()).put("State", x.state())
+                .put("ReplayStartTime", x.replayStartTime().toEpochMilli() / 1000.0);
+    }
+
+    private static ObjectNode replayJson(ReplayInfo x) {
+        ObjectNode o = Json.object();
+        o.put("ReplayName", x.name());
+        o.put("ReplayArn", x.arn());
+        if (x.description() != null) {
+            o.put("Description", x.description());
+        }
+        o.put("State", x.state());
+        if (x.stateReason() != null) {
+            o.put("StateReason", x.stateReason());
+        }
+        o.put("EventSourceArn", x.archiveArn());
+        ObjectNode dest = o.putObject("Destination");
+        dest.put("Arn", x.destinationArn());
+        if (!x.filterArns().isEmpty()) {
+            ArrayNode f = dest.putArray("FilterArns");
+            x.filterArns().forEach(f::add);
+        }
+        o.put("EventStartTime", x.eventStartTime().toEpochMilli() / 1000.0);
+        o.put("EventEndTime", x.eventEndTime().toEpochMilli() / 1000.0);
+        o.put("ReplayStartTime", x.replayStartTime().toEpochMilli() / 1000.0);
+        if (x.replayEndTime() != null) {
+            o.put("ReplayEndTime", x.replayEndTime().toEpochMilli() / 1000.0);
+        }
+        if (x.eventLastReplayedTime() != null) {
+            o.put("EventLastReplayedTime", x.eventLastReplayedTime().toEpochMilli() / 1000.0);
+        }
+        return o;
+    }
+}
