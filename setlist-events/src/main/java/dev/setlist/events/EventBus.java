@@ -11,7 +11,9 @@ import dev.setlist.engine.Engine;
 import dev.setlist.engine.EngineException;
 import dev.setlist.engine.ExecutionInfo;
 import dev.setlist.engine.ExecutionListener;
+import dev.setlist.engine.internal.Committer;
 import dev.setlist.engine.internal.Db;
+import dev.setlist.engine.internal.Write;
 import dev.setlist.events.EventsException.Code;
 import dev.setlist.events.internal.Deliveries;
 import dev.setlist.events.internal.HttpTargetSender;
@@ -62,6 +64,8 @@ public final class EventBus implements AutoCloseable {
     private final String account;
     private final TargetSender sender;
     private final Deliveries deliveries;
+    /** Group commit: concurrent PutEvents calls (and delivered rows' deletes) share transactions. */
+    private final Committer committer;
     private final Thread scheduler;
     private volatile boolean closed;
     /** Matchers by bus, rebuilt when the rules' generation changes. */
@@ -84,7 +88,8 @@ public final class EventBus implements AutoCloseable {
         this.account = engine.account();
         this.sender = b.sender != null ? b.sender : new HttpTargetSender(Duration.ofSeconds(5));
         ensureDefaultBus();
-        this.deliveries = new Deliveries(db, clock, entropy, b.nodeId, this::send, b.poll.toMillis(),
+        this.committer = new Committer(db, 256);
+        this.deliveries = new Deliveries(db, committer, clock, entropy, b.nodeId, this::send, b.poll.toMillis(),
                 b.lease.toMillis(), b.baseBackoff.toMillis(), b.maxBackoff.toMillis(), b.concurrency);
         this.scheduler = Thread.ofPlatform().name("setlist-schedules").daemon(true).start(this::scheduleLoop);
     }
@@ -594,14 +599,25 @@ public final class EventBus implements AutoCloseable {
         return results;
     }
 
+    private static final String INSERT_DELIVERY = "INSERT INTO ev_delivery (id, event_id, bus, rule, target_id, target_arn,"
+            + " payload, event_time, created, attempts, max_age_seconds, max_attempts, next_at, status, trace_header)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'PENDING', ?)";
+
+    /** Commits the rows of published events (with other callers' in one transaction) and waits. */
     private void commit(List<Object[]> deliveryRows, List<Object[]> archiveRows) {
-        db.transaction(c -> {
-            batch(c, "INSERT INTO ev_delivery (id, event_id, bus, rule, target_id, target_arn, payload, event_time, created,"
-                    + " attempts, max_age_seconds, max_attempts, next_at, status, trace_header)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'PENDING', ?)", deliveryRows);
-            batch(c, "INSERT INTO ev_archived_event (archive, event_id, time, body) VALUES (?, ?, ?, ?)", archiveRows);
-            return null;
-        });
+        Write w = new Write();
+        deliveryRows.forEach(row -> w.add(Write.ROWS, INSERT_DELIVERY, row));
+        archiveRows.forEach(row -> w.add(Write.ROWS, "INSERT INTO ev_archived_event (archive, event_id, time, body)"
+                + " VALUES (?, ?, ?, ?)", row));
+        committer.submit(w);
+        try {
+            w.done().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EventsException(Code.ValidationException, "Interrupted while publishing");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the events could not be committed: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     private static void batch(Connection c, String sql, List<Object[]> rows) throws SQLException {
@@ -1019,9 +1035,7 @@ public final class EventBus implements AutoCloseable {
                 if (n == 0) {
                     return false;
                 }
-                batch(c, "INSERT INTO ev_delivery (id, event_id, bus, rule, target_id, target_arn, payload, event_time,"
-                        + " created, attempts, max_age_seconds, max_attempts, next_at, status, trace_header)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'PENDING', ?)", rows);
+                batch(c, INSERT_DELIVERY, rows);
                 return true;
             });
             if (fired) {
@@ -1044,6 +1058,7 @@ public final class EventBus implements AutoCloseable {
         closed = true;
         scheduler.interrupt();
         deliveries.close();
+        committer.close();
     }
 
     /** Configures a bus on an engine's database; everything else has defaults. */

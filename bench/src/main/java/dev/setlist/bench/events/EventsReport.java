@@ -97,6 +97,7 @@ public final class EventsReport {
             int port = server.port();
 
             double raw = rawMatching(patterns, rules);
+            double uncommitted = inProcess(bus, "bench.nomatch");
             long deliveredBefore = delivered.get();
             long[] latencies = load(http, port, connections, warmup, measure, rules, sentAt);
             double perSecond = latencies.length / (double) measure;
@@ -111,6 +112,8 @@ public final class EventsReport {
             System.out.printf(Locale.ROOT, "%-44s %12s %10.2f %10.2f%n", "PutEvents → target invoked (end to end)", "",
                     pct(e2e, 0.5), pct(e2e, 0.99));
             System.out.printf(Locale.ROOT, "%-44s %12.0f %10s %10s%n", "event-ruler matching alone (1 thread)", raw, "", "");
+            System.out.printf(Locale.ROOT, "%-44s %12.0f %10s %10s%n", "putEvents in process, nothing to commit", uncommitted,
+                    "", "");
             System.out.printf(Locale.ROOT, "%nSetlist ÷ raw matching = %.4f (events/s published, committed and delivered,"
                     + " against events/s matched in memory); %d deliveries%n", perSecond / raw,
                     delivered.get() - deliveredBefore);
@@ -124,6 +127,17 @@ public final class EventsReport {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** PutEvents' own work without a commit (validation, envelope, matching): events that match no rule. */
+    static double inProcess(EventBus bus, String source) {
+        long n = 0;
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < 2_000_000_000L) {
+            bus.putEvents(List.of(dev.setlist.events.PutEntry.of(source, "Tick", "{\"kind\": \"k" + (n % 100) + "\"}")));
+            n++;
+        }
+        return n / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** event-ruler alone: events matched per second on one thread, against the same rules. */

@@ -2,7 +2,9 @@ package dev.setlist.events.internal;
 
 import dev.setlist.asl.Clock;
 import dev.setlist.asl.Entropy;
+import dev.setlist.engine.internal.Committer;
 import dev.setlist.engine.internal.Db;
+import dev.setlist.engine.internal.Write;
 import dev.setlist.engine.internal.Dialect;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -36,6 +38,7 @@ public final class Deliveries implements AutoCloseable {
                       String traceHeader) {}
 
     private final Db db;
+    private final Committer committer;
     private final Clock clock;
     private final Entropy entropy;
     private final String nodeId;
@@ -50,9 +53,10 @@ public final class Deliveries implements AutoCloseable {
     private final Thread loop;
     private volatile boolean closed;
 
-    public Deliveries(Db db, Clock clock, Entropy entropy, String nodeId, Sender sender, long pollMillis, long leaseMillis,
+    public Deliveries(Db db, Committer committer, Clock clock, Entropy entropy, String nodeId, Sender sender, long pollMillis, long leaseMillis,
                       long baseBackoffMillis, long maxBackoffMillis, int concurrency) {
         this.db = db;
+        this.committer = committer;
         this.clock = clock;
         this.entropy = entropy;
         this.nodeId = nodeId;
@@ -136,7 +140,9 @@ public final class Deliveries implements AutoCloseable {
     private void deliver(Row row) {
         try {
             sender.send(row);
-            db.update("DELETE FROM ev_delivery WHERE id = ? AND owner = ?", row.id(), nodeId);
+            // Group-committed with other deletes; lost in a crash, the row is delivered again (at least once).
+            committer.submit(new Write().add(Write.DELETE, "DELETE FROM ev_delivery WHERE id = ? AND owner = ?", row.id(),
+                    nodeId));
         } catch (dev.setlist.events.TargetSender.Failure f) {
             failed(row, f.getMessage(), f.retriable());
         } catch (RuntimeException e) {
