@@ -24,6 +24,11 @@ public final class Errors {
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.type(), e.getMessage()));
         routes.exception(EngineException.class, (e, ctx) -> write(ctx, e.code() == EngineException.Code.ServiceUnavailable
                 ? 503 : 400, e.code().name(), e.getMessage()));
+        routes.exception(dev.setlist.engine.internal.StoreException.class, (e, ctx) -> {
+            LOG.warn("Database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            ctx.header("Retry-After", "1");
+            write(ctx, 503, "ServiceUnavailable", "The database is unavailable; retry the request");
+        });
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(),
                 e.getStatus() == 413 ? "RequestEntityTooLargeException" : e.getStatus() == 404 ? "NotFound"
                         : "InvalidRequestException", e.getMessage()));
