@@ -42,10 +42,13 @@ import java.util.Map;
  *       connect to for CREATE DATABASE (default postgres), {@code bench.pg.user} (postgres), {@code bench.pg.password}
  *       (empty), {@code bench.pg.prefix} of the databases made (default setlist_bench_)
  *   <li>{@code bench.raw.pool} the raw baseline's pool size (default 0: as many connections as starters)
- *   <li>{@code bench.flowable.threads} async executor threads (default 16), {@code bench.flowable.pool} its pool (default 0: starters + threads + 1)
+ *   <li>{@code bench.flowable.threads} async executor threads (default 16), {@code bench.flowable.pool} its pool (default 0: starters + threads + 1),
+ *       {@code bench.flowable.exclusive} true for exclusive async jobs, Flowable's default, which lock the process
+ *       instance in a transaction of their own before each job: 11 commits per instance instead of 6 (default false)
  *   <li>{@code bench.timeout} seconds one execution may take before it counts as an error (default 30)
  *   <li>{@code bench.jvmWarmup} seconds each system runs at 8 starters, unmeasured, before the first figures, so
  *       that the first figures do not pay for JIT compilation (default 3)
+ *   <li>{@code bench.dump} seconds: print every thread's stack to standard error that often (to look into a stall)
  * </ul>
  */
 public final class EngineReport {
