@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The engine benchmark: executions of a machine of 5 Task states (handler does nothing) per
@@ -43,8 +42,13 @@ import java.util.function.Function;
  *       connect to for CREATE DATABASE (default postgres), {@code bench.pg.user} (postgres), {@code bench.pg.password}
  *       (empty), {@code bench.pg.prefix} of the databases made (default setlist_bench_)
  *   <li>{@code bench.raw.pool} the raw baseline's pool size (default 0: as many connections as starters)
- *   <li>{@code bench.flowable.threads} async executor threads (default 16), {@code bench.flowable.pool} its pool (default 0: starters + threads + 1)
- *   <li>{@code bench.timeout} seconds one execution may take before it counts as an error (default 60)
+ *   <li>{@code bench.flowable.threads} async executor threads (default 16), {@code bench.flowable.pool} its pool (default 0: starters + threads + 1),
+ *       {@code bench.flowable.exclusive} true for exclusive async jobs, Flowable's default, which lock the process
+ *       instance in a transaction of their own before each job: 11 commits per instance instead of 6 (default false)
+ *   <li>{@code bench.timeout} seconds one execution may take before it counts as an error (default 30)
+ *   <li>{@code bench.jvmWarmup} seconds each system runs at 8 starters, unmeasured, before the first figures, so
+ *       that the first figures do not pay for JIT compilation (default 3)
+ *   <li>{@code bench.dump} seconds: print every thread's stack to standard error that often (to look into a stall)
  * </ul>
  */
 public final class EngineReport {
@@ -54,7 +58,7 @@ public final class EngineReport {
     public record Settings(Duration warmup, Duration measure, int[] concurrency, int repeat, List<String> databases,
                            List<String> systems, Path dir, boolean deleteDir, String pgUrl, String pgAdmin, String pgUser,
                            String pgPassword, String pgPrefix, int rawPool, int flowableThreads, int flowablePool,
-                           boolean flowableExclusive, Duration timeout) {
+                           boolean flowableExclusive, Duration timeout, Duration jvmWarmup) {
         static Settings fromSystemProperties() throws java.io.IOException {
             String dir = System.getProperty("bench.dir");
             Path d = dir == null ? Files.createTempDirectory("setlist-engine-bench") : Path.of(dir);
@@ -76,7 +80,8 @@ public final class EngineReport {
                     Integer.getInteger("bench.flowable.threads", 16),
                     Integer.getInteger("bench.flowable.pool", 0),
                     Boolean.parseBoolean(System.getProperty("bench.flowable.exclusive", "false")),
-                    Duration.ofSeconds(Integer.getInteger("bench.timeout", 60)));
+                    Duration.ofSeconds(Integer.getInteger("bench.timeout", 30)),
+                    Duration.ofMillis((long) (1000 * Double.parseDouble(System.getProperty("bench.jvmWarmup", "3")))));
         }
 
         private static List<String> list(String s) {
@@ -107,7 +112,7 @@ public final class EngineReport {
 
     /** One printed figure (the median of its rounds) and the exec/s of every round. */
     public record Figure(String database, Sys system, int concurrency, Load.Result result, double commitsPerExecution,
-                         double millisPerCommit, List<Double> repeats) {
+                         double millisPerCommit, List<Double> repeats, long errors) {
         double perSecond() {
             return result.perSecond();
         }
@@ -150,7 +155,7 @@ public final class EngineReport {
             for (BenchDatabase db : dbs) {
                 System.out.println("== " + db.label() + (s.repeat() > 1 ? ", round " + round + " of " + s.repeat() : ""));
                 try {
-                    parts.add(run(db, s, System.out::println));
+                    parts.add(run(db, s, round == 1 && db == dbs.get(0), System.out::println));
                 } finally {
                     db.cleanUp();
                 }
@@ -167,7 +172,16 @@ public final class EngineReport {
         for (int i = 0; i < rounds.size(); i++) {
             String prefix = rounds.size() > 1 ? "round " + (i + 1) + ": " : "";
             for (Part p : rounds.get(i)) {
-                p.notes().forEach(n -> notes.computeIfAbsent(p.database(), k -> new ArrayList<>()).add(prefix + n));
+                List<String> kept = notes.computeIfAbsent(p.database(), k -> new ArrayList<>());
+                for (String n : p.notes()) {
+                    if (n.startsWith("Flowable tuning")) {
+                        if (!kept.contains(n)) {
+                            kept.add(n);
+                        }
+                    } else {
+                        kept.add(prefix + n);
+                    }
+                }
                 for (Figure f : p.figures()) {
                     byCell.computeIfAbsent(p.database() + "|" + f.system() + "|" + f.concurrency(), k -> new ArrayList<>())
                             .add(f);
@@ -186,7 +200,8 @@ public final class EngineReport {
                 Figure mid = runs.get((runs.size() - 1) / 2);
                 figures.add(new Figure(mid.database(), mid.system(), mid.concurrency(), mid.result(),
                         mid.commitsPerExecution(), mid.millisPerCommit(),
-                        e.getValue().stream().map(Figure::perSecond).toList()));
+                        e.getValue().stream().map(Figure::perSecond).toList(),
+                        e.getValue().stream().mapToLong(Figure::errors).sum()));
             }
             out.add(new Part(db, figures, notes.get(db)));
         }
@@ -216,7 +231,8 @@ public final class EngineReport {
     }
 
     /** Runs every system on one database. */
-    public static Part run(BenchDatabase db, Settings s, java.util.function.Consumer<String> progress) throws Exception {
+    public static Part run(BenchDatabase db, Settings s, boolean warmJvm, java.util.function.Consumer<String> progress)
+            throws Exception {
         List<Figure> figures = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         String label = db.label();
@@ -229,6 +245,7 @@ public final class EngineReport {
                     standardWorks = preflight(setlist::standard, "Setlist Standard", notes, progress);
                 }
                 if (s.runs("standard") && standardWorks) {
+                    warm(warmJvm, s, setlist::standard);
                     for (int c : s.concurrency()) {
                         figures.add(measure(label, Sys.STANDARD, c, s, setlist::standard, setlist.counter(), progress));
                     }
@@ -240,6 +257,7 @@ public final class EngineReport {
                 }
                 if (s.runs("express")) {
                     if (preflight(setlist::express, "Setlist Express", notes, progress)) {
+                        warm(warmJvm, s, setlist::express);
                         for (int c : s.concurrency()) {
                             figures.add(measure(label, Sys.EXPRESS, c, s, setlist::express, setlist.counter(), progress));
                         }
@@ -249,6 +267,11 @@ public final class EngineReport {
         }
         if (s.runs("raw")) {
             String url = db.fresh("raw");
+            if (warmJvm) {
+                try (RawJdbcTarget raw = new RawJdbcTarget(db, url, 8)) {
+                    warm(true, s, raw::execution);
+                }
+            }
             for (int c : s.concurrency()) {
                 int poolSize = s.rawPool() > 0 ? s.rawPool() : Math.max(2, c);
                 try (RawJdbcTarget raw = new RawJdbcTarget(db, url, poolSize)) {
@@ -267,6 +290,8 @@ public final class EngineReport {
                     s.flowablePool(), s.flowableExclusive(), s.timeout())) {
                 notes.add("Flowable tuning: " + flowable.tuning());
                 if (s.runs("flowable-async") && preflight(flowable::async, "Flowable async", notes, progress)) {
+                    flowable.prepareFor(8);
+                    warm(warmJvm, s, flowable::async);
                     for (int c : s.concurrency()) {
                         flowable.prepareFor(c);
                         figures.add(measure(label, Sys.FLOWABLE_ASYNC, c, s, flowable::async, flowable.counter(),
@@ -274,6 +299,8 @@ public final class EngineReport {
                     }
                 }
                 if (s.runs("flowable-sync") && preflight(flowable::sync, "Flowable sync", notes, progress)) {
+                    flowable.prepareFor(8);
+                    warm(warmJvm, s, flowable::sync);
                     for (int c : s.concurrency()) {
                         flowable.prepareFor(c);
                         figures.add(measure(label, Sys.FLOWABLE_SYNC, c, s, flowable::sync, flowable.counter(),
@@ -285,6 +312,13 @@ public final class EngineReport {
             }
         }
         return new Part(label, figures, notes);
+    }
+
+    /** Runs the system unmeasured at 8 starters (JIT warm-up), once per JVM. */
+    private static void warm(boolean warmJvm, Settings s, Load.Op op) throws InterruptedException {
+        if (warmJvm && !s.jvmWarmup().isZero()) {
+            Load.run(8, Duration.ZERO, s.jvmWarmup(), op);
+        }
     }
 
     /** Runs one execution first; false (and a note) if it does not end as it should. */
@@ -313,7 +347,12 @@ public final class EngineReport {
                         + "  %5.2f commits/exec  %5.2f ms/commit  load %s%s", system.label, concurrency, result.perSecond(),
                 result.latencyMillis(0.5), result.latencyMillis(0.99), perExecution, millis, loadAverage(),
                 result.errors() == 0 ? "" : "  " + result.errors() + " errors, first: " + result.firstError()));
-        return new Figure(database, system, concurrency, result, perExecution, millis, List.of(result.perSecond()));
+        if (result.firstError() != null) {
+            System.err.println("first error of " + system.label + " at " + concurrency + " starters on " + database + ":");
+            result.firstError().printStackTrace();
+        }
+        return new Figure(database, system, concurrency, result, perExecution, millis, List.of(result.perSecond()),
+                result.errors());
     }
 
     /** The machine's 1-minute load average, or "?" where it cannot be read. */
@@ -349,7 +388,7 @@ public final class EngineReport {
                             sys.label, f.concurrency(), r.perSecond(), r.perSecond() * SetlistTarget.STEPS,
                             r.latencyMillis(0.5), r.latencyMillis(0.99),
                             durable ? String.format(Locale.ROOT, "%.2f", f.commitsPerExecution()) : "-",
-                            durable ? String.format(Locale.ROOT, "%.2f", f.millisPerCommit()) : "-", r.errors(),
+                            durable ? String.format(Locale.ROOT, "%.2f", f.millisPerCommit()) : "-", f.errors(),
                             s.repeat() > 1 ? rounds(f.repeats()) : ""));
                 }
             }
@@ -395,7 +434,7 @@ public final class EngineReport {
             head.append(String.format(Locale.ROOT, " | %9s", c + " st."));
         }
         out.append(head).append(" | goal\n");
-        Function<Figure, Double> rate = Figure::perSecond;
+        StringBuilder perRound = new StringBuilder();
         for (Ratio r : ratios) {
             Map<Integer, Figure> top = by.get(r.top());
             Map<Integer, Figure> bottom = by.get(r.bottom());
@@ -403,22 +442,44 @@ public final class EngineReport {
                 continue;
             }
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-36s", r.label()));
+            StringBuilder rounds = new StringBuilder(String.format(Locale.ROOT, "  %-34s", r.label()));
             boolean met = true;
             for (int c : s.concurrency()) {
                 Figure a = top.get(c);
                 Figure b = bottom.get(c);
-                if (a == null || b == null || rate.apply(b) == 0) {
+                List<Double> paired = new ArrayList<>();
+                if (a != null && b != null) {
+                    for (int i = 0; i < Math.min(a.repeats().size(), b.repeats().size()); i++) {
+                        if (b.repeats().get(i) > 0) {
+                            paired.add(a.repeats().get(i) / b.repeats().get(i));
+                        }
+                    }
+                }
+                if (paired.isEmpty()) {
                     line.append(String.format(Locale.ROOT, " | %9s", "-"));
+                    rounds.append(String.format(Locale.ROOT, " | %-20s", "-"));
                     met = false;
                     continue;
                 }
-                double ratio = rate.apply(a) / rate.apply(b);
+                List<Double> sorted = new ArrayList<>(paired);
+                sorted.sort(null);
+                double ratio = sorted.get((sorted.size() - 1) / 2);
                 met &= r.goal() == null || ratio >= r.goal();
                 line.append(String.format(Locale.ROOT, " | %8.2f×", ratio));
+                StringBuilder each = new StringBuilder();
+                for (double x : paired) {
+                    each.append(each.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", x));
+                }
+                rounds.append(String.format(Locale.ROOT, " | %-20s", each));
             }
             line.append(r.goal() == null ? " | (context)" : String.format(Locale.ROOT, " | ≥ %s: %s", fmt(r.goal()),
                     met ? "met" : "NOT met"));
             out.append(line).append('\n');
+            perRound.append(rounds).append('\n');
+        }
+        if (s.repeat() > 1) {
+            out.append("ratios are the median of the rounds' own ratios (both sides measured in the same round); per round:\n")
+                    .append(perRound);
         }
         return out.toString();
     }

@@ -35,12 +35,14 @@ import org.flowable.engine.runtime.ProcessInstance;
  *       for its end, signalled once the command that completed it ({@code PROCESS_COMPLETED}) committed.
  *   <li>{@code fiveSync}: no async, so the whole instance runs in the start call's one transaction.
  * </ul>
- * Tuning: a HikariCP pool ({@link #poolSize}) instead of MyBatis' default pool; the async
- * executor's thread pool core = max = {@code asyncThreads} with a queue of 2048 (the jobs of new
- * steps are handed to it straight after their commit, so the queue holds at most one job per
- * running instance and never fills at these concurrencies), the due-job poll every 500 ms as the
- * Setlist engine's; history level {@code audit} (Flowable's default, comparable to Setlist's
- * history events); the IDM engine and event registry disabled (unused).
+ * Tuning: a HikariCP pool instead of MyBatis' default pool, sized by {@link #prepareFor}; the
+ * async executor's thread pool core = max = {@code asyncThreads} with a queue of 2048 (the job of
+ * an instance's next step is handed to it straight after its commit, so the queue holds at most
+ * one job per running instance and never fills at these concurrencies), the due-job poll every
+ * 500 ms as the Setlist engine's; non-exclusive jobs unless asked otherwise (an exclusive job first
+ * locks its process instance in a transaction of its own; the process is sequential, so nothing
+ * needs that lock); ids from UUIDs; history level {@code audit} (Flowable's default, comparable to
+ * Setlist's history events); the IDM engine and event registry disabled (unused).
  */
 public final class FlowableTarget implements AutoCloseable {
     private final HikariDataSource pool;
@@ -82,8 +84,8 @@ public final class FlowableTarget implements AutoCloseable {
         config.setAsyncExecutorCorePoolSize(asyncThreads);
         config.setAsyncExecutorMaxPoolSize(asyncThreads);
         config.setAsyncExecutorThreadPoolQueueSize(2048);
-        config.setAsyncExecutorDefaultAsyncJobAcquireWaitTime(500);
-        config.setAsyncExecutorDefaultTimerJobAcquireWaitTime(500);
+        config.getAsyncExecutorConfiguration().setDefaultAsyncJobAcquireWaitTime(Duration.ofMillis(500));
+        config.getAsyncExecutorConfiguration().setDefaultTimerJobAcquireWaitTime(Duration.ofMillis(500));
         config.setTypedEventListeners(Map.of(FlowableEngineEventType.PROCESS_COMPLETED.name(), List.of(new Ended())));
         this.engine = config.buildProcessEngine();
         this.runtime = engine.getRuntimeService();

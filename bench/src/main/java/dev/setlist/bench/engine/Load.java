@@ -24,7 +24,7 @@ public final class Load {
     }
 
     /** What one load measured. */
-    public record Result(int concurrency, long completed, double seconds, long errors, String firstError,
+    public record Result(int concurrency, long completed, double seconds, long errors, Throwable firstError,
                          long[] latenciesNanos, long total) {
         public double perSecond() {
             return completed / seconds;
@@ -51,7 +51,7 @@ public final class Load {
         long windowEnd = windowStart + measure.toNanos();
         AtomicLong errors = new AtomicLong();
         AtomicLong all = new AtomicLong();
-        AtomicReference<String> firstError = new AtomicReference<>();
+        AtomicReference<Throwable> firstError = new AtomicReference<>();
         List<long[]> perThread = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < concurrency; t++) {
@@ -67,7 +67,7 @@ public final class Load {
                         op.run();
                     } catch (Exception | AssertionError e) {
                         errors.incrementAndGet();
-                        firstError.compareAndSet(null, e.toString());
+                        firstError.compareAndSet(null, e);
                         continue;
                     }
                     long e = System.nanoTime();
