@@ -58,6 +58,7 @@ public final class FlowsApi {
             return;
         }
         out.put("workload", m.catalog().workload());
+        m.flush();
         var alarms = m.alarms();
         var incidents = m.openIncidents();
         for (Flow f : m.catalog().flows()) {
