@@ -100,6 +100,7 @@ public final class SetlistServer implements AutoCloseable {
                 .tasks(telemetry.tasks(tasks))
                 .build();
         try {
+            telemetry.describeExecutionsWith(engine::describeExecution);
             Sql sql = new Sql(engine.dataSource()).migrate();
             SecureRandom random = new SecureRandom();
             SecretBox box = SecretBox.open(env.get("SETLIST_SERVER_KEY"), config.serverKeyFile(), random);

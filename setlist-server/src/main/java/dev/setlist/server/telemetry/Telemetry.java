@@ -72,8 +72,20 @@ public final class Telemetry implements AutoCloseable {
     private final Tracer tracer;
     private final SpanRing ring;
     private final Map<String, Span> openExecutions = new ConcurrentHashMap<>();
+    /**
+     * Executions that ended recently, with their redrive count: a start may be announced after a
+     * fast execution already ended, and must not open a span nobody will end.
+     */
+    private final Map<String, Integer> recentlyEnded = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                    return size() > MAX_OPEN_EXECUTIONS;
+                }
+            });
     private volatile FlowIndex index = FlowIndex.EMPTY;
     private volatile FlowMonitor monitor;
+    private volatile java.util.function.Function<String, ExecutionInfo> describe = arn -> null;
 
     private Telemetry(boolean enabled, String otlpEndpoint, int ringCapacity) {
         this.enabled = enabled;
@@ -125,6 +137,14 @@ public final class Telemetry implements AutoCloseable {
     public void flows(FlowIndex index, FlowMonitor monitor) {
         this.index = index;
         this.monitor = monitor;
+    }
+
+    /**
+     * How to look an execution up by ARN: a task may run before its execution's start was announced
+     * (or after a restart), and its span still belongs under the execution's.
+     */
+    public void describeExecutionsWith(java.util.function.Function<String, ExecutionInfo> describe) {
+        this.describe = describe;
     }
 
     // ---- HTTP -------------------------------------------------------------------------------------
@@ -236,11 +256,13 @@ public final class Telemetry implements AutoCloseable {
         if (info.status() == ExecutionStatus.RUNNING) {
             Counter.builder("setlist.executions.started").description("Executions started (and redriven)")
                     .tags("flow", flow, "stateMachine", String.valueOf(machine)).register(registry).increment();
-            if (openExecutions.size() < MAX_OPEN_EXECUTIONS) {
+            Integer ended = recentlyEnded.get(info.arn());
+            if (openExecutions.size() < MAX_OPEN_EXECUTIONS && (ended == null || ended < info.redriveCount())) {
                 openExecutions.computeIfAbsent(info.arn(), arn -> executionSpan(info, machine, flow));
             }
             return;
         }
+        recentlyEnded.put(info.arn(), info.redriveCount());
         Span span = openExecutions.remove(info.arn());
         if (span == null) {
             span = executionSpan(info, machine, flow);
@@ -261,6 +283,25 @@ public final class Telemetry implements AutoCloseable {
         recordOutcome(flow, !bad, took, bad ? (info.error() != null ? info.error() : info.status().name()) : null);
     }
 
+    /** The open span of a running execution, opened now if its start was not announced yet. */
+    private Span executionSpanOf(String arn) {
+        Span open = openExecutions.get(arn);
+        if (open != null || arn == null || openExecutions.size() >= MAX_OPEN_EXECUTIONS) {
+            return open;
+        }
+        ExecutionInfo info;
+        try {
+            info = describe.apply(arn);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (info == null || info.status() != ExecutionStatus.RUNNING) {
+            return null;
+        }
+        String machine = FlowIndex.machineName(info.stateMachineArn());
+        return openExecutions.computeIfAbsent(arn, a -> executionSpan(info, machine, index.stateMachine(machine)));
+    }
+
     private Span executionSpan(ExecutionInfo info, String machine, String flow) {
         var b = tracer.spanBuilder("execution " + machine)
                 .setParent(Traceparent.parent(info.traceHeader()))
@@ -272,6 +313,11 @@ public final class Telemetry implements AutoCloseable {
         return b.startSpan();
     }
 
+    /** Executions whose span is open (tests). */
+    int openExecutionSpans() {
+        return openExecutions.size();
+    }
+
     // ---- tasks ------------------------------------------------------------------------------------
 
     /** {@code tasks}, timed and traced per invocation under the span of its execution. */
@@ -281,7 +327,7 @@ public final class Telemetry implements AutoCloseable {
         }
         return request -> {
             String flow = index.stateMachineOfArn(request.executionId());
-            Span parent = openExecutions.get(request.executionId());
+            Span parent = executionSpanOf(request.executionId());
             var b = tracer.spanBuilder("task " + request.stateName())
                     .setAttribute("setlist.task.resource", request.resource())
                     .setAttribute("setlist.task.attempt", request.attempt())

@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  */
 class TelemetryTest {
     private static final String PASS = "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"End\":true}}}";
+    private static final String TASK = "{\"StartAt\":\"Send\",\"States\":{\"Send\":{\"Type\":\"Task\","
+            + "\"Resource\":\"arn:aws:states:::sqs:sendMessage\",\"Parameters\":{\"QueueUrl\":\"q\",\"MessageBody\":{}},"
+            + "\"End\":true}}}";
 
     private static TestServer server;
     private static String viewerKey;
@@ -95,7 +98,7 @@ class TelemetryTest {
 
     @Test
     void traceContext_survivesRequestExecutionEventAndRule() throws Exception {
-        String first = server.machine("checkout-traced", PASS, "STANDARD");
+        String first = server.machine("checkout-traced", TASK, "STANDARD");
         String second = server.machine("fulfil", PASS, "STANDARD");
         server.server.eventBus().putRule("checkout-done", null, "{\"source\": [\"aws.states\"], \"detail\": {"
                 + "\"stateMachineArn\": [\"" + first + "\"], \"status\": [\"SUCCEEDED\"]}}", null, null, null);
@@ -112,7 +115,7 @@ class TelemetryTest {
         ExecutionInfo secondInfo = awaitExecutionOf(second);
         assertThat(Traceparent.traceId(secondInfo.traceHeader())).isEqualTo(traceId);
 
-        JsonNode trace = awaitSpans(traceId, "deliver checkout-done", "execution fulfil");
+        JsonNode trace = awaitSpans(traceId, "deliver checkout-done", "execution fulfil", "task Send");
         List<String> names = new ArrayList<>();
         trace.get("spans").forEach(s -> names.add(s.get("name").asText()));
         assertThat(names).contains("POST / AWSStepFunctions.StartExecution", "execution checkout-traced",
@@ -122,6 +125,8 @@ class TelemetryTest {
         assertThat(server0.get("kind").asText()).isEqualTo("SERVER");
         assertThat(find(trace, "execution checkout-traced").get("parentSpanId").asText())
                 .isEqualTo(server0.get("spanId").asText());
+        assertThat(find(trace, "task Send").get("parentSpanId").asText())
+                .isEqualTo(find(trace, "execution checkout-traced").get("spanId").asText());
         assertThat(find(trace, "deliver checkout-done").get("attributes").get("setlist.flow").asText())
                 .isEqualTo("checkout");
         assertThat(server.get("/api/v1/traces/" + traceId, Map.of()).status()).isEqualTo(403);
@@ -187,6 +192,23 @@ class TelemetryTest {
         TestServer.Response missing = server.post(ack, bearer(operatorKey), new byte[0]);
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.errorType()).isEqualTo("ResourceNotFoundException");
+    }
+
+    @Test
+    void alarmStateChange_publishedOnTheBus() throws Exception {
+        String sink = server.machine("alarm-sink", PASS, "STANDARD");
+        server.server.eventBus().putRule("flow-alarms", null, "{\"source\": [\"setlist.flows\"], \"detail-type\":"
+                + " [\"Flow Alarm State Change\"], \"detail\": {\"flow\": [\"status\"], \"state\": [\"ALARM\"]}}",
+                null, null, null);
+        server.server.eventBus().putTargets("flow-alarms", null, List.of(Target.of("sink", sink)));
+        for (int i = 0; i < 50; i++) {
+            server.server.flowMonitor().record("status", false, java.time.Duration.ofMillis(5), "HTTP 503");
+        }
+        server.server.flowMonitor().evaluate();
+        JsonNode input = Json.MAPPER.readTree(awaitExecutionOf(sink).input());
+        assertThat(input.get("source").asText()).isEqualTo("setlist.flows");
+        assertThat(input.at("/detail/alarm").asText()).startsWith("status:burn-rate-");
+        assertThat(input.at("/detail/previousState").asText()).isEqualTo("OK");
     }
 
     @Test
