@@ -72,6 +72,7 @@ public final class Telemetry implements AutoCloseable {
     private final Tracer tracer;
     private final SpanRing ring;
     private final Map<String, Span> openExecutions = new ConcurrentHashMap<>();
+    private final Map<String, Timer> httpTimers = new ConcurrentHashMap<>();
     /**
      * Executions that ended recently, with their redrive count: a start may be announced after a
      * fast execution already ended, and must not open a span nobody will end.
@@ -99,7 +100,10 @@ public final class Telemetry implements AutoCloseable {
         SdkTracerProviderBuilder b = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
                         AttributeKey.stringKey("service.name"), "setlist"))))
-                .addSpanProcessor(BatchSpanProcessor.builder(ring).setScheduleDelay(Duration.ofMillis(200)).build());
+                // A burst beyond the queue drops spans (counted and logged by the processor) rather
+                // than slowing requests down.
+                .addSpanProcessor(BatchSpanProcessor.builder(ring).setScheduleDelay(Duration.ofMillis(200))
+                        .setMaxQueueSize(8192).setMaxExportBatchSize(1024).build());
         if (otlpEndpoint != null && !otlpEndpoint.isBlank()) {
             String url = otlpEndpoint.endsWith("/v1/traces") ? otlpEndpoint
                     : otlpEndpoint.replaceAll("/+$", "") + "/v1/traces";
@@ -194,11 +198,7 @@ public final class Telemetry implements AutoCloseable {
             }
             int status = ctx.statusCode();
             boolean bad = status >= 500 || status == 408;
-            Timer.builder("setlist.http.server.requests").description("HTTP requests by flow, route and status")
-                    .tags("flow", flow, "method", method, "route", route, "status", Integer.toString(status),
-                            "outcome", outcome(status))
-                    .publishPercentileHistogram()
-                    .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+            httpTimer(flow, method, route, status).record(nanos, TimeUnit.NANOSECONDS);
             if (bad) {
                 Counter.builder("setlist.http.server.errors").description("HTTP requests answered 5xx or 408")
                         .tags("flow", flow, "method", method, "route", route).register(registry).increment();
@@ -218,6 +218,21 @@ public final class Telemetry implements AutoCloseable {
             MDC.remove("traceId");
             MDC.remove("spanId");
         }
+    }
+
+    /** Looked up once per combination: registering a meter costs more than recording into it. */
+    private Timer httpTimer(String flow, String method, String route, int status) {
+        String key = flow + ' ' + method + ' ' + route + ' ' + status;
+        Timer t = httpTimers.get(key);
+        if (t == null) {
+            t = httpTimers.computeIfAbsent(key, k -> Timer.builder("setlist.http.server.requests")
+                    .description("HTTP requests by flow, route and status")
+                    .tags("flow", flow, "method", method, "route", route, "status", Integer.toString(status),
+                            "outcome", outcome(status))
+                    .publishPercentileHistogram()
+                    .register(registry));
+        }
+        return t;
     }
 
     private static String outcome(int status) {
