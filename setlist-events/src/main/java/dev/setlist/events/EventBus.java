@@ -63,6 +63,7 @@ public final class EventBus implements AutoCloseable {
     private final String region;
     private final String account;
     private final TargetSender sender;
+    private final DeliveryListener deliveryListener;
     private final Deliveries deliveries;
     /** Group commit: concurrent PutEvents calls (and delivered rows' deletes) share transactions. */
     private final Committer committer;
@@ -87,9 +88,10 @@ public final class EventBus implements AutoCloseable {
         this.region = engine.region();
         this.account = engine.account();
         this.sender = b.sender != null ? b.sender : new HttpTargetSender(Duration.ofSeconds(5));
+        this.deliveryListener = b.deliveryListener;
         ensureDefaultBus();
         this.committer = new Committer(db, 256);
-        this.deliveries = new Deliveries(db, committer, clock, entropy, b.nodeId, this::send, b.poll.toMillis(),
+        this.deliveries = new Deliveries(db, committer, clock, entropy, b.nodeId, this::observedSend, b.poll.toMillis(),
                 b.lease.toMillis(), b.baseBackoff.toMillis(), b.maxBackoff.toMillis(), b.concurrency);
         this.scheduler = Thread.ofPlatform().name("setlist-schedules").daemon(true).start(this::scheduleLoop);
     }
@@ -730,6 +732,28 @@ public final class EventBus implements AutoCloseable {
 
     // ---- delivery ------------------------------------------------------------------------------
 
+    private void observedSend(Deliveries.Row row) throws TargetSender.Failure {
+        if (deliveryListener == DeliveryListener.NONE) {
+            send(row);
+            return;
+        }
+        long start = System.nanoTime();
+        String error = null;
+        try {
+            send(row);
+        } catch (TargetSender.Failure | RuntimeException e) {
+            error = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw e;
+        } finally {
+            try {
+                deliveryListener.attempted(new DeliveryListener.Attempt(row.bus(), row.rule(), row.targetArn(),
+                        row.traceHeader(), row.attempts() + 1, Duration.ofNanos(System.nanoTime() - start), error));
+            } catch (RuntimeException e) {
+                log.warn("the delivery listener failed: {}", e.toString());
+            }
+        }
+    }
+
     private void send(Deliveries.Row row) throws TargetSender.Failure {
         String arn = row.targetArn();
         if (arn.startsWith("arn:aws:states:")) {
@@ -1068,6 +1092,7 @@ public final class EventBus implements AutoCloseable {
         private Entropy entropy = Entropy.SYSTEM;
         private String nodeId = "events-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         private TargetSender sender;
+        private DeliveryListener deliveryListener = DeliveryListener.NONE;
         private Duration poll = Duration.ofMillis(500);
         private Duration lease = Duration.ofSeconds(30);
         private Duration baseBackoff = Duration.ofSeconds(1);
@@ -1096,6 +1121,12 @@ public final class EventBus implements AutoCloseable {
         /** Sends to HTTP targets (and any other URL); wrap it for outbound resilience. */
         public Builder sender(TargetSender sender) {
             this.sender = Objects.requireNonNull(sender);
+            return this;
+        }
+
+        /** Told of every delivery attempt (metrics and traces of event deliveries). */
+        public Builder deliveryListener(DeliveryListener listener) {
+            this.deliveryListener = Objects.requireNonNull(listener);
             return this;
         }
 

@@ -21,7 +21,23 @@ import dev.setlist.server.sfn.Tags;
 import dev.setlist.server.sfn.TestStates;
 import dev.setlist.server.sfn.Versions;
 import dev.setlist.server.store.Sql;
+import dev.setlist.events.PutEntry;
+import dev.setlist.flows.AlarmChange;
+import dev.setlist.flows.Bindings;
+import dev.setlist.flows.Catalog;
+import dev.setlist.flows.FlowMonitor;
+import dev.setlist.flows.Problem;
+import dev.setlist.server.api.ClientTelemetryApi;
+import dev.setlist.server.api.FlowsApi;
+import dev.setlist.server.telemetry.FlowIndex;
+import dev.setlist.server.telemetry.RateLimiter;
+import dev.setlist.server.telemetry.Telemetry;
 import io.javalin.Javalin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.util.Map;
@@ -38,6 +54,7 @@ import java.util.function.DoubleSupplier;
  * one with a temporary data directory and port 0.
  */
 public final class SetlistServer implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SetlistServer.class);
     private final ServerConfig config;
     private final Map<String, String> env;
     private final PrintStream out;
@@ -50,6 +67,8 @@ public final class SetlistServer implements AutoCloseable {
     private Javalin app;
     private StepFunctions stepFunctions;
     private AuthStore authStore;
+    private Telemetry telemetry;
+    private volatile FlowMonitor flowMonitor;
 
     private SetlistServer(Builder b) {
         this.config = b.config;
@@ -70,6 +89,7 @@ public final class SetlistServer implements AutoCloseable {
         if (app != null) {
             throw new IllegalStateException("The server is already started");
         }
+        telemetry = Telemetry.create(config.telemetryEnabled(), config.otlpEndpoint());
         engine = Engine.builder()
                 .database(config.jdbcUrl(), config.databaseUser(), config.databasePassword())
                 .poolSize(config.databasePoolSize())
@@ -77,9 +97,10 @@ public final class SetlistServer implements AutoCloseable {
                 .account(config.account())
                 .clock(clock)
                 .entropy(entropy)
-                .tasks(tasks)
+                .tasks(telemetry.tasks(tasks))
                 .build();
         try {
+            telemetry.describeExecutionsWith(engine::describeExecution);
             Sql sql = new Sql(engine.dataSource()).migrate();
             SecureRandom random = new SecureRandom();
             SecretBox box = SecretBox.open(env.get("SETLIST_SERVER_KEY"), config.serverKeyFile(), random);
@@ -91,12 +112,17 @@ public final class SetlistServer implements AutoCloseable {
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
                     config.activityPoll(), clock);
-            eventBus = EventBus.builder(engine).clock(clock).entropy(entropy).build();
+            eventBus = EventBus.builder(engine).clock(clock).entropy(entropy)
+                    .deliveryListener(telemetry.deliveries()).build();
+            engine.addListener(telemetry.executions());
             engine.addListener(eventBus.executionStatusChanges());
             EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account());
             StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge, auth,
                     config.maxBodyBytes());
             ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl());
+            FlowsApi flowsApi = new FlowsApi(auth, () -> flowMonitor);
+            ClientTelemetryApi clientTelemetry = new ClientTelemetryApi(auth, telemetry,
+                    new RateLimiter(20, 2, System::nanoTime));
             app = Javalin.create(c -> {
                 c.concurrency.useVirtualThreads = true;
                 c.http.maxRequestSize = config.maxBodyBytes();
@@ -109,11 +135,22 @@ public final class SetlistServer implements AutoCloseable {
                     ObjectNode body = Json.object().put("status", ready ? "READY" : "DATABASE_UNREACHABLE");
                     ctx.status(ready ? 200 : 503).json(body);
                 });
+                telemetry.routing(c.routes, auth);
                 sfnEndpoint.routing(c.routes);
                 console.routing(c.routes);
+                flowsApi.routing(c.routes);
+                clientTelemetry.routing(c.routes);
             });
+            if (config.flowsFile() != null) {
+                startFlows();
+            }
             app.start(config.host(), config.port());
         } catch (RuntimeException e) {
+            if (flowMonitor != null) {
+                flowMonitor.close();
+                flowMonitor = null;
+            }
+            telemetry.close();
             if (eventBus != null) {
                 eventBus.close();
             }
@@ -121,6 +158,61 @@ public final class SetlistServer implements AutoCloseable {
             throw e;
         }
         return this;
+    }
+
+    /**
+     * Loads the flow catalog and starts holding its flows to their targets. Bindings are checked
+     * against the routes, state machines and rules the server has now; one it does not know yet is
+     * a warning (state machines and rules are often created after the first start), any other
+     * problem of the catalog stops the start.
+     */
+    private void startFlows() {
+        Path file = config.flowsFile();
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the flow catalog: " + e.getMessage());
+        }
+        Set<String> routes = new HashSet<>();
+        app.unsafe.internalRouter.allHttpHandlers().forEach(h -> routes.add(h.endpoint.method.name() + " " + h.endpoint.path));
+        Set<String> machines = new HashSet<>();
+        String token = null;
+        do {
+            var page = engine.listStateMachines(1000, token);
+            page.items().forEach(m -> machines.add(m.name()));
+            token = page.nextToken();
+        } while (token != null);
+        Set<String> rules = new HashSet<>();
+        eventBus.listRules(null, null).forEach(r -> rules.add(r.name()));
+        for (Problem p : Catalog.check(yaml, Bindings.of(routes, machines, rules))) {
+            LOG.warn("{}: {} (the flow stays in the catalog)", file, p);
+        }
+        Catalog catalog = Catalog.load(file, Bindings.ANY);
+        EventBus bus = eventBus;
+        FlowMonitor monitor = FlowMonitor.builder(catalog, engine.dataSource()).clock(clock).entropy(entropy)
+                .sink(change -> publish(bus, change)).build();
+        telemetry.flows(new FlowIndex(catalog), monitor);
+        flowMonitor = monitor.start();
+        LOG.info("holding {} flows of {} to their targets", catalog.flows().size(), catalog.workload());
+    }
+
+    /** Publishes an alarm state change on the default bus, where rules route it to whoever must know. */
+    private static void publish(EventBus bus, AlarmChange c) {
+        ObjectNode detail = Json.object().put("alarm", c.alarm()).put("flow", c.flow()).put("kind", c.kind().name())
+                .put("previousState", c.from() == null ? null : c.from().name()).put("state", c.to().name())
+                .put("reason", c.reason());
+        Json.time(detail, "time", c.time());
+        bus.putEvents(List.of(PutEntry.of("setlist.flows", "Flow Alarm State Change", detail.toString())));
+    }
+
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    /** The monitor of the flow catalog, or null when the server runs without one. */
+    public FlowMonitor flowMonitor() {
+        return flowMonitor;
     }
 
     /** The port listened on (the real one when the configuration said 0). */
@@ -150,6 +242,10 @@ public final class SetlistServer implements AutoCloseable {
             app.stop();
             app = null;
         }
+        if (flowMonitor != null) {
+            flowMonitor.close();
+            flowMonitor = null;
+        }
         if (eventBus != null) {
             eventBus.close();
             eventBus = null;
@@ -157,6 +253,10 @@ public final class SetlistServer implements AutoCloseable {
         if (engine != null) {
             engine.shutdown(config.shutdownGrace());
             engine = null;
+        }
+        if (telemetry != null) {
+            telemetry.close();
+            telemetry = null;
         }
     }
 

@@ -54,6 +54,16 @@ public final class TestServer implements AutoCloseable {
 
     /** A server on the database at {@code databaseUrl} (null: embedded H2 in the temporary directory). */
     public TestServer(Map<String, String> extraEnv, DoubleSupplier routing, String databaseUrl, String databaseUser) {
+        this(extraEnv, routing, databaseUrl, databaseUser, c -> c);
+    }
+
+    /** A server whose configuration {@code customize} changes (a flow catalog, telemetry off…). */
+    public TestServer(java.util.function.UnaryOperator<ServerConfig> customize) {
+        this(Map.of(), () -> 0.5, null, "sa", customize);
+    }
+
+    private TestServer(Map<String, String> extraEnv, DoubleSupplier routing, String databaseUrl, String databaseUser,
+                       java.util.function.UnaryOperator<ServerConfig> customize) {
         try {
             dataDir = Files.createTempDirectory("setlist-server-test");
         } catch (IOException e) {
@@ -63,6 +73,7 @@ public final class TestServer implements AutoCloseable {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, dataDir, databaseUrl, databaseUser, "", 8, REGION, ACCOUNT, 256 * 1024 + 64 * 1024,
                 java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(2),
                 d.sessionTtl(), true);
+        config = customize.apply(config);
         Map<String, String> env = new HashMap<>(Map.of("SETLIST_ACCESS_KEY_ID", KEY_ID, "SETLIST_SECRET_ACCESS_KEY", SECRET,
                 "SETLIST_ADMIN_PASSWORD", PASSWORD));
         env.putAll(extraEnv);
@@ -120,7 +131,12 @@ public final class TestServer implements AutoCloseable {
     }
 
     public Response callAs(String keyId, String secret, String action, byte[] body) {
-        Map<String, String> headers = new HashMap<>();
+        return callAs(keyId, secret, action, body, Map.of());
+    }
+
+    /** Calls an action with extra headers (signed with the others). */
+    public Response callAs(String keyId, String secret, String action, byte[] body, Map<String, String> extra) {
+        Map<String, String> headers = new HashMap<>(extra);
         headers.put("Content-Type", "application/x-amz-json-1.0");
         if (action != null) {
             headers.put("X-Amz-Target", "AWSStepFunctions." + action);

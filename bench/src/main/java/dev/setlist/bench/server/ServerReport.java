@@ -137,7 +137,7 @@ public final class ServerReport {
     }
 
     /** Runs wrk against {@code url}: unsigned GET when {@code action} is null, else a POST signed once. */
-    private static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
+    static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
                               int measure) throws IOException, InterruptedException {
         Path script = Files.createTempFile("setlist-bench", ".lua");
         StringBuilder lua = new StringBuilder();
@@ -210,7 +210,7 @@ public final class ServerReport {
         return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
     }
 
-    private static String onPath(String name) {
+    static String onPath(String name) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
             Path p = Path.of(dir, name);
             if (Files.isExecutable(p)) {
@@ -248,7 +248,7 @@ public final class ServerReport {
     }
 
     /** Runs the scenario with {@code connections} workers, each sending one request after the other. */
-    private static Result run(String name, HttpClient http, int connections, int warmup, int measure,
+    static Result run(String name, HttpClient http, int connections, int warmup, int measure,
                               IntFunction<HttpRequest> request) throws Exception {
         long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
         long end = warmEnd + measure * 1_000_000_000L;

@@ -21,7 +21,7 @@ public final class Policy {
     public static final String VIEWER = "viewer";
 
     private static final List<String> READ = List.of("states:Describe*", "states:List*", "states:GetExecutionHistory",
-            "states:ValidateStateMachineDefinition", "events:Describe*", "events:List*", "events:TestEventPattern");
+            "states:ValidateStateMachineDefinition", "events:Describe*", "events:List*", "events:TestEventPattern", "setlist:ReadFlows", "setlist:ReadTelemetry");
 
     /** The built-in roles, from most to least powerful. */
     public static final Map<String, List<String>> ROLES;
@@ -29,10 +29,11 @@ public final class Policy {
     static {
         Map<String, List<String>> roles = new LinkedHashMap<>();
         roles.put(ADMINISTRATOR, List.of("*"));
-        roles.put(DEVELOPER, List.of("states:*", "events:*"));
+        roles.put(DEVELOPER, List.of("states:*", "events:*", "setlist:ReadFlows", "setlist:ReadTelemetry",
+                "setlist:AcknowledgeIncident"));
         roles.put(OPERATOR, concat(READ, List.of("states:StartExecution", "states:StartSyncExecution",
                 "states:StopExecution", "states:RedriveExecution", "states:SendTask*", "states:GetActivityTask",
-                "states:UpdateMapRun", "events:PutEvents")));
+                "states:UpdateMapRun", "events:PutEvents", "setlist:AcknowledgeIncident")));
         roles.put(VIEWER, READ);
         ROLES = java.util.Collections.unmodifiableMap(roles);
     }

@@ -24,6 +24,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig cfg = ServerConfig.load(config, System.getenv(), port, data);
+        jsonLogs();
         SetlistServer server = SetlistServer.builder(cfg).build().start();
         System.err.println("setlist: serving on http://" + cfg.host() + ":" + server.port() + " (region " + cfg.region()
                 + ", account " + cfg.account() + ", database " + redact(cfg.jdbcUrl()) + ")");
@@ -35,6 +36,26 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         }, "setlist-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Switches logging to one JSON object per line ({@code logback-serve.xml}) unless a logback
+     * configuration was given with {@code -Dlogback.configurationFile}.
+     */
+    static void jsonLogs() {
+        if (System.getProperty("logback.configurationFile") != null
+                || !(org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)) {
+            return;
+        }
+        java.net.URL url = ServeCommand.class.getResource("/logback-serve.xml");
+        try {
+            context.reset();
+            ch.qos.logback.classic.joran.JoranConfigurator configurator = new ch.qos.logback.classic.joran.JoranConfigurator();
+            configurator.setContext(context);
+            configurator.doConfigure(url);
+        } catch (ch.qos.logback.core.joran.spi.JoranException e) {
+            System.err.println("setlist: could not configure JSON logs: " + e.getMessage());
+        }
     }
 
     private static String redact(String url) {

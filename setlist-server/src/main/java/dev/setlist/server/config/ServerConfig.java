@@ -20,16 +20,43 @@ import java.util.TreeSet;
  * @param databaseUrl  null for the embedded H2 database under {@code dataDir}
  * @param maxBodyBytes requests with a larger body are refused with 413
  * @param authEnabled  false only for local experiments: every caller is then an administrator
+ * @param flowsFile    the flow catalog ({@code flows.yaml}) the server holds to its targets; null for none
+ * @param telemetryEnabled metrics, traces and per-request log context (on by default)
+ * @param otlpEndpoint an OpenTelemetry collector's OTLP/HTTP URL to export spans to; null for none
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String databaseUser,
                            String databasePassword, int databasePoolSize, String region, String account,
                            int maxBodyBytes, Duration syncTimeout, Duration activityPoll, Duration shutdownGrace,
-                           Duration sessionTtl, boolean authEnabled) {
+                           Duration sessionTtl, boolean authEnabled, Path flowsFile, boolean telemetryEnabled,
+                           String otlpEndpoint) {
+
+    /** Without a flow catalog, with telemetry on and no OTLP export. */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String databaseUser,
+                        String databasePassword, int databasePoolSize, String region, String account, int maxBodyBytes,
+                        Duration syncTimeout, Duration activityPoll, Duration shutdownGrace, Duration sessionTtl,
+                        boolean authEnabled) {
+        this(host, port, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize, region, account,
+                maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled, null, true, null);
+    }
 
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", 8080, Path.of("data"), null, "sa", "", 16, "us-east-1", "000000000000",
                 2 * 1024 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofSeconds(20),
-                Duration.ofHours(12), true);
+                Duration.ofHours(12), true, null, true, null);
+    }
+
+    /** This configuration with another flow catalog file (null for none). */
+    public ServerConfig withFlows(Path file) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize,
+                region, account, maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled, file,
+                telemetryEnabled, otlpEndpoint);
+    }
+
+    /** This configuration with telemetry on or off and spans exported to {@code otlp} (null for none). */
+    public ServerConfig withTelemetry(boolean enabled, String otlp) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize,
+                region, account, maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled,
+                flowsFile, enabled, otlp);
     }
 
     /**
@@ -53,7 +80,8 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
     private static final Set<String> KEYS = Set.of("host", "port", "dataDir", "database", "database.url",
             "database.user", "database.password", "database.poolSize", "region", "account", "limits",
             "limits.maxBodyBytes", "limits.syncTimeoutSeconds", "limits.activityPollSeconds", "shutdownGraceSeconds",
-            "auth", "auth.enabled", "auth.sessionTtlMinutes");
+            "auth", "auth.enabled", "auth.sessionTtlMinutes", "flows", "telemetry", "telemetry.enabled",
+            "telemetry.otlpEndpoint");
 
     /**
      * Merges the sources. {@code file} may be null; {@code env} is usually {@code System.getenv()};
@@ -99,6 +127,9 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
         Duration grace;
         Duration sessionTtl;
         boolean auth;
+        Path flows;
+        boolean telemetry;
+        String otlp;
 
         Builder(ServerConfig d) {
             host = d.host;
@@ -116,6 +147,9 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
             grace = d.shutdownGrace;
             sessionTtl = d.sessionTtl;
             auth = d.authEnabled;
+            flows = d.flowsFile;
+            telemetry = d.telemetryEnabled;
+            otlp = d.otlpEndpoint;
         }
 
         void yaml(Path file) {
@@ -158,6 +192,20 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 }
                 auth = a.booleanValue();
             }
+            String f = text(root.at("/flows"), src + ": flows", null);
+            if (f != null) {
+                Path dir = file.toAbsolutePath().getParent();
+                flows = dir == null ? Path.of(f) : dir.resolve(f);
+            }
+            JsonNode t = root.at("/telemetry/enabled");
+            if (!t.isMissingNode()) {
+                if (!t.isBoolean()) {
+                    throw new IllegalArgumentException(src + ": telemetry.enabled must be true or false, was " + t);
+                }
+                telemetry = t.booleanValue();
+            }
+            otlp = otlpUrl(src + ": telemetry.otlpEndpoint", text(root.at("/telemetry/otlpEndpoint"),
+                    src + ": telemetry.otlpEndpoint", otlp));
             JsonNode ttl = root.at("/auth/sessionTtlMinutes");
             if (!ttl.isMissingNode()) {
                 sessionTtl = Duration.ofMinutes(positive(src + ": auth.sessionTtlMinutes",
@@ -188,6 +236,14 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
             if ((v = env.get("SETLIST_REGION")) != null) region = v;
             if ((v = env.get("SETLIST_ACCOUNT")) != null) account = v;
             if ((v = env.get("SETLIST_MAX_BODY_BYTES")) != null) maxBody = positive("SETLIST_MAX_BODY_BYTES", parseInt("SETLIST_MAX_BODY_BYTES", v));
+            if ((v = env.get("SETLIST_FLOWS")) != null) flows = v.isBlank() ? null : Path.of(v);
+            if ((v = env.get("SETLIST_OTLP_ENDPOINT")) != null) otlp = otlpUrl("SETLIST_OTLP_ENDPOINT", v.isBlank() ? null : v);
+            if ((v = env.get("SETLIST_TELEMETRY_ENABLED")) != null) {
+                if (!v.equals("true") && !v.equals("false")) {
+                    throw new IllegalArgumentException("SETLIST_TELEMETRY_ENABLED must be true or false, was '" + v + "'");
+                }
+                telemetry = Boolean.parseBoolean(v);
+            }
             if ((v = env.get("SETLIST_AUTH_ENABLED")) != null) {
                 if (!v.equals("true") && !v.equals("false")) {
                     throw new IllegalArgumentException("SETLIST_AUTH_ENABLED must be true or false, was '" + v + "'");
@@ -204,7 +260,14 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 throw new IllegalArgumentException("account must be 12 digits, was '" + account + "'");
             }
             return new ServerConfig(host, port, dataDir, url, user, password, poolSize, region, account, maxBody, sync,
-                    poll, grace, sessionTtl, auth);
+                    poll, grace, sessionTtl, auth, flows, telemetry, otlp);
+        }
+
+        private static String otlpUrl(String where, String url) {
+            if (url != null && !url.matches("https?://[^\\s]+")) {
+                throw new IllegalArgumentException(where + " must be an http:// or https:// URL, was '" + url + "'");
+            }
+            return url;
         }
 
         private static String text(JsonNode n, String where, String dflt) {

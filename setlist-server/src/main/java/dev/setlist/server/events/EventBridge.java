@@ -156,7 +156,7 @@ public final class EventBridge {
             Double time = e.optDouble("Time", 0, 1e12);
             put.add(new PutEntry(e.optStr("Source"), e.optStr("DetailType"), e.optStr("Detail"), e.optStrings("Resources"),
                     time == null ? null : Instant.ofEpochMilli((long) (time * 1000)), e.optStr("EventBusName"),
-                    e.optStr("TraceHeader")));
+                    e.has("TraceHeader") ? e.optStr("TraceHeader") : dev.setlist.server.telemetry.Traceparent.current()));
         }
         List<PutResult> results = bus.putEvents(put);
         ObjectNode out = Json.object();

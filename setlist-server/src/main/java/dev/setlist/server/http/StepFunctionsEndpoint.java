@@ -56,6 +56,10 @@ public final class StepFunctionsEndpoint {
         }
         String action = target.substring(PREFIX.length());
         Req request = Req.parse(body);
+        if (request.body().path("stateMachineArn").isTextual()) {
+            ctx.attribute(dev.setlist.server.telemetry.Telemetry.STATE_MACHINE_ATTRIBUTE,
+                    request.body().path("stateMachineArn").textValue());
+        }
         var out = api.handle(action, request, caller);
         ctx.contentType(CONTENT_TYPE);
         ctx.result(Json.bytes(out));

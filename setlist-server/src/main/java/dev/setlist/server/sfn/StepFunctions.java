@@ -302,11 +302,17 @@ public final class StepFunctions {
         return new Target(v.asStateMachine(base.name()), versionArn, aliasArn);
     }
 
+    /** The request's traceHeader, else the trace context of the call that starts the execution. */
+    private static String traceHeader(Req r) {
+        String trace = r.optStr("traceHeader", 0, 256);
+        return trace != null ? trace : dev.setlist.server.telemetry.Traceparent.current();
+    }
+
     private ObjectNode startExecution(Req r) {
         String arn = r.str("stateMachineArn", 1, 256);
         String name = r.optStr("name", 1, 80);
         String input = r.optStr("input", 0, 256 * 1024);
-        String trace = r.optStr("traceHeader", 0, 256);
+        String trace = traceHeader(r);
         Target t = resolve(arn);
         ExecutionInfo info = engine.startExecution(t.machine, name, input, trace);
         if (t.versionArn != null && info.type() == StateMachineType.STANDARD) {
@@ -322,7 +328,7 @@ public final class StepFunctions {
         String arn = r.str("stateMachineArn", 1, 256);
         String name = r.optStr("name", 1, 80);
         String input = r.optStr("input", 0, 256 * 1024);
-        String trace = r.optStr("traceHeader", 0, 256);
+        String trace = traceHeader(r);
         r.optEnum("includedData", List.of("ALL_DATA", "METADATA_ONLY"));
         Target t = resolve(arn);
         ExecutionInfo info = engine.startSyncExecution(t.machine, name, input, trace, syncTimeout);

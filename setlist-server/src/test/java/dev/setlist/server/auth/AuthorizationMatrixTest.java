@@ -156,6 +156,23 @@ class AuthorizationMatrixTest {
     }
 
     @Test
+    void flowsAndTraces_readByEveryRole_incidentsAcknowledgedByOperatorsAndUp() {
+        for (String role : List.of("administrator", "developer", "operator", "viewer")) {
+            String[] apiKey = server.server.authStore().createApiKey("admin", role + "-user");
+            Map<String, String> auth = Map.of("Authorization", "Bearer " + apiKey[1]);
+            assertThat(server.get("/api/v1/flows", auth).status()).as(role).isEqualTo(200);
+            assertThat(server.get("/api/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736", auth).errorType()).as(role)
+                    .isEqualTo("ResourceNotFoundException");
+            TestServer.Response ack = server.post("/api/v1/flows/incidents/x/ack", auth, new byte[0]);
+            assertThat(ack.errorType()).as(role).isEqualTo(role.equals("viewer") ? "AccessDeniedException"
+                    : "ResourceNotFoundException");
+        }
+        assertThat(server.get("/api/v1/flows", Map.of()).errorType()).isEqualTo("MissingAuthenticationTokenException");
+        assertThat(server.post("/api/v1/flows/incidents/x/ack", Map.of(), new byte[0]).errorType())
+                .isEqualTo("MissingAuthenticationTokenException");
+    }
+
+    @Test
     void adminApi_onlyAdministrators() {
         for (String role : List.of("administrator", "developer", "operator", "viewer")) {
             String[] apiKey = server.server.authStore().createApiKey("admin", role + "-user");

@@ -66,4 +66,27 @@ class ServerConfigTest {
         assertThatThrownBy(() -> ServerConfig.load(null, Map.of(), 70000, null))
                 .hasMessage("--port: port must be between 0 and 65535, was 70000");
     }
+
+    @Test
+    void load_flowsAndTelemetry_fromYamlAndEnv() throws Exception {
+        Path file = dir.resolve("setlist.yaml");
+        Files.writeString(file, """
+                flows: flows.yaml
+                telemetry:
+                  enabled: false
+                  otlpEndpoint: http://collector:4318
+                """);
+        ServerConfig c = ServerConfig.load(file, Map.of(), null, null);
+        assertThat(c.flowsFile()).isEqualTo(dir.toAbsolutePath().resolve("flows.yaml"));
+        assertThat(c.telemetryEnabled()).isFalse();
+        assertThat(c.otlpEndpoint()).isEqualTo("http://collector:4318");
+        ServerConfig e = ServerConfig.load(file, Map.of("SETLIST_FLOWS", "/etc/flows.yaml", "SETLIST_TELEMETRY_ENABLED",
+                "true", "SETLIST_OTLP_ENDPOINT", "https://otel.example"), null, null);
+        assertThat(e.flowsFile()).isEqualTo(Path.of("/etc/flows.yaml"));
+        assertThat(e.telemetryEnabled()).isTrue();
+        assertThat(e.otlpEndpoint()).isEqualTo("https://otel.example");
+        assertThat(ServerConfig.load(null, Map.of(), null, null).telemetryEnabled()).isTrue();
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("SETLIST_OTLP_ENDPOINT", "collector:4318"), null, null))
+                .hasMessage("SETLIST_OTLP_ENDPOINT must be an http:// or https:// URL, was 'collector:4318'");
+    }
 }

@@ -1,0 +1,461 @@
+package dev.setlist.server.telemetry;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.asl.StatesException;
+import dev.setlist.asl.TaskInvoker;
+import dev.setlist.engine.ExecutionInfo;
+import dev.setlist.engine.ExecutionListener;
+import dev.setlist.engine.ExecutionStatus;
+import dev.setlist.events.DeliveryListener;
+import dev.setlist.flows.FlowMonitor;
+import dev.setlist.flows.Outcome;
+import dev.setlist.server.auth.Authenticator;
+import dev.setlist.server.auth.Principal;
+import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Json;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.router.Endpoint;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Metrics, traces and request-scoped log context for everything the server does, each tagged with
+ * the flow it belongs to ({@link FlowIndex}): HTTP requests (a server span continuing an incoming
+ * {@code traceparent}, a timer per route and status), executions (started, ended by status, their
+ * duration, a span from start to end under the trace that started them), task invocations and
+ * event deliveries. Outcomes of bound flows also go to the {@link FlowMonitor} when there is one.
+ *
+ * <p>Metrics are served in the Prometheus text format at {@code GET /metrics}; finished spans are
+ * kept in a bounded ring served at {@code GET /api/v1/traces/{traceId}}, and exported over OTLP/HTTP
+ * too when an endpoint is configured. A disabled instance installs no hooks and records nothing.
+ * Thread safe; {@link #close} flushes and stops the exporters.
+ */
+public final class Telemetry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Telemetry.class);
+    private static final String IN_FLIGHT = "setlist.telemetry";
+    /** Set by handlers that know the state machine a request is about (StartExecution and the like). */
+    public static final String STATE_MACHINE_ATTRIBUTE = "setlist.stateMachineArn";
+    private static final int MAX_OPEN_EXECUTIONS = 10_000;
+    private static final AttributeKey<String> FLOW = AttributeKey.stringKey("setlist.flow");
+
+    private final boolean enabled;
+    private final PrometheusMeterRegistry registry;
+    private final SdkTracerProvider tracerProvider;
+    private final Tracer tracer;
+    private final SpanRing ring;
+    private final Map<String, Span> openExecutions = new ConcurrentHashMap<>();
+    private final Map<String, Timer> httpTimers = new ConcurrentHashMap<>();
+    /**
+     * Executions that ended recently, with their redrive count: a start may be announced after a
+     * fast execution already ended, and must not open a span nobody will end.
+     */
+    private final Map<String, Integer> recentlyEnded = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                    return size() > MAX_OPEN_EXECUTIONS;
+                }
+            });
+    private volatile FlowIndex index = FlowIndex.EMPTY;
+    private volatile FlowMonitor monitor;
+    private volatile java.util.function.Function<String, ExecutionInfo> describe = arn -> null;
+
+    private Telemetry(boolean enabled, String otlpEndpoint, int ringCapacity) {
+        this.enabled = enabled;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.ring = new SpanRing(ringCapacity);
+        if (!enabled) {
+            this.tracerProvider = null;
+            this.tracer = OpenTelemetry.noop().getTracer("dev.setlist.server");
+            return;
+        }
+        SdkTracerProviderBuilder b = SdkTracerProvider.builder()
+                .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
+                        AttributeKey.stringKey("service.name"), "setlist"))))
+                // A burst beyond the queue drops spans (counted and logged by the processor) rather
+                // than slowing requests down.
+                .addSpanProcessor(BatchSpanProcessor.builder(ring).setScheduleDelay(Duration.ofMillis(200))
+                        .setMaxQueueSize(8192).setMaxExportBatchSize(1024).build());
+        if (otlpEndpoint != null && !otlpEndpoint.isBlank()) {
+            String url = otlpEndpoint.endsWith("/v1/traces") ? otlpEndpoint
+                    : otlpEndpoint.replaceAll("/+$", "") + "/v1/traces";
+            b.addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder().setEndpoint(url).build()).build());
+        }
+        this.tracerProvider = b.build();
+        this.tracer = tracerProvider.get("dev.setlist.server");
+    }
+
+    /**
+     * Telemetry on or off; {@code otlpEndpoint} (null: none) is a collector's OTLP/HTTP base URL
+     * ({@code http://collector:4318}).
+     */
+    public static Telemetry create(boolean enabled, String otlpEndpoint) {
+        return new Telemetry(enabled, otlpEndpoint, 10_000);
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public Tracer tracer() {
+        return tracer;
+    }
+
+    public FlowIndex flows() {
+        return index;
+    }
+
+    /** Which flow each route, state machine and rule belongs to, and where bound flows' outcomes go. */
+    public void flows(FlowIndex index, FlowMonitor monitor) {
+        this.index = index;
+        this.monitor = monitor;
+    }
+
+    /**
+     * How to look an execution up by ARN: a task may run before its execution's start was announced
+     * (or after a restart), and its span still belongs under the execution's.
+     */
+    public void describeExecutionsWith(java.util.function.Function<String, ExecutionInfo> describe) {
+        this.describe = describe;
+    }
+
+    // ---- HTTP -------------------------------------------------------------------------------------
+
+    private record InFlight(Span span, Scope scope, long startNanos) {}
+
+    /** The hooks around every request, {@code GET /metrics} and {@code GET /api/v1/traces/{traceId}}. */
+    public void routing(RoutesConfig routes, Authenticator auth) {
+        routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                .result(registry.scrape()));
+        routes.get("/api/v1/traces/{traceId}", ctx -> trace(ctx, auth));
+        if (!enabled) {
+            return;
+        }
+        routes.before(this::beforeRequest);
+        routes.after(this::afterRequest);
+    }
+
+    private void beforeRequest(Context ctx) {
+        Span span = tracer.spanBuilder(ctx.method().name())
+                .setSpanKind(SpanKind.SERVER)
+                .setParent(Traceparent.parent(ctx.header("traceparent")))
+                .setAttribute("http.request.method", ctx.method().name())
+                .setAttribute("url.path", ctx.path())
+                .startSpan();
+        Scope scope = span.makeCurrent();
+        MDC.put("traceId", span.getSpanContext().getTraceId());
+        MDC.put("spanId", span.getSpanContext().getSpanId());
+        ctx.attribute(IN_FLIGHT, new InFlight(span, scope, System.nanoTime()));
+    }
+
+    private void afterRequest(Context ctx) {
+        InFlight f = ctx.attribute(IN_FLIGHT);
+        if (f == null) {
+            return;
+        }
+        ctx.attribute(IN_FLIGHT, null);
+        long nanos = System.nanoTime() - f.startNanos;
+        try {
+            Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
+            String method = ctx.method().name();
+            String route = endpoint == null ? "unmatched" : endpoint.path;
+            String flow = endpoint == null ? FlowIndex.NONE : index.route(method, route);
+            String machineArn = ctx.attribute(STATE_MACHINE_ATTRIBUTE);
+            if (FlowIndex.NONE.equals(flow) && machineArn != null) {
+                flow = index.stateMachineOfArn(machineArn);
+            }
+            int status = ctx.statusCode();
+            boolean bad = status >= 500 || status == 408;
+            httpTimer(flow, method, route, status).record(nanos, TimeUnit.NANOSECONDS);
+            if (bad) {
+                Counter.builder("setlist.http.server.errors").description("HTTP requests answered 5xx or 408")
+                        .tags("flow", flow, "method", method, "route", route).register(registry).increment();
+            }
+            String target = ctx.header("X-Amz-Target");
+            f.span.updateName(method + " " + route + (target == null ? "" : " " + abbreviate(target)));
+            f.span.setAttribute("http.route", route);
+            f.span.setAttribute("http.response.status_code", status);
+            f.span.setAttribute(FLOW, flow);
+            if (bad) {
+                f.span.setStatus(StatusCode.ERROR);
+            }
+            recordOutcome(flow, !bad, Duration.ofNanos(nanos), bad ? "HTTP " + status : null);
+        } finally {
+            f.span.end();
+            f.scope.close();
+            MDC.remove("traceId");
+            MDC.remove("spanId");
+        }
+    }
+
+    /** Looked up once per combination: registering a meter costs more than recording into it. */
+    private Timer httpTimer(String flow, String method, String route, int status) {
+        String key = flow + ' ' + method + ' ' + route + ' ' + status;
+        Timer t = httpTimers.get(key);
+        if (t == null) {
+            t = httpTimers.computeIfAbsent(key, k -> Timer.builder("setlist.http.server.requests")
+                    .description("HTTP requests by flow, route and status")
+                    .tags("flow", flow, "method", method, "route", route, "status", Integer.toString(status),
+                            "outcome", outcome(status))
+                    .publishPercentileHistogram()
+                    .register(registry));
+        }
+        return t;
+    }
+
+    private static String outcome(int status) {
+        return status >= 500 ? "SERVER_ERROR" : status >= 400 ? "CLIENT_ERROR" : status >= 300 ? "REDIRECTION"
+                : "SUCCESS";
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) : s;
+    }
+
+    private void recordOutcome(String flow, boolean good, Duration latency, String error) {
+        FlowMonitor m = monitor;
+        if (m != null && !FlowIndex.NONE.equals(flow)) {
+            try {
+                m.record(flow, good, latency, error);
+            } catch (RuntimeException e) {
+                log.warn("could not record an outcome of flow {}: {}", flow, e.toString());
+            }
+        }
+    }
+
+    // ---- executions -------------------------------------------------------------------------------
+
+    /** Counts, times and traces executions; add it to the engine. */
+    public ExecutionListener executions() {
+        if (!enabled) {
+            return info -> {};
+        }
+        return this::executionChanged;
+    }
+
+    private void executionChanged(ExecutionInfo info) {
+        String machine = FlowIndex.machineName(info.stateMachineArn());
+        String flow = index.stateMachine(machine);
+        if (info.status() == ExecutionStatus.RUNNING) {
+            Counter.builder("setlist.executions.started").description("Executions started (and redriven)")
+                    .tags("flow", flow, "stateMachine", String.valueOf(machine)).register(registry).increment();
+            Integer ended = recentlyEnded.get(info.arn());
+            if (openExecutions.size() < MAX_OPEN_EXECUTIONS && (ended == null || ended < info.redriveCount())) {
+                openExecutions.computeIfAbsent(info.arn(), arn -> executionSpan(info, machine, flow));
+            }
+            return;
+        }
+        recentlyEnded.put(info.arn(), info.redriveCount());
+        Span span = openExecutions.remove(info.arn());
+        if (span == null) {
+            span = executionSpan(info, machine, flow);
+        }
+        Instant stop = info.stopDate() != null ? info.stopDate() : Instant.now();
+        Duration took = info.startDate() == null ? Duration.ZERO : Duration.between(info.startDate(), stop);
+        boolean bad = info.status() == ExecutionStatus.FAILED || info.status() == ExecutionStatus.TIMED_OUT
+                || info.status() == ExecutionStatus.ABORTED;
+        Timer.builder("setlist.executions").description("Ended executions by flow, state machine and status")
+                .tags("flow", flow, "stateMachine", String.valueOf(machine), "status", info.status().name())
+                .publishPercentileHistogram()
+                .register(registry).record(took);
+        span.setAttribute("setlist.execution.status", info.status().name());
+        if (bad) {
+            span.setStatus(StatusCode.ERROR, info.error() == null ? info.status().name() : info.error());
+        }
+        span.end(stop);
+        recordOutcome(flow, !bad, took, bad ? (info.error() != null ? info.error() : info.status().name()) : null);
+    }
+
+    /** The open span of a running execution, opened now if its start was not announced yet. */
+    private Span executionSpanOf(String arn) {
+        Span open = openExecutions.get(arn);
+        if (open != null || arn == null || openExecutions.size() >= MAX_OPEN_EXECUTIONS) {
+            return open;
+        }
+        ExecutionInfo info;
+        try {
+            info = describe.apply(arn);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (info == null || info.status() != ExecutionStatus.RUNNING) {
+            return null;
+        }
+        String machine = FlowIndex.machineName(info.stateMachineArn());
+        return openExecutions.computeIfAbsent(arn, a -> executionSpan(info, machine, index.stateMachine(machine)));
+    }
+
+    private Span executionSpan(ExecutionInfo info, String machine, String flow) {
+        var b = tracer.spanBuilder("execution " + machine)
+                .setParent(Traceparent.parent(info.traceHeader()))
+                .setAttribute("setlist.execution.arn", info.arn())
+                .setAttribute(FLOW, flow);
+        if (info.startDate() != null) {
+            b.setStartTimestamp(info.startDate());
+        }
+        return b.startSpan();
+    }
+
+    /** Executions whose span is open (tests). */
+    int openExecutionSpans() {
+        return openExecutions.size();
+    }
+
+    // ---- tasks ------------------------------------------------------------------------------------
+
+    /** {@code tasks}, timed and traced per invocation under the span of its execution. */
+    public TaskInvoker tasks(TaskInvoker tasks) {
+        if (!enabled) {
+            return tasks;
+        }
+        return request -> {
+            String flow = index.stateMachineOfArn(request.executionId());
+            Span parent = executionSpanOf(request.executionId());
+            var b = tracer.spanBuilder("task " + request.stateName())
+                    .setAttribute("setlist.task.resource", request.resource())
+                    .setAttribute("setlist.task.attempt", request.attempt())
+                    .setAttribute(FLOW, flow);
+            if (parent != null) {
+                b.setParent(io.opentelemetry.context.Context.root().with(parent));
+            }
+            Span span = b.startSpan();
+            long start = System.nanoTime();
+            String error = null;
+            try (Scope ignored = span.makeCurrent()) {
+                return tasks.invoke(request);
+            } catch (StatesException e) {
+                error = e.error();
+                throw e;
+            } catch (RuntimeException e) {
+                error = "States.TaskFailed";
+                throw e;
+            } finally {
+                Timer.builder("setlist.tasks").description("Task invocations by flow, resource and outcome")
+                        .tags("flow", flow, "resource", request.resource(), "outcome", error == null ? "success" : "error")
+                        .publishPercentileHistogram()
+                        .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                if (error != null) {
+                    Counter.builder("setlist.task.errors").description("Failed task invocations by error name")
+                            .tags("flow", flow, "resource", request.resource(), "error", abbreviate(error))
+                            .register(registry).increment();
+                    span.setStatus(StatusCode.ERROR, error);
+                }
+                span.end();
+            }
+        };
+    }
+
+    // ---- event deliveries -------------------------------------------------------------------------
+
+    /** Times, counts and traces every event delivery attempt; give it to the event bus. */
+    public DeliveryListener deliveries() {
+        if (!enabled) {
+            return DeliveryListener.NONE;
+        }
+        return a -> {
+            String flow = index.rule(a.rule());
+            Timer.builder("setlist.event.deliveries").description("Event delivery attempts by flow, rule and outcome")
+                    .tags("flow", flow, "rule", String.valueOf(a.rule()), "outcome", a.delivered() ? "delivered" : "failed")
+                    .publishPercentileHistogram()
+                    .register(registry).record(a.took());
+            if (!a.delivered()) {
+                Counter.builder("setlist.event.delivery.errors").description("Failed event delivery attempts")
+                        .tags("flow", flow, "rule", String.valueOf(a.rule())).register(registry).increment();
+            }
+            Instant end = Instant.now();
+            Span span = tracer.spanBuilder("deliver " + a.rule())
+                    .setSpanKind(SpanKind.CONSUMER)
+                    .setParent(Traceparent.parent(a.traceHeader()))
+                    .setStartTimestamp(end.minus(a.took()))
+                    .setAttribute("setlist.event.bus", String.valueOf(a.bus()))
+                    .setAttribute("setlist.event.target", a.targetArn())
+                    .setAttribute("setlist.event.attempt", a.attempt())
+                    .setAttribute(FLOW, flow)
+                    .startSpan();
+            if (!a.delivered()) {
+                span.setStatus(StatusCode.ERROR, abbreviate(a.error()));
+            }
+            span.end(end);
+        };
+    }
+
+    // ---- the trace view ---------------------------------------------------------------------------
+
+    private void trace(Context ctx, Authenticator auth) {
+        Principal p = auth.authenticate(ctx, new byte[0], true);
+        if (!p.allows("setlist:ReadTelemetry", null)) {
+            throw ApiException.accessDenied("User: " + p.user() + " is not authorized to perform: setlist:ReadTelemetry");
+        }
+        String id = ctx.pathParam("traceId");
+        if (!id.matches("[0-9a-f]{32}")) {
+            throw ApiException.validation("traceId must be 32 lowercase hexadecimal digits, was '" + abbreviate(id) + "'");
+        }
+        List<SpanData> spans = trace(id);
+        if (spans.isEmpty()) {
+            throw new ApiException(404, "ResourceNotFoundException", "No recent spans of trace " + id);
+        }
+        ObjectNode out = Json.object().put("traceId", id);
+        ArrayNode list = out.putArray("spans");
+        for (SpanData s : spans) {
+            ObjectNode o = list.addObject().put("spanId", s.getSpanId()).put("name", s.getName())
+                    .put("kind", s.getKind().name());
+            o.put("parentSpanId", s.getParentSpanContext().isValid() ? s.getParentSpanId() : null);
+            o.put("start", Instant.ofEpochSecond(0, s.getStartEpochNanos()).toString());
+            o.put("end", Instant.ofEpochSecond(0, s.getEndEpochNanos()).toString());
+            o.put("durationMs", (s.getEndEpochNanos() - s.getStartEpochNanos()) / 1e6);
+            o.put("status", s.getStatus().getStatusCode().name());
+            ObjectNode attrs = o.putObject("attributes");
+            s.getAttributes().forEach((k, v) -> attrs.put(k.getKey(), String.valueOf(v)));
+        }
+        ctx.json(out);
+    }
+
+    /** The recent spans of a trace, after exporting the ones that ended. */
+    public List<SpanData> trace(String traceId) {
+        if (tracerProvider != null) {
+            tracerProvider.forceFlush().join(2, TimeUnit.SECONDS);
+        }
+        return ring.trace(traceId);
+    }
+
+    @Override
+    public void close() {
+        if (tracerProvider != null) {
+            openExecutions.clear();
+            tracerProvider.shutdown().join(5, TimeUnit.SECONDS);
+        }
+        registry.close();
+    }
+}
