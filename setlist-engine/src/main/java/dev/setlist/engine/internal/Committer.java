@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * transaction, each kind of statement as one JDBC batch. While a transaction commits, the next
  * group gathers, so the number of commits per second, not per step, is the limit. A write whose
  * fencing statement changes no row, or that fails, does not take the others down: the group is
- * rolled back and committed again without it (or one by one, to find it).
+ * rolled back and committed again without it (or one by one, to find it). When nothing else is in
+ * flight, a caller commits its own write on its own thread: a single execution does not pay the
+ * handoff to the committer thread and back on every step.
  */
 public final class Committer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Committer.class);
@@ -31,6 +33,10 @@ public final class Committer implements AutoCloseable {
     private final BlockingQueue<Write> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
+    /** Writes submitted and not yet committed or refused; 0 lets a caller commit its own write. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** One transaction at a time, whether the committer thread or a caller runs it. */
+    private final java.util.concurrent.locks.ReentrantLock commitLock = new java.util.concurrent.locks.ReentrantLock();
 
     public Committer(Db db, int maxGroup) {
         this.db = db;
@@ -44,6 +50,21 @@ public final class Committer implements AutoCloseable {
             write.done.completeExceptionally(new IllegalStateException("the engine is closed"));
             return write;
         }
+        if (inFlight.compareAndSet(0, 1)) {
+            // Nothing else is queued or committing: commit on the caller's thread, without the handoff
+            // to the committer thread and back. No earlier write can be overtaken (none is in flight).
+            commitLock.lock();
+            try {
+                commitGroup(new ArrayList<>(List.of(write)));
+            } catch (RuntimeException e) {
+                write.done.completeExceptionally(e);
+            } finally {
+                commitLock.unlock();
+                inFlight.decrementAndGet();
+            }
+            return write;
+        }
+        inFlight.incrementAndGet();
         queue.add(write);
         return write;
     }
@@ -65,7 +86,14 @@ public final class Committer implements AutoCloseable {
                 group.add(first);
                 queue.drainTo(group, maxGroup - 1);
                 boolean stop = group.remove(POISON);
-                commitGroup(group);
+                int size = group.size();
+                commitLock.lock();
+                try {
+                    commitGroup(group);
+                } finally {
+                    commitLock.unlock();
+                    inFlight.addAndGet(-size);
+                }
                 group.clear();
                 if (stop) {
                     return;

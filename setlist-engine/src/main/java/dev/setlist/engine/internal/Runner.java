@@ -75,6 +75,8 @@ public final class Runner implements AutoCloseable {
     private final Set<Long> claimAgain = ConcurrentHashMap.newKeySet();
     private final Set<Long> claiming = ConcurrentHashMap.newKeySet();
     private final Map<Long, List<CompletableFuture<ExecutionInfo>>> waiters = new ConcurrentHashMap<>();
+    /** Ids of Express executions: negative, so that they never meet a Standard execution's id. */
+    private final java.util.concurrent.atomic.AtomicLong expressIds = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Interpreter> interpreters = new ConcurrentHashMap<>();
     private final List<ExecutionListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Object activitySignal = new Object();
@@ -270,14 +272,14 @@ public final class Runner implements AutoCloseable {
         Instant deadline = spec.timeoutSeconds() == null ? null : now.plusSeconds(spec.timeoutSeconds());
         Run.ExecMeta meta = new Run.ExecMeta(spec.arn(), spec.stateMachineArn(), spec.stateMachineName(), spec.name(),
                 true, spec.input(), now, deadline, 0, spec.parentToken(), spec.mapRunArn(), spec.traceHeader(), spec.roleArn());
-        long id = -System.nanoTime();
+        long id = expressIds.decrementAndGet();
         Run run = new Run(this, id, meta, interpreter, 1, 0);
         Node root = new Node(0, null, 0, interpreter.start(spec.input()), Status.PENDING);
         run.add(root);
         run.emitStarted();
         root.lastEvent = 1;
         CompletableFuture<ExecutionInfo> done = new CompletableFuture<>();
-        waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(done);
+        addWaiter(id, done);
         live.put(id, run);
         run.lock.lock();
         try {
@@ -353,8 +355,17 @@ public final class Runner implements AutoCloseable {
     /** Waits for the end of a Standard execution (the future completes when it ends on any node). */
     public CompletableFuture<ExecutionInfo> whenEnded(long id) {
         CompletableFuture<ExecutionInfo> f = new CompletableFuture<>();
-        waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(f);
+        addWaiter(id, f);
         return f;
+    }
+
+    /** Adds a waiter inside the map's lock for the id, so that concurrent adds and removes do not race. */
+    private void addWaiter(long id, CompletableFuture<ExecutionInfo> f) {
+        waiters.compute(id, (k, list) -> {
+            List<CompletableFuture<ExecutionInfo>> l = list == null ? new ArrayList<>() : list;
+            l.add(f);
+            return l;
+        });
     }
 
     public void forgetWaiter(long id, CompletableFuture<ExecutionInfo> f) {
