@@ -269,14 +269,7 @@ public final class Engine implements AutoCloseable {
      * the definition to run (for example a published version's).
      */
     public ExecutionInfo startExecution(StateMachineInfo sm, String name, String input, String traceHeader) {
-        if (checkedDefinitions.add(Json.sha256(sm.definition()))) {
-            try {
-                checkDefinition(sm.definition());
-            } catch (EngineException e) {
-                checkedDefinitions.remove(Json.sha256(sm.definition()));
-                throw e;
-            }
-        }
+        checkOnce(sm.definition());
         String execName = name == null ? entropy.uuid() : name;
         Arns.checkName("Execution", execName);
         String text = input == null ? "{}" : input;
@@ -290,18 +283,27 @@ public final class Engine implements AutoCloseable {
         return startStandard(spec, false);
     }
 
+    /** Validates a definition given by a caller, once per definition (by its SHA-256). */
+    private void checkOnce(String definition) {
+        String id = Json.sha256(definition);
+        if (checkedDefinitions.add(id)) {
+            try {
+                checkDefinition(definition);
+            } catch (EngineException e) {
+                checkedDefinitions.remove(id);
+                throw e;
+            }
+        }
+    }
+
     private Runner.StartSpec spec(StateMachineInfo sm, String name, JsonNode input, String text, String parentToken,
                                   String traceHeader) {
         String arn = arns.execution(sm.name(), name, sm.type() == StateMachineType.EXPRESS);
-        Integer timeout = null;
-        try {
-            JsonNode t = Json.MAPPER.readTree(sm.definition()).get("TimeoutSeconds");
-            timeout = t != null && t.canConvertToInt() ? t.intValue() : null;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        String definitionId = Json.sha256(sm.definition());
+        // The compiled machine is cached by definition: no parse of the definition per start.
+        Integer timeout = runner.timeoutSeconds(definitionId, sm.definition());
         return new Runner.StartSpec(arn, sm.arn(), sm.name(), name, sm.type() == StateMachineType.EXPRESS,
-                Json.sha256(sm.definition()), sm.definition(), input, text,
+                definitionId, sm.definition(), input, text,
                 sm.roleArn() == null ? "arn:aws:iam::" + arns.account() + ":role/setlist" : sm.roleArn(), timeout,
                 parentToken, null, traceHeader);
     }
@@ -407,14 +409,7 @@ public final class Engine implements AutoCloseable {
      */
     public ExecutionInfo startSyncExecution(StateMachineInfo sm, String name, String input, String traceHeader,
                                             Duration timeout) {
-        if (checkedDefinitions.add(Json.sha256(sm.definition()))) {
-            try {
-                checkDefinition(sm.definition());
-            } catch (EngineException e) {
-                checkedDefinitions.remove(Json.sha256(sm.definition()));
-                throw e;
-            }
-        }
+        checkOnce(sm.definition());
         return startSync(sm, name, input, traceHeader, timeout);
     }
 

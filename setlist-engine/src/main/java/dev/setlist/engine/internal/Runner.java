@@ -162,6 +162,11 @@ public final class Runner implements AutoCloseable {
         });
     }
 
+    /** The top-level TimeoutSeconds of a definition, from its cached compiled machine. */
+    public Integer timeoutSeconds(String definitionId, String definition) {
+        return interpreter(definitionId, definition).machine().timeoutSeconds();
+    }
+
     Interpreter interpreter(String definitionId) {
         Interpreter i = interpreters.get(definitionId);
         if (i != null) {
