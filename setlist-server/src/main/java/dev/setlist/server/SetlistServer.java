@@ -7,6 +7,7 @@ import dev.setlist.asl.TaskInvoker;
 import dev.setlist.engine.Engine;
 import dev.setlist.server.api.ConsoleApi;
 import dev.setlist.server.auth.AuthStore;
+import dev.setlist.server.auth.Policy;
 import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.SecretBox;
 import dev.setlist.server.auth.SigV4;
@@ -62,6 +63,7 @@ public final class SetlistServer implements AutoCloseable {
     private final Entropy entropy;
     private final DoubleSupplier routingRandom;
     private final TaskInvoker tasks;
+    private final List<Extension> extensions;
     private Engine engine;
     private EventBus eventBus;
     private Javalin app;
@@ -69,6 +71,7 @@ public final class SetlistServer implements AutoCloseable {
     private AuthStore authStore;
     private Telemetry telemetry;
     private volatile FlowMonitor flowMonitor;
+    private final List<Extension> started = new java.util.ArrayList<>();
 
     private SetlistServer(Builder b) {
         this.config = b.config;
@@ -78,6 +81,7 @@ public final class SetlistServer implements AutoCloseable {
         this.entropy = b.entropy;
         this.routingRandom = b.routingRandom;
         this.tasks = b.tasks;
+        this.extensions = List.copyOf(b.extensions);
     }
 
     public static Builder builder(ServerConfig config) {
@@ -116,6 +120,13 @@ public final class SetlistServer implements AutoCloseable {
                     .deliveryListener(telemetry.deliveries()).build();
             engine.addListener(telemetry.executions());
             engine.addListener(eventBus.executionStatusChanges());
+            for (Extension x : extensions) {
+                x.roles().forEach(Policy::define);
+            }
+            for (Extension x : extensions) {
+                x.start(this);
+                started.add(x);
+            }
             EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account());
             StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge, auth,
                     config.maxBodyBytes());
@@ -140,12 +151,20 @@ public final class SetlistServer implements AutoCloseable {
                 console.routing(c.routes);
                 flowsApi.routing(c.routes);
                 clientTelemetry.routing(c.routes);
+                for (Extension x : extensions) {
+                    x.routes(c.routes, this);
+                }
             });
+            String extensionFlows = extensions.stream().map(Extension::flowsYaml).filter(Objects::nonNull)
+                    .findFirst().orElse(null);
             if (config.flowsFile() != null) {
-                startFlows();
+                startFlows(readCatalog(config.flowsFile()), config.flowsFile().toString());
+            } else if (extensionFlows != null) {
+                startFlows(extensionFlows, "flows.yaml");
             }
             app.start(config.host(), config.port());
         } catch (RuntimeException e) {
+            stopExtensions();
             if (flowMonitor != null) {
                 flowMonitor.close();
                 flowMonitor = null;
@@ -166,14 +185,15 @@ public final class SetlistServer implements AutoCloseable {
      * a warning (state machines and rules are often created after the first start), any other
      * problem of the catalog stops the start.
      */
-    private void startFlows() {
-        Path file = config.flowsFile();
-        String yaml;
+    private static String readCatalog(Path file) {
         try {
-            yaml = Files.readString(file);
+            return Files.readString(file);
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read the flow catalog: " + e.getMessage());
         }
+    }
+
+    private void startFlows(String yaml, String file) {
         Set<String> routes = new HashSet<>();
         app.unsafe.internalRouter.allHttpHandlers().forEach(h -> routes.add(h.endpoint.method.name() + " " + h.endpoint.path));
         Set<String> machines = new HashSet<>();
@@ -188,7 +208,7 @@ public final class SetlistServer implements AutoCloseable {
         for (Problem p : Catalog.check(yaml, Bindings.of(routes, machines, rules))) {
             LOG.warn("{}: {} (the flow stays in the catalog)", file, p);
         }
-        Catalog catalog = Catalog.load(file, Bindings.ANY);
+        Catalog catalog = Catalog.parse(yaml, Bindings.ANY);
         EventBus bus = eventBus;
         FlowMonitor monitor = FlowMonitor.builder(catalog, engine.dataSource()).clock(clock).entropy(entropy)
                 .sink(change -> publish(bus, change)).build();
@@ -242,6 +262,7 @@ public final class SetlistServer implements AutoCloseable {
             app.stop();
             app = null;
         }
+        stopExtensions();
         if (flowMonitor != null) {
             flowMonitor.close();
             flowMonitor = null;
@@ -265,6 +286,27 @@ public final class SetlistServer implements AutoCloseable {
         stop();
     }
 
+    private void stopExtensions() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).stop();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping {} failed", started.get(i).getClass().getName(), e);
+            }
+        }
+        started.clear();
+    }
+
+    /** The configuration the server was built with. */
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The clock the server, its engine and its extensions run on. */
+    public Clock clock() {
+        return clock;
+    }
+
     /** Configures a server; the clock, randomness and task handlers may be replaced by tests. */
     public static final class Builder {
         private final ServerConfig config;
@@ -274,6 +316,7 @@ public final class SetlistServer implements AutoCloseable {
         private Entropy entropy = Entropy.SYSTEM;
         private DoubleSupplier routingRandom = () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
         private TaskInvoker tasks = new TaskInvoker.Registry();
+        private final List<Extension> extensions = new java.util.ArrayList<>();
 
         private Builder(ServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -309,6 +352,12 @@ public final class SetlistServer implements AutoCloseable {
 
         public Builder tasks(TaskInvoker tasks) {
             this.tasks = Objects.requireNonNull(tasks, "tasks");
+            return this;
+        }
+
+        /** Adds a workload: its roles, routes, catalog and start/stop (see {@link Extension}). */
+        public Builder extension(Extension extension) {
+            this.extensions.add(Objects.requireNonNull(extension, "extension"));
             return this;
         }
 

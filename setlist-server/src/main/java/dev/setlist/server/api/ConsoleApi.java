@@ -179,7 +179,7 @@ public final class ConsoleApi {
     private void roles(Context ctx) {
         auth.authenticate(ctx, new byte[0], true);
         ObjectNode out = Json.object();
-        Policy.ROLES.forEach((role, actions) -> {
+        Policy.all().forEach((role, actions) -> {
             ArrayNode a = out.putArray(role);
             actions.forEach(a::add);
         });

@@ -24,7 +24,10 @@ public final class Policy {
             "states:ValidateStateMachineDefinition", "events:Describe*", "events:List*", "events:TestEventPattern", "setlist:ReadFlows", "setlist:ReadTelemetry");
 
     /** The built-in roles, from most to least powerful. */
-    public static final Map<String, List<String>> ROLES;
+    private static final Map<String, List<String>> BUILT_IN;
+
+    /** Every role: the built-in ones, then those workloads defined (copy on write). */
+    private static volatile Map<String, List<String>> roles;
 
     static {
         Map<String, List<String>> roles = new LinkedHashMap<>();
@@ -35,7 +38,32 @@ public final class Policy {
                 "states:StopExecution", "states:RedriveExecution", "states:SendTask*", "states:GetActivityTask",
                 "states:UpdateMapRun", "events:PutEvents", "setlist:AcknowledgeIncident")));
         roles.put(VIEWER, READ);
-        ROLES = java.util.Collections.unmodifiableMap(roles);
+        BUILT_IN = java.util.Collections.unmodifiableMap(roles);
+        Policy.roles = BUILT_IN;
+    }
+
+    /**
+     * Adds a workload's role (or replaces one a workload defined before). The built-in roles
+     * cannot be redefined.
+     */
+    public static synchronized void define(String role, List<String> actions) {
+        if (BUILT_IN.containsKey(role)) {
+            if (BUILT_IN.get(role).equals(actions)) {
+                return;
+            }
+            throw new IllegalArgumentException("The built-in role " + role + " cannot be redefined");
+        }
+        if (role == null || !role.matches("[a-z][a-z0-9-]{0,63}")) {
+            throw new IllegalArgumentException("A role name is lower-case letters, digits and '-': " + role);
+        }
+        Map<String, List<String>> next = new LinkedHashMap<>(roles);
+        next.put(role, List.copyOf(actions));
+        roles = java.util.Collections.unmodifiableMap(next);
+    }
+
+    /** Every role with its action patterns, the built-in ones first. */
+    public static Map<String, List<String>> all() {
+        return roles;
     }
 
     private Policy() {}
@@ -47,11 +75,11 @@ public final class Policy {
     }
 
     public static boolean isRole(String role) {
-        return ROLES.containsKey(role);
+        return roles.containsKey(role);
     }
 
     public static Set<String> roles() {
-        return ROLES.keySet();
+        return roles.keySet();
     }
 
     /** A role held on the resources matching {@code resources}. */
@@ -63,7 +91,7 @@ public final class Policy {
      */
     public static boolean allows(List<Grant> grants, String action, String resource) {
         for (Grant g : grants) {
-            List<String> actions = ROLES.get(g.role());
+            List<String> actions = roles.get(g.role());
             if (actions == null || actions.stream().noneMatch(p -> glob(p, action))) {
                 continue;
             }
