@@ -70,6 +70,7 @@ public final class SetlistServer implements AutoCloseable {
     private StepFunctions stepFunctions;
     private AuthStore authStore;
     private Telemetry telemetry;
+    private Authenticator authenticator;
     private volatile FlowMonitor flowMonitor;
     private final List<Extension> started = new java.util.ArrayList<>();
 
@@ -112,6 +113,7 @@ public final class SetlistServer implements AutoCloseable {
             authStore.bootstrap(env, out);
             Authenticator auth = new Authenticator(authStore, new SigV4(config.region(), Set.of("states", "events"), clock),
                     config.authEnabled());
+            authenticator = auth;
             Versions versions = new Versions(sql, clock, routingRandom);
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
@@ -250,6 +252,11 @@ public final class SetlistServer implements AutoCloseable {
 
     public StepFunctions stepFunctions() {
         return stepFunctions;
+    }
+
+    /** Who sent a request: extensions authenticate their routes with it. */
+    public Authenticator authenticator() {
+        return authenticator;
     }
 
     public AuthStore authStore() {

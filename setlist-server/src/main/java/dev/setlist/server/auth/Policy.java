@@ -43,15 +43,21 @@ public final class Policy {
     }
 
     /**
-     * Adds a workload's role (or replaces one a workload defined before). The built-in roles
-     * cannot be redefined.
+     * Adds a workload's role (or replaces one a workload defined before). A built-in role is
+     * extended instead: the actions are added to its own (a workload's levers for operators), and
+     * none of its own is taken away.
      */
     public static synchronized void define(String role, List<String> actions) {
         if (BUILT_IN.containsKey(role)) {
-            if (BUILT_IN.get(role).equals(actions)) {
+            java.util.LinkedHashSet<String> merged = new java.util.LinkedHashSet<>(roles.get(role));
+            merged.addAll(actions);
+            if (merged.size() == roles.get(role).size()) {
                 return;
             }
-            throw new IllegalArgumentException("The built-in role " + role + " cannot be redefined");
+            Map<String, List<String>> next = new LinkedHashMap<>(roles);
+            next.put(role, List.copyOf(merged));
+            roles = java.util.Collections.unmodifiableMap(next);
+            return;
         }
         if (role == null || !role.matches("[a-z][a-z0-9-]{0,63}")) {
             throw new IllegalArgumentException("A role name is lower-case letters, digits and '-': " + role);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code setlist} command line. */
 @Command(name = "setlist", mixinStandardHelpOptions = true, version = "setlist 0.1.0",
         description = "A flow-first workload runtime: Amazon States Language state machines, run and held to their targets.",
-        subcommands = {AslCommand.class, DemoCommand.class, ServeCommand.class, FlowsCommand.class})
+        subcommands = {AslCommand.class, ServeCommand.class, FlowsCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -27,7 +27,16 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given output streams and returns its exit code. */
     public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return execute(commandLine(), out, err, args);
+    }
+
+    /** The command line with the server's commands; a workload adds its own (Relecloud adds {@code demo}). */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
+    /** Runs {@code cli} with the given output streams and returns its exit code. */
+    public static int execute(CommandLine cli, java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         cli.setExpandAtFiles(false);
         cli.setOut(out);
         cli.setErr(err);

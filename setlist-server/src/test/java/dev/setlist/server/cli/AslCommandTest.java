@@ -144,11 +144,4 @@ class AslCommandTest {
             assertThat(files.map(Path::getFileName).map(Path::toString).toList()).contains("manifest.json", "SUCCEEDED_0.json");
         }
     }
-
-    @Test
-    void demo_happyPath_succeeds() {
-        Result r = run("demo");
-        assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("TaskFailed ReserveSeats").contains("\"tickets\":[\"T-c-42-0\",\"T-c-42-1\"]");
-    }
 }

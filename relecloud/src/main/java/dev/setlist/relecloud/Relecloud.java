@@ -1,0 +1,434 @@
+package dev.setlist.relecloud;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.asl.Clock;
+import dev.setlist.asl.StatesException;
+import dev.setlist.asl.TaskInvoker;
+import dev.setlist.engine.ActivityTask;
+import dev.setlist.engine.Engine;
+import dev.setlist.engine.EngineException;
+import dev.setlist.engine.StateMachineType;
+import dev.setlist.events.EventBus;
+import dev.setlist.events.PutEntry;
+import dev.setlist.events.Target;
+import dev.setlist.relecloud.gateway.GatewayClient;
+import dev.setlist.server.Extension;
+import dev.setlist.server.SetlistServer;
+import dev.setlist.server.http.Json;
+import io.javalin.config.RoutesConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relecloud on Setlist: its roles, its flow catalog, its tables, the {@code purchase-ticket},
+ * {@code create-concert} and {@code render-tickets} state machines with their task handlers and
+ * event rules, the ticket render workers, a sweeper for expired seat holds and queued voids, and
+ * its JSON API ({@link RelecloudApi}). Give {@link #tasks()} to the server builder and the
+ * extension itself to {@code extension(…)}.
+ */
+public final class Relecloud implements Extension {
+    private static final Logger LOG = LoggerFactory.getLogger(Relecloud.class);
+    public static final String PURCHASE = "purchase-ticket";
+    public static final String CREATE_CONCERT = "create-concert";
+    public static final String RENDER = "render-tickets";
+    public static final String RENDER_ACTIVITY = "relecloud-render-ticket";
+    public static final String SALES = "relecloud.sales";
+    public static final String PLANNING = "relecloud.planning";
+    private static final String TASK = "arn:aws:states:::relecloud:";
+
+    /** Where the gateway is and how long seats stay held. */
+    public record Settings(URI gateway, GatewayClient.Settings gatewayClient, Duration holdTtl, int renderWorkers) {
+        public static Settings of(URI gateway) {
+            return new Settings(gateway, GatewayClient.Settings.DEFAULT, Duration.ofMinutes(5), 2);
+        }
+    }
+
+    private final Settings settings;
+    private final TaskInvoker.Registry tasks = new TaskInvoker.Registry();
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private final Set<String> degraded = ConcurrentHashMap.newKeySet();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running;
+    private SetlistServer server;
+    private Store store;
+    private ConcertSearch search;
+    private GatewayClient gateway;
+    private String purchaseArn;
+    private String renderActivityArn;
+    private RelecloudApi api;
+
+    public Relecloud(Settings settings) {
+        this.settings = settings;
+        register();
+    }
+
+    /** The task handlers of Relecloud's state machines, for {@code SetlistServer.builder(…).tasks(…)}. */
+    public TaskInvoker.Registry tasks() {
+        return tasks;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public GatewayClient gateway() {
+        return gateway;
+    }
+
+    public ConcertSearch search() {
+        return search;
+    }
+
+    public String purchaseArn() {
+        return purchaseArn;
+    }
+
+    /** Flows switched to degraded mode (today: {@code search-concerts}). */
+    public Set<String> degraded() {
+        return degraded;
+    }
+
+    @Override
+    public Map<String, List<String>> roles() {
+        return Map.of(
+                "planner", List.of("relecloud:ReadConcerts", "relecloud:CreateConcert", "relecloud:ReadConcertRequests",
+                        "setlist:ReadFlows"),
+                "agent", List.of("relecloud:ReadConcerts", "relecloud:BuyTickets", "relecloud:ReadCustomers",
+                        "relecloud:WriteCustomers", "relecloud:ReadPurchases", "relecloud:ReadTickets", "setlist:ReadFlows"),
+                "operator", List.of("relecloud:ReadConcerts", "relecloud:ReadPurchases", "relecloud:ReadConcertRequests",
+                        "relecloud:OperateGateway", "relecloud:DegradeFlows"));
+    }
+
+    @Override
+    public String flowsYaml() {
+        return resource("relecloud/flows.yaml");
+    }
+
+    @Override
+    public void start(SetlistServer server) {
+        this.server = server;
+        Engine engine = server.engine();
+        store = new Store(engine.dataSource(), server.clock()).migrate();
+        search = new ConcertSearch(store);
+        search.catchUp();
+        gateway = new GatewayClient(settings.gateway(), settings.gatewayClient());
+        renderActivityArn = engine.createActivity(RENDER_ACTIVITY).arn();
+        purchaseArn = machine(engine, PURCHASE, resource("relecloud/purchase-ticket.asl.json"));
+        String createArn = machine(engine, CREATE_CONCERT, resource("relecloud/create-concert.asl.json"));
+        String renderArn = machine(engine, RENDER, resource("relecloud/render-tickets.asl.json")
+                .replace("${renderActivityArn}", renderActivityArn));
+        EventBus bus = server.eventBus();
+        bus.putRule("relecloud-create-concert", null, "{\"source\": [\"" + PLANNING + "\"], \"detail-type\":"
+                + " [\"ConcertRequested\"]}", null, null, "A planner asked for a concert: create it");
+        bus.putTargets("relecloud-create-concert", null, List.of(new Target("create-concert", createArn, null, "$.detail",
+                null, null)));
+        bus.putRule("relecloud-render-tickets", null, "{\"source\": [\"" + SALES + "\"], \"detail-type\":"
+                + " [\"TicketsPurchased\"]}", null, null, "Tickets were bought: render their images");
+        bus.putTargets("relecloud-render-tickets", null, List.of(new Target("render-tickets", renderArn, null, "$.detail",
+                null, null)));
+        api = new RelecloudApi(this, server);
+        running = true;
+        for (int i = 0; i < settings.renderWorkers(); i++) {
+            String name = "relecloud-render-" + i;
+            threads.add(Thread.ofVirtual().name(name).start(() -> renderLoop(engine, name)));
+        }
+        threads.add(Thread.ofVirtual().name("relecloud-sweeper").start(this::sweepLoop));
+        ready.countDown();
+    }
+
+    @Override
+    public void routes(RoutesConfig routes, SetlistServer server) {
+        routes.get("/", ctx -> ctx.redirect("/console/"));
+        api.routing(routes);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        threads.forEach(Thread::interrupt);
+        for (Thread t : threads) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        threads.clear();
+        if (search != null) {
+            search.close();
+        }
+    }
+
+    Clock clock() {
+        return server.clock();
+    }
+
+    SetlistServer server() {
+        return server;
+    }
+
+    /** Creates the state machine, or updates its definition when it exists; returns its ARN. */
+    private static String machine(Engine engine, String name, String definition) {
+        String arn = "arn:aws:states:" + engine.region() + ":" + engine.account() + ":stateMachine:" + name;
+        try {
+            var existing = engine.describeStateMachine(arn);
+            if (!existing.definition().equals(definition)) {
+                engine.updateStateMachine(arn, definition, null);
+            }
+            return arn;
+        } catch (EngineException e) {
+            if (e.code() != EngineException.Code.StateMachineDoesNotExist) {
+                throw e;
+            }
+        }
+        return engine.createStateMachine(name, definition, StateMachineType.STANDARD,
+                "arn:aws:iam::" + engine.account() + ":role/relecloud", null).arn();
+    }
+
+    static String resource(String name) {
+        try (InputStream in = Relecloud.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("Missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- task handlers -------------------------------------------------------------------------
+
+    private void register() {
+        handle("reserveSeats", (in, r) -> {
+            store.hold(in.path("purchaseId").asText(), items(in), settings.holdTtl());
+            return Json.object().put("heldUntil", clock().now().plus(settings.holdTtl()).toString());
+        });
+        handle("authorizePayment", (in, r) -> {
+            String purchaseId = in.path("purchaseId").asText();
+            JsonNode auth = gateway.authorize("auth-" + purchaseId, purchaseId, in.path("amountCents").asLong(),
+                    in.path("currency").asText("USD"), in.path("card").asText("4242424242424242"));
+            return Json.object().put("authorizationId", auth.path("id").asText()).put("amountCents",
+                    auth.path("amountCents").asLong());
+        });
+        handle("issueTickets", (in, r) -> {
+            ArrayNode out = Json.array();
+            for (Store.Ticket t : store.issueTickets(in.path("purchaseId").asText(), in.path("customerId").asLong())) {
+                out.addObject().put("number", t.number()).put("concertId", t.concertId()).put("seat", t.seatLabel());
+            }
+            return out;
+        });
+        handle("capturePayment", (in, r) -> {
+            String purchaseId = in.path("purchaseId").asText();
+            JsonNode c = gateway.capture("capture-" + purchaseId, in.path("payment").path("authorizationId").asText(),
+                    in.path("payment").path("amountCents").asLong());
+            return Json.object().put("status", c.path("status").asText());
+        });
+        handle("completePurchase", (in, r) -> {
+            String purchaseId = in.path("purchaseId").asText();
+            store.endPurchase(purchaseId, "SUCCEEDED", null, null);
+            ObjectNode detail = Json.object().put("purchaseId", purchaseId).put("customerId", in.path("customerId").asLong())
+                    .put("amountCents", in.path("amountCents").asLong());
+            detail.set("tickets", in.path("tickets"));
+            server.eventBus().putEvents(List.of(PutEntry.of(SALES, "TicketsPurchased", detail.toString())));
+            ObjectNode out = Json.object().put("purchaseId", purchaseId).put("status", "SUCCEEDED");
+            out.set("tickets", in.path("tickets"));
+            return out;
+        });
+        handle("cancelTickets", (in, r) -> {
+            store.cancelTickets(in.path("purchaseId").asText());
+            return Json.object();
+        });
+        handle("voidPayment", (in, r) -> {
+            voidAll(in.path("purchaseId").asText(), true);
+            return Json.object();
+        });
+        handle("releaseSeats", (in, r) -> Json.object().put("released", store.release(in.path("purchaseId").asText())));
+        handle("failPurchase", (in, r) -> {
+            store.endPurchase(in.path("purchaseId").asText(), "FAILED", in.path("error").path("Error").asText(null),
+                    in.path("error").path("Cause").asText(null));
+            return Json.object();
+        });
+
+        handle("validateConcert", (in, r) -> {
+            String requestId = in.path("requestId").asText();
+            store.requestRunning(requestId, r.executionId());
+            Concert.Draft d = ConcertRules.draft(in.path("concert"));
+            ConcertRules.check(d, clock().now());
+            if (store.concertExists(d.artist(), d.venue(), d.startsAt())) {
+                throw new StatesException(ConcertRules.INVALID, d.artist() + " already plays " + d.venue() + " at "
+                        + d.startsAt());
+            }
+            return Json.object();
+        });
+        handle("persistConcert", (in, r) -> Json.object().put("concertId",
+                store.addConcert(ConcertRules.draft(in.path("concert")), in.path("requestId").asText())));
+        handle("publishConcertCreated", (in, r) -> {
+            long id = in.path("created").path("concertId").asLong();
+            store.requestEnded(in.path("requestId").asText(), id, null, null);
+            Concert c = store.concert(id);
+            server.eventBus().putEvents(List.of(PutEntry.of(PLANNING, "ConcertCreated", c.json().toString())));
+            search.catchUp();
+            if (api != null) {
+                api.concertsChanged();
+            }
+            return Json.object().put("requestId", in.path("requestId").asText()).put("concertId", id);
+        });
+        handle("rejectConcertRequest", (in, r) -> {
+            store.requestEnded(in.path("requestId").asText(), null, in.path("error").path("Error").asText(null),
+                    in.path("error").path("Cause").asText(null));
+            return Json.object();
+        });
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        JsonNode handle(JsonNode input, TaskInvoker.Request request);
+    }
+
+    /** Registers a handler that waits for the start and turns a database outage into a retryable error. */
+    private void handle(String name, Handler h) {
+        tasks.register(TASK + name, r -> {
+            try {
+                if (!ready.await(30, TimeUnit.SECONDS)) {
+                    throw new StatesException(Store.TRANSIENT, "Relecloud is not started yet");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StatesException(Store.TRANSIENT, "Interrupted");
+            }
+            try {
+                return h.handle(r.input(), r);
+            } catch (Store.Unavailable e) {
+                throw new StatesException(Store.TRANSIENT, e.getMessage());
+            } catch (IllegalStateException e) {
+                throw new StatesException(Store.TRANSIENT, e.getMessage());
+            }
+        });
+    }
+
+    static List<Store.Item> items(JsonNode in) {
+        List<Store.Item> items = new ArrayList<>();
+        in.path("items").forEach(i -> items.add(new Store.Item(i.path("concertId").asLong(), i.path("quantity").asInt(),
+                i.path("priceCents").asLong())));
+        return items;
+    }
+
+    /**
+     * Voids every uncaptured authorization of the purchase. When the gateway cannot be reached
+     * and {@code queue} is set, the void is queued for the sweeper and this returns: the purchase
+     * can end now, and the hold on the customer's card is lifted as soon as the gateway answers.
+     */
+    private void voidAll(String purchaseId, boolean queue) {
+        try {
+            for (JsonNode a : gateway.byReference(purchaseId)) {
+                if ("AUTHORIZED".equals(a.path("status").asText())) {
+                    gateway.voidAuthorization("void-" + a.path("id").asText(), a.path("id").asText());
+                } else if ("CAPTURED".equals(a.path("status").asText())) {
+                    LOG.warn("Purchase {} failed after its payment {} was captured: refund it", purchaseId,
+                            a.path("id").asText());
+                }
+            }
+            if (!queue) {
+                store.voidDone(purchaseId);
+            }
+        } catch (StatesException e) {
+            if (!GatewayClient.UNAVAILABLE.equals(e.error())) {
+                throw e;
+            }
+            if (!queue) {
+                throw e;
+            }
+            store.queueVoid(purchaseId);
+        }
+    }
+
+    // ---- workers -------------------------------------------------------------------------------
+
+    private void renderLoop(Engine engine, String name) {
+        while (running) {
+            ActivityTask task;
+            try {
+                task = engine.getActivityTask(renderActivityArn, name, Duration.ofSeconds(2));
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                pause(1000);
+                continue;
+            }
+            if (task == null || task.taskToken() == null) {
+                continue;
+            }
+            try {
+                JsonNode in = Json.MAPPER.readTree(task.input());
+                String number = in.path("number").asText();
+                render(number);
+                engine.sendTaskSuccess(task.taskToken(), Json.object().put("number", number).put("image", "READY")
+                        .toString());
+            } catch (Exception e) {
+                LOG.warn("Rendering a ticket failed: {}", e.toString());
+                try {
+                    engine.sendTaskFailure(task.taskToken(), "Relecloud.RenderFailed", String.valueOf(e.getMessage()));
+                } catch (RuntimeException ignored) {
+                    // the task times out and is retried
+                }
+            }
+        }
+    }
+
+    /** Renders a ticket's image and attaches it (again, harmlessly, when it was rendered before). */
+    public void render(String number) {
+        Store.Ticket t = store.ticket(number);
+        if (t == null) {
+            throw new IllegalArgumentException("No ticket " + number);
+        }
+        Concert c = store.concert(t.concertId());
+        Store.Customer customer = store.customer(t.customerId());
+        store.attachImage(number, TicketImage.render(number, c, t.seatLabel(), customer.name() + " <" + customer.email()
+                + ">"));
+    }
+
+    private void sweepLoop() {
+        while (running) {
+            pause(2000);
+            try {
+                int released = store.releaseExpiredHolds();
+                if (released > 0) {
+                    LOG.info("Released {} seats of expired holds", released);
+                }
+                for (String purchaseId : store.dueVoids()) {
+                    try {
+                        voidAll(purchaseId, false);
+                    } catch (RuntimeException e) {
+                        store.voidLater(purchaseId);
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("Sweep failed: {}", e.toString());
+            }
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,620 @@
+package dev.setlist.relecloud;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.asl.StatesException;
+import dev.setlist.engine.EngineException;
+import dev.setlist.engine.ExecutionInfo;
+import dev.setlist.relecloud.gateway.GatewayClient;
+import dev.setlist.server.SetlistServer;
+import dev.setlist.server.auth.Authenticator;
+import dev.setlist.server.auth.Principal;
+import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Bodies;
+import dev.setlist.server.http.Errors;
+import dev.setlist.server.http.Json;
+import dev.setlist.server.sfn.Req;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Relecloud's JSON API under {@code /api/relecloud} (documented in {@code relecloud/API.md}):
+ * concerts, search, concert requests, customers, purchases, ticket images and the operators'
+ * levers. Every call is authenticated by the server's {@link Authenticator} and allowed or
+ * refused by the server's policy on a {@code relecloud:*} action; bad input is a 4xx naming what
+ * is wrong and changes nothing.
+ */
+final class RelecloudApi {
+    static final String BASE = "/api/relecloud";
+    static final int MAX_BODY = 64 * 1024;
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]{8,80}");
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,189}\\.[^@\\s.]{2,63}");
+    private static final Pattern CARD = Pattern.compile("[0-9]{12,19}");
+    private static final Set<String> SORTS = Set.of("relevance", "date", "-date", "price", "-price", "title");
+    private static final Set<String> DEGRADABLE = Set.of("search-concerts");
+    private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+    private final Relecloud app;
+    private final SetlistServer server;
+    private final Authenticator auth;
+    private final Store store;
+    private final SecureRandom random = new SecureRandom();
+    /** The last good page of the upcoming list per (page, size): fresh for a moment, served stale when the database is down. */
+    private final Map<String, Cached> listCache = new ConcurrentHashMap<>();
+
+    private record Cached(ObjectNode body, Instant asOf, long nanos) {}
+
+    RelecloudApi(Relecloud app, SetlistServer server) {
+        this.app = app;
+        this.server = server;
+        this.auth = server.authenticator();
+        this.store = app.store();
+    }
+
+    void concertsChanged() {
+        listCache.replaceAll((k, v) -> new Cached(v.body(), v.asOf(), 0));
+    }
+
+    void routing(RoutesConfig routes) {
+        routes.exception(Store.Unavailable.class, (e, ctx) -> {
+            ctx.header("Retry-After", "1");
+            Errors.write(ctx, 503, "ServiceUnavailable", "The database is unavailable; retry the request");
+        });
+        routes.get(BASE + "/me", this::me);
+        routes.get(BASE + "/concerts", this::upcoming);
+        routes.get(BASE + "/concerts/{id}", ctx -> {
+            require(ctx, null, "relecloud:ReadConcerts");
+            ctx.json(concert(longParam(ctx.pathParam("id"), "id")).json());
+        });
+        routes.post(BASE + "/concerts", this::requestConcert);
+        routes.get(BASE + "/search", this::search);
+        routes.get(BASE + "/concert-requests", ctx -> {
+            Principal p = require(ctx, null, "relecloud:ReadConcertRequests");
+            ArrayNode items = Json.array();
+            store.requestsOf(p.user(), 50).forEach(r -> items.add(r.json()));
+            ctx.json(Json.object().set("items", items));
+        });
+        routes.get(BASE + "/concert-requests/{id}", ctx -> {
+            require(ctx, null, "relecloud:ReadConcertRequests");
+            Store.Request r = ctx.pathParam("id").length() > 64 ? null : store.request(ctx.pathParam("id"));
+            if (r == null) {
+                throw notFound("No concert request " + ctx.pathParam("id"));
+            }
+            ctx.json(r.json());
+        });
+        routes.get(BASE + "/customers", this::findCustomers);
+        routes.post(BASE + "/customers", this::createCustomer);
+        routes.get(BASE + "/customers/{id}", ctx -> {
+            require(ctx, null, "relecloud:ReadCustomers");
+            ctx.json(customer(longParam(ctx.pathParam("id"), "id")).json());
+        });
+        routes.get(BASE + "/customers/{id}/tickets", ctx -> {
+            require(ctx, null, "relecloud:ReadTickets");
+            Store.Customer c = customer(longParam(ctx.pathParam("id"), "id"));
+            ArrayNode items = Json.array();
+            Map<Long, Concert> concerts = new ConcurrentHashMap<>();
+            for (Store.Ticket t : store.ticketsOfCustomer(c.id())) {
+                Concert concert = concerts.computeIfAbsent(t.concertId(), store::concert);
+                items.add(ticketJson(t).put("concertTitle", concert.title()).put("artist", concert.artist())
+                        .put("startsAt", concert.startsAt().toString()).put("venue", concert.venue()));
+            }
+            ctx.json(Json.object().set("items", items));
+        });
+        routes.post(BASE + "/purchases", this::purchase);
+        routes.get(BASE + "/purchases", ctx -> {
+            require(ctx, null, "relecloud:ReadPurchases");
+            String customer = ctx.queryParam("customerId");
+            if (customer == null) {
+                throw ApiException.validation("Query parameter 'customerId' is required");
+            }
+            ArrayNode items = Json.array();
+            store.purchasesOf(longParam(customer, "customerId"), 50).forEach(p -> items.add(purchaseJson(p, false)));
+            ctx.json(Json.object().set("items", items));
+        });
+        routes.get(BASE + "/purchases/{id}", ctx -> {
+            require(ctx, null, "relecloud:ReadPurchases");
+            ctx.json(purchaseJson(purchase(ctx.pathParam("id")), true));
+        });
+        routes.get(BASE + "/tickets/{number}/image", this::image);
+        routes.get(BASE + "/gateway", ctx -> {
+            require(ctx, null, "relecloud:OperateGateway");
+            ctx.json(gateway(() -> app.gateway().behaviour()));
+        });
+        routes.put(BASE + "/gateway", ctx -> {
+            byte[] raw = Bodies.read(ctx, MAX_BODY);
+            require(ctx, raw, "relecloud:OperateGateway");
+            JsonNode change = Req.parse(raw).body();
+            ctx.json(gateway(() -> app.gateway().behaviour(change)));
+        });
+        routes.get(BASE + "/degraded", ctx -> {
+            require(ctx, null, "relecloud:ReadConcerts");
+            ctx.json(degradedJson());
+        });
+        routes.put(BASE + "/degraded", ctx -> {
+            byte[] raw = Bodies.read(ctx, MAX_BODY);
+            require(ctx, raw, "relecloud:DegradeFlows");
+            Req r = Req.parse(raw);
+            Map<String, Boolean> changes = new java.util.LinkedHashMap<>();
+            for (var it = r.body().properties().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (!DEGRADABLE.contains(e.getKey())) {
+                    throw ApiException.validation("Unknown flow '" + e.getKey() + "'; flows with a degraded mode: "
+                            + DEGRADABLE);
+                }
+                if (!e.getValue().isBoolean()) {
+                    throw ApiException.validation("'" + e.getKey() + "' must be true or false");
+                }
+                changes.put(e.getKey(), e.getValue().booleanValue());
+            }
+            changes.forEach((flow, on) -> {
+                if (on) {
+                    app.degraded().add(flow);
+                } else {
+                    app.degraded().remove(flow);
+                }
+            });
+            ctx.json(degradedJson());
+        });
+    }
+
+    // ---- who may -------------------------------------------------------------------------------
+
+    private Principal require(Context ctx, byte[] body, String action) {
+        Principal p = auth.authenticate(ctx, body == null ? new byte[0] : body, true);
+        if (!p.allows(action, null)) {
+            throw new ApiException(403, "AccessDeniedException", "User: " + p.user() + " is not authorized to perform: "
+                    + action);
+        }
+        return p;
+    }
+
+    private void me(Context ctx) {
+        Principal p = auth.authenticate(ctx, new byte[0], true);
+        ObjectNode out = Json.object().put("user", p.user());
+        ArrayNode roles = out.putArray("roles");
+        new LinkedHashSet<>(p.grants().stream().map(g -> g.role()).toList()).forEach(roles::add);
+        ObjectNode can = out.putObject("can");
+        can.put("readConcerts", p.allows("relecloud:ReadConcerts", null))
+                .put("createConcert", p.allows("relecloud:CreateConcert", null))
+                .put("buyTickets", p.allows("relecloud:BuyTickets", null))
+                .put("readCustomers", p.allows("relecloud:ReadCustomers", null))
+                .put("readPurchases", p.allows("relecloud:ReadPurchases", null))
+                .put("operate", p.allows("relecloud:OperateGateway", null))
+                .put("administer", p.allows("setlist:ManageUsers", null));
+        ctx.json(out);
+    }
+
+    // ---- concerts ------------------------------------------------------------------------------
+
+    private void upcoming(Context ctx) {
+        require(ctx, null, "relecloud:ReadConcerts");
+        int page = intParam(ctx, "page", 0, 0, 10_000);
+        int size = intParam(ctx, "size", 20, 1, 100);
+        String key = page + "/" + size;
+        Cached cached = listCache.get(key);
+        if (cached != null && System.nanoTime() - cached.nanos() < 2_000_000_000L) {
+            ctx.json(cached.body());
+            return;
+        }
+        try {
+            Instant now = server.clock().now();
+            ArrayNode items = Json.array();
+            store.upcoming(now, page * size, size).forEach(c -> items.add(c.json()));
+            ObjectNode body = Json.object();
+            body.set("items", items);
+            body.put("page", page).put("size", size).put("total", store.countUpcoming(now)).put("stale", false);
+            listCache.put(key, new Cached(body, now, System.nanoTime()));
+            ctx.json(body);
+        } catch (Store.Unavailable | IllegalStateException e) {
+            if (cached == null) {
+                throw e;
+            }
+            ctx.json(cached.body().deepCopy().put("stale", true).put("asOf", cached.asOf().toString()));
+        }
+    }
+
+    private Concert concert(long id) {
+        Concert c = store.concert(id);
+        if (c == null) {
+            throw notFound("No concert " + id);
+        }
+        return c;
+    }
+
+    private void requestConcert(Context ctx) {
+        byte[] raw = Bodies.read(ctx, MAX_BODY);
+        Principal p = require(ctx, raw, "relecloud:CreateConcert");
+        ObjectNode concert = ConcertRules.shape(Req.parse(raw));
+        String id = "cr-" + code(10).toLowerCase(Locale.ROOT);
+        store.addRequest(id, concert, p.user());
+        ObjectNode detail = Json.object().put("requestId", id).put("requestedBy", p.user());
+        detail.set("concert", concert);
+        try {
+            var results = server.eventBus().putEvents(List.of(dev.setlist.events.PutEntry.of(Relecloud.PLANNING,
+                    "ConcertRequested", detail.toString())));
+            if (results.stream().anyMatch(r -> r.errorCode() != null)) {
+                throw new IllegalStateException(results.get(0).errorMessage());
+            }
+        } catch (RuntimeException e) {
+            store.requestEnded(id, null, "Concert.NotAccepted", "The request could not be queued: " + e.getMessage());
+            throw new ApiException(503, "ServiceUnavailable", "The request could not be queued; retry");
+        }
+        ctx.status(202).json(Json.object().put("requestId", id).put("status", "PENDING").put("statusUrl",
+                BASE + "/concert-requests/" + id));
+    }
+
+    private void search(Context ctx) {
+        require(ctx, null, "relecloud:ReadConcerts");
+        String q = ctx.queryParam("q");
+        if (q != null && q.length() > 200) {
+            throw ApiException.validation("Query parameter 'q' must be at most 200 characters");
+        }
+        String genre = ctx.queryParam("genre");
+        if (genre != null && (genre.isBlank() || genre.length() > 100)) {
+            throw ApiException.validation("Query parameter 'genre' must be 1 to 100 characters");
+        }
+        Instant from = dateParam(ctx, "from", false);
+        Instant to = dateParam(ctx, "to", true);
+        if (from != null && to != null && to.isBefore(from)) {
+            throw ApiException.validation("Query parameter 'to' is before 'from'");
+        }
+        Long minPrice = ctx.queryParam("minPrice") == null ? null : longParam(ctx.queryParam("minPrice"), "minPrice");
+        Long maxPrice = ctx.queryParam("maxPrice") == null ? null : longParam(ctx.queryParam("maxPrice"), "maxPrice");
+        String sort = ctx.queryParam("sort");
+        if (sort != null && !SORTS.contains(sort)) {
+            throw ApiException.validation("Query parameter 'sort' must be one of " + new java.util.TreeSet<>(SORTS)
+                    + ", was '" + sort + "'");
+        }
+        ConcertSearch.Criteria c = new ConcertSearch.Criteria(q, genre, from, to, minPrice, maxPrice, sort,
+                intParam(ctx, "page", 0, 0, 1000), intParam(ctx, "size", 20, 1, 100));
+        Instant now = server.clock().now();
+        String reason = app.degraded().contains("search-concerts") ? "The search flow is switched to degraded mode" : null;
+        if (reason == null) {
+            try {
+                ConcertSearch.Hits hits = app.search().search(c, now);
+                ArrayNode items = Json.array();
+                store.concerts(hits.ids()).forEach(x -> items.add(x.json()));
+                ObjectNode out = Json.object();
+                out.set("items", items);
+                ctx.json(out.put("page", c.page()).put("size", c.size()).put("total", hits.total()).put("degraded", false));
+                return;
+            } catch (RuntimeException e) {
+                reason = "Search failed (" + e.getClass().getSimpleName() + "); answering from the concert list";
+            }
+        }
+        ctx.json(fallbackSearch(c, now).put("degraded", true).put("reason", reason));
+    }
+
+    /** Search without the index: the upcoming list, filtered by substrings and the filters. */
+    private ObjectNode fallbackSearch(ConcertSearch.Criteria c, Instant now) {
+        List<String> words = c.text() == null ? List.of() : List.of(c.text().toLowerCase(Locale.ROOT)
+                .replaceAll("[\"*()+\\-:]", " ").trim().split("\\s+")).stream().filter(w -> !w.isEmpty()).toList();
+        List<Concert> all = new ArrayList<>(store.upcoming(now, 0, 5000));
+        all.removeIf(x -> {
+            String hay = (x.title() + " " + x.artist() + " " + x.genre() + " " + x.venue() + " " + x.location())
+                    .toLowerCase(Locale.ROOT);
+            return !words.stream().allMatch(hay::contains)
+                    || c.genre() != null && !x.genre().equalsIgnoreCase(c.genre())
+                    || c.from() != null && x.startsAt().isBefore(c.from())
+                    || c.to() != null && x.startsAt().isAfter(c.to())
+                    || c.minPrice() != null && x.priceCents() < c.minPrice()
+                    || c.maxPrice() != null && x.priceCents() > c.maxPrice();
+        });
+        String sort = c.sort() == null || c.sort().equals("relevance") ? "date" : c.sort();
+        Comparator<Concert> order = switch (sort) {
+            case "-date" -> Comparator.comparing(Concert::startsAt).reversed();
+            case "price" -> Comparator.comparingLong(Concert::priceCents).thenComparing(Concert::startsAt);
+            case "-price" -> Comparator.comparingLong(Concert::priceCents).reversed().thenComparing(Concert::startsAt);
+            case "title" -> Comparator.comparing((Concert x) -> x.title().toLowerCase(Locale.ROOT));
+            default -> Comparator.comparing(Concert::startsAt);
+        };
+        all.sort(order);
+        ArrayNode items = Json.array();
+        all.stream().skip((long) c.page() * c.size()).limit(c.size()).forEach(x -> items.add(x.json()));
+        ObjectNode out = Json.object();
+        out.set("items", items);
+        return out.put("page", c.page()).put("size", c.size()).put("total", all.size());
+    }
+
+    // ---- customers -----------------------------------------------------------------------------
+
+    private void findCustomers(Context ctx) {
+        require(ctx, null, "relecloud:ReadCustomers");
+        String email = ctx.queryParam("email");
+        if (email == null || email.isBlank() || email.length() > 254) {
+            throw ApiException.validation("Query parameter 'email' is required (1 to 254 characters)");
+        }
+        ArrayNode items = Json.array();
+        store.customersByEmailPrefix(email, 20).forEach(c -> items.add(c.json()));
+        ctx.json(Json.object().set("items", items));
+    }
+
+    private void createCustomer(Context ctx) {
+        byte[] raw = Bodies.read(ctx, MAX_BODY);
+        require(ctx, raw, "relecloud:WriteCustomers");
+        Store.Found f = customerOf(Req.parse(raw));
+        ctx.status(f.created() ? 201 : 200).json(f.customer().json());
+    }
+
+    private Store.Found customerOf(Req r) {
+        String email = r.str("email", 3, 254).strip();
+        if (!EMAIL.matcher(email).matches()) {
+            throw ApiException.validation("'email' is not an email address: '" + email + "'");
+        }
+        String name = r.str("name", 1, 200).strip();
+        if (name.isEmpty()) {
+            throw ApiException.validation("'name' must not be blank");
+        }
+        return store.findOrCreateCustomer(email, name);
+    }
+
+    private Store.Customer customer(long id) {
+        Store.Customer c = store.customer(id);
+        if (c == null) {
+            throw notFound("No customer " + id);
+        }
+        return c;
+    }
+
+    // ---- purchases -----------------------------------------------------------------------------
+
+    private void purchase(Context ctx) {
+        byte[] raw = Bodies.read(ctx, MAX_BODY);
+        Principal p = require(ctx, raw, "relecloud:BuyTickets");
+        String key = ctx.header("Idempotency-Key");
+        if (key == null) {
+            throw ApiException.validation("The Idempotency-Key header is required (8 to 80 letters, digits, '-' or '_';"
+                    + " a new one for each purchase)");
+        }
+        if (!KEY.matcher(key).matches()) {
+            throw ApiException.validation("The Idempotency-Key header must be 8 to 80 letters, digits, '-' or '_'");
+        }
+        Req r = Req.parse(raw);
+        for (var it = r.body().fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!Set.of("customerId", "customer", "items", "card").contains(f)) {
+                throw ApiException.validation("Unknown field '" + f + "'");
+            }
+        }
+        List<Req> lines = r.optObjects("items");
+        if (lines == null || lines.isEmpty() || lines.size() > 10) {
+            throw ApiException.validation("'items' must hold 1 to 10 {\"concertId\", \"quantity\"} objects");
+        }
+        String card = "4242424242424242";
+        if (r.has("card")) {
+            Req cardReq = Req.of(r.optObject("card"));
+            card = cardReq.str("number", 12, 19);
+            if (!CARD.matcher(card).matches()) {
+                throw ApiException.validation("'card.number' must be 12 to 19 digits");
+            }
+        }
+        Set<Long> seen = new HashSet<>();
+        List<long[]> wanted = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Req line = lines.get(i);
+            Long concertId = line.optLong("concertId", 1, Long.MAX_VALUE);
+            Integer quantity = line.optInt("quantity", 1, 10);
+            if (concertId == null) {
+                throw ApiException.missing("items[" + i + "].concertId");
+            }
+            if (quantity == null) {
+                throw ApiException.missing("items[" + i + "].quantity");
+            }
+            if (!seen.add(concertId)) {
+                throw ApiException.validation("Concert " + concertId + " appears twice in 'items'; give one quantity");
+            }
+            wanted.add(new long[] {concertId, quantity});
+        }
+        Store.Customer customer;
+        if (r.has("customerId") == r.has("customer")) {
+            throw ApiException.validation("Give exactly one of 'customerId' and 'customer'");
+        } else if (r.has("customerId")) {
+            Long id = r.optLong("customerId", 1, Long.MAX_VALUE);
+            customer = store.customer(id);
+            if (customer == null) {
+                throw ApiException.validation("No customer " + id);
+            }
+        } else {
+            customer = customerOf(Req.of(r.optObject("customer"))).customer();
+        }
+        List<Store.Item> items = new ArrayList<>();
+        for (long[] w : wanted) {
+            Concert c = store.concert(w[0]);
+            if (c == null) {
+                throw ApiException.validation("No concert " + w[0]);
+            }
+            items.add(new Store.Item(c.id(), (int) w[1], c.priceCents()));
+        }
+        String hash = sha256(customer.id() + "|" + Store.itemsJson(items.stream()
+                .map(i -> new Store.Item(i.concertId(), i.quantity(), 0)).toList()) + "|" + card);
+        String id = code(10);
+        Store.Purchase purchase = store.createPurchase(id, key, hash, customer.id(), items, p.user());
+        boolean fresh = purchase.id().equals(id);
+        if (!fresh && !purchase.requestHash().equals(hash)) {
+            throw new ApiException(409, "IdempotencyKeyReused", "The Idempotency-Key " + key + " was used for another"
+                    + " purchase (" + purchase.id() + "); use a new key for a new purchase");
+        }
+        if (purchase.executionArn() == null) {
+            purchase = start(purchase, customer, card);
+        }
+        String wait = ctx.queryParam("wait");
+        if (wait != null) {
+            int seconds = (int) Math.min(20, Math.max(0, longParam(wait, "wait")));
+            server.engine().awaitExecution(purchase.executionArn(), Duration.ofSeconds(seconds));
+            ctx.status(fresh ? 201 : 200).json(purchaseJson(store.purchase(purchase.id()), true));
+            return;
+        }
+        ctx.status(fresh ? 202 : 200).json(Json.object().put("purchaseId", purchase.id()).put("status", purchase.status())
+                .put("statusUrl", BASE + "/purchases/" + purchase.id()));
+    }
+
+    private Store.Purchase start(Store.Purchase p, Store.Customer customer, String card) {
+        ObjectNode input = Json.object().put("purchaseId", p.id()).put("customerId", customer.id())
+                .put("amountCents", p.totalCents()).put("currency", "USD").put("card", card);
+        input.set("items", Store.itemsJson(p.items()));
+        String arn;
+        try {
+            arn = server.engine().startExecution(app.purchaseArn(), p.idempotencyKey(), input.toString(), null).arn();
+        } catch (EngineException e) {
+            if (e.code() != EngineException.Code.ExecutionAlreadyExists) {
+                throw e;
+            }
+            arn = app.purchaseArn().replace(":stateMachine:", ":execution:") + ":" + p.idempotencyKey();
+        }
+        store.purchaseStarted(p.id(), arn);
+        return store.purchase(p.id());
+    }
+
+    private Store.Purchase purchase(String id) {
+        Store.Purchase p = id.length() > 16 ? null : store.purchase(id);
+        if (p == null) {
+            throw notFound("No purchase " + id);
+        }
+        return p;
+    }
+
+    private ObjectNode purchaseJson(Store.Purchase p, boolean tickets) {
+        ObjectNode o = Json.object().put("purchaseId", p.id()).put("status", p.status()).put("customerId", p.customerId())
+                .put("totalCents", p.totalCents()).put("currency", "USD");
+        o.set("items", Store.itemsJson(p.items()));
+        Json.opt(o, "error", p.error());
+        Json.opt(o, "cause", p.cause());
+        Json.opt(o, "executionArn", p.executionArn());
+        o.put("createdBy", p.createdBy()).put("createdAt", p.createdAt().toString()).put("updatedAt",
+                p.updatedAt().toString());
+        if (tickets) {
+            ArrayNode a = o.putArray("tickets");
+            store.ticketsOfPurchase(p.id()).stream().filter(t -> t.status().equals("ISSUED"))
+                    .forEach(t -> a.add(ticketJson(t)));
+        }
+        return o;
+    }
+
+    private static ObjectNode ticketJson(Store.Ticket t) {
+        return Json.object().put("number", t.number()).put("concertId", t.concertId()).put("seat", t.seatLabel())
+                .put("purchaseId", t.purchaseId()).put("image", t.hasImage() ? "READY" : "PENDING")
+                .put("imageUrl", BASE + "/tickets/" + t.number() + "/image");
+    }
+
+    private void image(Context ctx) {
+        require(ctx, null, "relecloud:ReadTickets");
+        String number = ctx.pathParam("number");
+        Store.Ticket t = number.length() > 40 ? null : store.ticket(number);
+        if (t == null) {
+            throw notFound("No ticket " + number);
+        }
+        byte[] png = store.image(number);
+        if (png == null) {
+            throw notFound("Ticket " + number + " is being rendered; try again in a moment");
+        }
+        ctx.contentType("image/png").header("Cache-Control", "private, max-age=3600").result(png);
+    }
+
+    // ---- operations ----------------------------------------------------------------------------
+
+    private static JsonNode gateway(java.util.function.Supplier<JsonNode> call) {
+        try {
+            return call.get();
+        } catch (StatesException e) {
+            if (GatewayClient.REJECTED.equals(e.error())) {
+                throw ApiException.validation(e.cause().replaceFirst("^.*HTTP 400 ", ""));
+            }
+            throw new ApiException(503, "ServiceUnavailable", "The payment gateway did not answer: " + e.cause());
+        }
+    }
+
+    private ObjectNode degradedJson() {
+        ObjectNode o = Json.object();
+        DEGRADABLE.forEach(f -> o.put(f, app.degraded().contains(f)));
+        return o;
+    }
+
+    // ---- parameters ----------------------------------------------------------------------------
+
+    private static ApiException notFound(String message) {
+        return new ApiException(404, "NotFound", message);
+    }
+
+    private static long longParam(String s, String name) {
+        try {
+            long v = Long.parseLong(s);
+            if (v < 0) {
+                throw ApiException.validation("'" + name + "' must not be negative, was " + s);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw ApiException.validation("'" + name + "' must be an integer, was '" + abbreviate(s) + "'");
+        }
+    }
+
+    private static int intParam(Context ctx, String name, int dflt, int min, int max) {
+        String s = ctx.queryParam(name);
+        if (s == null) {
+            return dflt;
+        }
+        long v = longParam(s, name);
+        if (v < min || v > max) {
+            throw ApiException.validation("Query parameter '" + name + "' must be between " + min + " and " + max
+                    + ", was " + v);
+        }
+        return (int) v;
+    }
+
+    private static Instant dateParam(Context ctx, String name, boolean endOfDay) {
+        String s = ctx.queryParam(name);
+        if (s == null || s.isEmpty()) {
+            return null;
+        }
+        try {
+            if (s.length() == 10) {
+                LocalDate d = LocalDate.parse(s);
+                return (endOfDay ? d.plusDays(1) : d).atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            throw ApiException.validation("Query parameter '" + name + "' must be a date (2026-12-01) or an instant"
+                    + " (2026-12-01T20:00:00Z), was '" + abbreviate(s) + "'");
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+
+    private String code(int n) {
+        StringBuilder b = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            b.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+        }
+        return b.toString();
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.setlist.relecloud.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/** The {@code setlist} command with Relecloud: the server's commands plus {@code demo}. */
+public final class RelecloudMain {
+    private RelecloudMain() {}
+
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = dev.setlist.server.cli.Main.commandLine();
+        cli.addSubcommand("demo", new DemoCommand());
+        return dev.setlist.server.cli.Main.execute(cli, out, err, args);
+    }
+}
