@@ -196,8 +196,7 @@ public final class SetlistServer implements AutoCloseable {
     }
 
     private void startFlows(String yaml, String file) {
-        Set<String> routes = new HashSet<>();
-        app.unsafe.internalRouter.allHttpHandlers().forEach(h -> routes.add(h.endpoint.method.name() + " " + h.endpoint.path));
+        Set<String> routes = routes();
         Set<String> machines = new HashSet<>();
         String token = null;
         do {
@@ -252,6 +251,13 @@ public final class SetlistServer implements AutoCloseable {
 
     public StepFunctions stepFunctions() {
         return stepFunctions;
+    }
+
+    /** Every route the server answers, as {@code "GET /api/v1/flows"}: what a flow catalog's bindings name. */
+    public Set<String> routes() {
+        Set<String> routes = new HashSet<>();
+        app.unsafe.internalRouter.allHttpHandlers().forEach(h -> routes.add(h.endpoint.method.name() + " " + h.endpoint.path));
+        return routes;
     }
 
     /** Who sent a request: extensions authenticate their routes with it. */
