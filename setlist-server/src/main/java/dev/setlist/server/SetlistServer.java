@@ -133,7 +133,7 @@ public final class SetlistServer implements AutoCloseable {
                     config.maxBodyBytes());
             ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl());
             FlowsApi flowsApi = new FlowsApi(auth, () -> flowMonitor, clock);
-            Console consoleUi = new Console(auth, extensions);
+            Console consoleUi = new Console(auth, authStore, extensions);
             ClientTelemetryApi clientTelemetry = new ClientTelemetryApi(auth, telemetry,
                     new RateLimiter(20, 2, System::nanoTime));
             app = Javalin.create(c -> {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.server.Extension;
 import dev.setlist.server.Extension.ConsoleLink;
 import dev.setlist.server.Extension.ConsolePages;
+import dev.setlist.server.auth.AuthStore;
 import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.ApiException;
@@ -23,7 +24,7 @@ import java.util.regex.Pattern;
 /**
  * The web console: static pages, one stylesheet and small JavaScript modules from the classpath
  * directory {@code console/}, served under {@code /console/}, plus the navigation they show
- * ({@code GET /api/v1/console/nav}). The pages hold no data: they read and write through the
+ * ({@code GET /api/v1/console/nav}) and who is signed in ({@code GET /api/v1/console/me}). The pages hold no data: they read and write through the
  * authenticated JSON APIs, so they are served to anyone, with a Content-Security-Policy that
  * allows no inline script or style and {@code X-Content-Type-Options: nosniff}.
  *
@@ -55,12 +56,14 @@ public final class Console {
             new ConsoleLink("Audit log", "/console/audit.html", "setlist:Admin"));
 
     private final Authenticator auth;
+    private final AuthStore store;
     private final List<ConsoleLink> links;
     private final Map<String, String> directories = new LinkedHashMap<>();
     private final ClassLoader loader;
 
-    public Console(Authenticator auth, List<Extension> extensions) {
+    public Console(Authenticator auth, AuthStore store, List<Extension> extensions) {
         this.auth = auth;
+        this.store = store;
         this.loader = Console.class.getClassLoader();
         List<ConsoleLink> all = new ArrayList<>();
         for (ConsoleLink l : BUILT_IN) {
@@ -83,10 +86,35 @@ public final class Console {
     }
 
     public void routing(RoutesConfig routes) {
-        routes.get("/console", ctx -> ctx.redirect("/console/"));
+        // "/console" and "/console/" are one route (trailing slashes are ignored); pages use absolute paths
         routes.get("/console/", ctx -> serve(ctx, "index.html"));
         routes.get("/console/<path>", ctx -> serve(ctx, ctx.pathParam("path")));
         routes.get("/api/v1/console/nav", this::nav);
+        routes.get("/api/v1/console/me", this::me);
+    }
+
+    /**
+     * The console session of the caller, or {@code {"user": null}} when there is none: pages ask
+     * this first and go to the sign-in page without a failed request in the browser's log.
+     */
+    private void me(Context ctx) {
+        ctx.header("Cache-Control", "no-store");
+        if (!auth.enabled()) {
+            ObjectNode out = Json.object().put("user", "anonymous").put("csrfToken", "");
+            out.putArray("grants");
+            ctx.json(out);
+            return;
+        }
+        String id = ctx.cookie(Authenticator.SESSION_COOKIE);
+        AuthStore.Session s = id == null || id.length() > 200 ? null : store.session(id);
+        if (s == null) {
+            ctx.json(Json.object().putNull("user"));
+            return;
+        }
+        ObjectNode out = Json.object().put("user", s.principal().user()).put("csrfToken", s.csrf());
+        ArrayNode grants = out.putArray("grants");
+        s.principal().grants().forEach(g -> grants.addObject().put("role", g.role()).put("resources", g.resources()));
+        ctx.json(out);
     }
 
     /** The navigation entries the caller may use. */
