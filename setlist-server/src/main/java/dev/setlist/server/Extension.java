@@ -35,4 +35,42 @@ public interface Extension {
 
     /** Stops what {@link #start} started; called before the engine stops. */
     default void stop() {}
+
+    /**
+     * Entries this workload adds to the console's navigation, after the server's own. Each is shown
+     * only to callers whose grants allow its {@code action} (null: to everyone signed in).
+     */
+    default List<ConsoleLink> consoleLinks() {
+        return List.of();
+    }
+
+    /**
+     * The console pages this workload brings: the classpath directory {@code classpathDirectory}
+     * is served under {@code /console/<name>/} with the console's own headers, so its pages can
+     * load {@code /console/console.css} and import {@code /console/app.js}. Null for none.
+     */
+    default ConsolePages consolePages() {
+        return null;
+    }
+
+    /** A navigation entry: its label, the path it opens ({@code /console/relecloud/concerts.html}) and the action it needs. */
+    record ConsoleLink(String label, String path, String action) {
+        public ConsoleLink {
+            java.util.Objects.requireNonNull(label, "label");
+            if (path == null || !path.startsWith("/console/")) {
+                throw new IllegalArgumentException("A console link's path starts with /console/, was " + path);
+            }
+        }
+    }
+
+    /** A directory of static pages on the classpath ({@code relecloud/console}) served under {@code /console/<name>/}. */
+    record ConsolePages(String name, String classpathDirectory) {
+        public ConsolePages {
+            if (name == null || !name.matches("[a-z][a-z0-9-]{0,31}")) {
+                throw new IllegalArgumentException("A console directory name is lower-case letters, digits and '-', was "
+                        + name);
+            }
+            java.util.Objects.requireNonNull(classpathDirectory, "classpathDirectory");
+        }
+    }
 }

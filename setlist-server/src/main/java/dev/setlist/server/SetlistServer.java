@@ -6,6 +6,7 @@ import dev.setlist.asl.Entropy;
 import dev.setlist.asl.TaskInvoker;
 import dev.setlist.engine.Engine;
 import dev.setlist.server.api.ConsoleApi;
+import dev.setlist.server.console.Console;
 import dev.setlist.server.auth.AuthStore;
 import dev.setlist.server.auth.Policy;
 import dev.setlist.server.auth.Authenticator;
@@ -133,7 +134,8 @@ public final class SetlistServer implements AutoCloseable {
             StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge, auth,
                     config.maxBodyBytes());
             ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl());
-            FlowsApi flowsApi = new FlowsApi(auth, () -> flowMonitor);
+            FlowsApi flowsApi = new FlowsApi(auth, () -> flowMonitor, clock);
+            Console consoleUi = new Console(auth, authStore, extensions);
             ClientTelemetryApi clientTelemetry = new ClientTelemetryApi(auth, telemetry,
                     new RateLimiter(20, 2, System::nanoTime));
             app = Javalin.create(c -> {
@@ -152,6 +154,7 @@ public final class SetlistServer implements AutoCloseable {
                 sfnEndpoint.routing(c.routes);
                 console.routing(c.routes);
                 flowsApi.routing(c.routes);
+                consoleUi.routing(c.routes);
                 clientTelemetry.routing(c.routes);
                 for (Extension x : extensions) {
                     x.routes(c.routes, this);

@@ -39,6 +39,15 @@ final class Clients {
         return require(onPath("node"), "node; run .ci/install-clients.sh");
     }
 
+    /** Debian's Chromium and its driver ({@code apt-get install chromium chromium-driver}). */
+    static String[] chromium() {
+        String browser = Files.isExecutable(Path.of("/usr/bin/chromium")) ? "/usr/bin/chromium" : onPath("chromium");
+        String driver = Files.isExecutable(Path.of("/usr/bin/chromedriver")) ? "/usr/bin/chromedriver" : onPath("chromedriver");
+        require(browser, "chromium; run .ci/install-clients.sh");
+        require(driver, "chromedriver (Debian's chromium-driver); run .ci/install-clients.sh");
+        return new String[] {browser, driver};
+    }
+
     private static String require(String found, String what) {
         if (found == null) {
             if (System.getenv("CI") != null) {

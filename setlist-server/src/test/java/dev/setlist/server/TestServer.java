@@ -59,11 +59,21 @@ public final class TestServer implements AutoCloseable {
 
     /** A server whose configuration {@code customize} changes (a flow catalog, telemetry off…). */
     public TestServer(java.util.function.UnaryOperator<ServerConfig> customize) {
-        this(Map.of(), () -> 0.5, null, "sa", customize);
+        this(Map.of(), () -> 0.5, null, "sa", customize, dev.setlist.asl.Clock.SYSTEM);
+    }
+
+    /** A server whose configuration {@code customize} changes, on {@code clock}. */
+    public TestServer(java.util.function.UnaryOperator<ServerConfig> customize, dev.setlist.asl.Clock clock) {
+        this(Map.of(), () -> 0.5, null, "sa", customize, clock);
     }
 
     private TestServer(Map<String, String> extraEnv, DoubleSupplier routing, String databaseUrl, String databaseUser,
                        java.util.function.UnaryOperator<ServerConfig> customize) {
+        this(extraEnv, routing, databaseUrl, databaseUser, customize, dev.setlist.asl.Clock.SYSTEM);
+    }
+
+    private TestServer(Map<String, String> extraEnv, DoubleSupplier routing, String databaseUrl, String databaseUser,
+                       java.util.function.UnaryOperator<ServerConfig> customize, dev.setlist.asl.Clock clock) {
         try {
             dataDir = Files.createTempDirectory("setlist-server-test");
         } catch (IOException e) {
@@ -87,7 +97,7 @@ public final class TestServer implements AutoCloseable {
                 });
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         server = SetlistServer.builder(config).env(env).out(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .routingRandom(routing).tasks(tasks).build().start();
+                .routingRandom(routing).tasks(tasks).clock(clock).build().start();
         firstStartOutput = out.toString(StandardCharsets.UTF_8);
     }
 

@@ -47,9 +47,13 @@ public final class ConsoleApi {
         routes.delete(BASE + "/session", this::logout);
         routes.get(BASE + "/state-machines", ctx -> call(ctx, "ListStateMachines", Json.object()
                 .put("nextToken", ctx.queryParam("nextToken"))));
-        routes.get(BASE + "/state-machines/{arn}/executions", ctx -> call(ctx, "ListExecutions", Json.object()
-                .put("stateMachineArn", ctx.pathParam("arn")).put("statusFilter", ctx.queryParam("status"))
-                .put("nextToken", ctx.queryParam("nextToken"))));
+        routes.get(BASE + "/state-machines/{arn}/executions", ctx -> {
+            Long max = parseLong(ctx.queryParam("maxResults"), "maxResults");
+            call(ctx, "ListExecutions", Json.object()
+                    .put("stateMachineArn", ctx.pathParam("arn")).put("statusFilter", ctx.queryParam("status"))
+                    .put("nextToken", ctx.queryParam("nextToken"))
+                    .put("maxResults", max == null ? null : (int) Math.max(0, Math.min(1000, max))));
+        });
         routes.get(BASE + "/executions/{arn}", this::execution);
         routes.get(BASE + "/roles", this::roles);
         routes.get(BASE + "/users", ctx -> admin(ctx, p -> users()));
