@@ -29,10 +29,13 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls a JSON API; writes send the session's CSRF token. Resolves to the parsed body. */
+/**
+ * Calls a JSON API; writes send the session's CSRF token. Resolves to the parsed body. Options:
+ * method, body (sent as JSON), headers (added to the request), noRedirect (no sign-in page on 401).
+ */
 export async function api(path, options = {}) {
   const method = options.method || 'GET';
-  const headers = {'Accept': 'application/json'};
+  const headers = Object.assign({'Accept': 'application/json'}, options.headers || {});
   if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrfToken;
   let body;
   if (options.body !== undefined) {

@@ -114,6 +114,25 @@ public final class Relecloud implements Extension {
                         "relecloud:OperateGateway", "relecloud:DegradeFlows"));
     }
 
+    /**
+     * The call-center pages: concerts and search, a concert with "add to cart", the cart and the
+     * purchase for a customer, customers with their tickets, and creating a concert. Each entry is
+     * shown to the roles whose actions it needs; the API checks every call again.
+     */
+    @Override
+    public List<ConsoleLink> consoleLinks() {
+        return List.of(
+                new ConsoleLink("Concerts", "/console/relecloud/concerts.html", "relecloud:ReadConcerts"),
+                new ConsoleLink("Cart", "/console/relecloud/cart.html", "relecloud:BuyTickets"),
+                new ConsoleLink("Customers", "/console/relecloud/customers.html", "relecloud:ReadCustomers"),
+                new ConsoleLink("New concert", "/console/relecloud/new-concert.html", "relecloud:CreateConcert"));
+    }
+
+    @Override
+    public ConsolePages consolePages() {
+        return new ConsolePages("relecloud", "relecloud/console");
+    }
+
     @Override
     public String flowsYaml() {
         return resource("relecloud/flows.yaml");
