@@ -61,8 +61,8 @@ page('Cart', async (main) => {
       c.lines.length === 0
         ? h('p', {class: 'empty-cart', id: 'empty-cart'}, 'The cart is empty. ', h('a', {href: '/console/relecloud/concerts.html'},
           'Find a concert'), ' and add tickets.')
-        : [table(null, ['Concert', 'Date', 'Tickets', 'Price', 'Subtotal', ''], rows, {id: 'lines'}),
-          h('p', {class: 'total'}, 'Total ', h('strong', {id: 'total'}, money(total)))]);
+        : h('div', {}, table(null, ['Concert', 'Date', 'Tickets', 'Price', 'Subtotal', ''], rows, {id: 'lines'}),
+          h('p', {class: 'total'}, 'Total ', h('strong', {id: 'total'}, money(total)))));
   }
 
   function drawCustomer() {
@@ -164,6 +164,8 @@ page('Cart', async (main) => {
         h('code', {}, p.purchaseId), '. ', ticketsLink);
       const cc = cart();
       cc.lines = cc.lines.filter(x => x.concertId !== line.concertId);
+      // a sale that emptied the cart is done: the next call is for another customer
+      if (!cc.lines.length) cc.customer = null;
       saveCart(cc);
     } else if (p.status === 'FAILED') {
       finish(item, 'failed');

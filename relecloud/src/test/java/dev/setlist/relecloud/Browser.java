@@ -14,6 +14,7 @@ import java.util.logging.Level;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -54,6 +55,7 @@ public final class Browser implements AutoCloseable {
                 .usingDriverExecutable(Path.of(paths[1]).toFile()).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
         wait = new WebDriverWait(driver, Duration.ofSeconds(15));
+        wait.ignoring(StaleElementReferenceException.class);
     }
 
     /** Debian's Chromium and its driver ({@code apt-get install chromium chromium-driver}). */
@@ -95,6 +97,14 @@ public final class Browser implements AutoCloseable {
     /** Waits until an element matching {@code css} exists (visible or not, SVG included), and returns it. */
     public WebElement present(String css) {
         return wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(css)));
+    }
+
+    /** Runs {@code action} (a click on a link), waits until the next page replaced this one and has been drawn. */
+    public Browser next(Runnable action) {
+        WebElement old = driver.findElement(By.tagName("html"));
+        action.run();
+        wait.until(ExpectedConditions.stalenessOf(old));
+        return loaded();
     }
 
     public List<WebElement> all(String css) {

@@ -33,13 +33,21 @@ class RelecloudBrowserTest {
     static Harness h;
     static Browser browser;
     static String base;
+    static Harness.User agent;
+    static Harness.User operator;
 
     @BeforeAll
     static void start() {
+        long t0 = System.nanoTime();
         browser = new Browser();
+        long t1 = System.nanoTime();
         h = new Harness();
+        long t2 = System.nanoTime();
         DemoData.load(h.relecloud.store(), h.server.authStore(), h.server.clock().now());
+        System.out.printf("TIMING browser %d ms, harness %d ms, data %d ms%n", (t1 - t0) / 1000000, (t2 - t1) / 1000000, (System.nanoTime() - t2) / 1000000);
         base = h.base();
+        agent = h.login("ana");
+        operator = h.login("olu");
     }
 
     @AfterAll
@@ -67,9 +75,8 @@ class RelecloudBrowserTest {
         browser.until(d -> d.getCurrentUrl().contains("/console/login.html"));
         browser.await("#user").sendKeys(user);
         browser.await("#password").sendKeys(password);
-        browser.await("#signin-button").click();
-        browser.until(d -> d.getCurrentUrl().equals(base + page));
-        browser.loaded();
+        browser.next(() -> browser.await("#signin-button").click());
+        assertThat(browser.driver.getCurrentUrl()).isEqualTo(base + page);
         assertThat(text("#signed-in-user")).isEqualTo(user);
     }
 
@@ -78,7 +85,7 @@ class RelecloudBrowserTest {
     }
 
     private static long customerId(String email) {
-        return h.login("ana").get("/api/relecloud/customers?email=" + email).json().path("items").get(0).path("id").asLong();
+        return agent.get("/api/relecloud/customers?email=" + email).json().path("items").get(0).path("id").asLong();
     }
 
     @Test
@@ -99,8 +106,7 @@ class RelecloudBrowserTest {
         WebElement first = browser.await("#concerts tbody tr");
         String title = first.findElement(By.cssSelector(".concert-title")).getText();
         assertThat(title).startsWith("Midnight Echoes");
-        first.findElement(By.cssSelector(".concert-title")).click();
-        browser.loaded();
+        browser.next(() -> first.findElement(By.cssSelector(".concert-title")).click());
         assertThat(text("h1")).isEqualTo(title);
         long concertId = Long.parseLong(browser.driver.getCurrentUrl().replaceAll(".*id=", ""));
         int seatsBefore = Integer.parseInt(browser.await("#seats-left .seats").getAttribute("data-seats"));
@@ -111,8 +117,7 @@ class RelecloudBrowserTest {
         browser.await("#add-button").click();
         assertThat(text("#cart-status .notice")).startsWith("Added 2 tickets to the cart (2 in the cart).");
         browser.screenshot("relecloud-03-concert-added");
-        browser.await("#go-to-cart").click();
-        browser.loaded();
+        browser.next(() -> browser.await("#go-to-cart").click());
         assertThat(browser.all("#lines tbody tr")).hasSize(1);
         assertThat(browser.await("#buy").isEnabled()).isFalse();
 
@@ -136,14 +141,13 @@ class RelecloudBrowserTest {
         assertThat(outcome.getText()).contains("Bought", "Seats");
         browser.screenshot("relecloud-05-bought");
         long kim = customerId("kim.lee");
-        JsonNode purchases = h.login("ana").get("/api/relecloud/purchases?customerId=" + kim).json().path("items");
+        JsonNode purchases = agent.get("/api/relecloud/purchases?customerId=" + kim).json().path("items");
         assertThat(purchases).hasSize(1);
-        assertThat(h.login("ana").get("/api/relecloud/concerts/" + concertId).json().path("seatsLeft").asInt())
+        assertThat(agent.get("/api/relecloud/concerts/" + concertId).json().path("seatsLeft").asInt())
                 .isEqualTo(seatsBefore - 2);
         assertThat(browser.all("#lines tbody tr")).isEmpty();
 
-        outcome.findElement(By.cssSelector("a.tickets-link")).click();
-        browser.loaded();
+        browser.next(() -> outcome.findElement(By.cssSelector("a.tickets-link")).click());
         assertThat(text("h1")).isEqualTo("Kim Lee");
         browser.until(d -> browser.all("li.ticket[data-image='READY'] img.ticket-image").size() == 2);
         browser.until(d -> browser.all("img.ticket-image").stream().allMatch(RelecloudBrowserTest::loadedImage));
@@ -181,7 +185,7 @@ class RelecloudBrowserTest {
         assertThat(text(".problem")).startsWith("Not allowed.");
         assertThat(browser.all("#concert-form")).isEmpty();
         browser.screenshot("relecloud-08-agent-no-create");
-        Harness.Response refused = h.login("ana").post("/api/relecloud/concerts", "{\"title\":\"Sneaky\"}");
+        Harness.Response refused = agent.post("/api/relecloud/concerts", "{\"title\":\"Sneaky\"}");
         assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.error()).isEqualTo("AccessDeniedException");
     }
@@ -216,15 +220,13 @@ class RelecloudBrowserTest {
         assertThat(text("#request-status")).contains("Aurora Sessions", "created", "The concert is on sale.");
         assertThat(browser.all("#requests tbody tr[data-status='SUCCEEDED']")).hasSize(1);
         browser.screenshot("relecloud-10-created");
-        browser.await("#created-link").click();
-        browser.loaded();
+        browser.next(() -> browser.await("#created-link").click());
         assertThat(text("h1")).isEqualTo("Aurora Sessions");
         assertThat(text("#price")).isEqualTo("$55.50");
         assertThat(text("#seats-left")).isEqualTo("300 of 300");
         assertThat(text("main")).contains("7:30 PM");
 
-        browser.open(base + "/console/relecloud/concerts.html").loaded();
-        browser.await("#concerts");
+        browser.next(() -> browser.open(base + "/console/relecloud/concerts.html"));
         assertThat(text("#count")).isEqualTo("1–20 of 37 upcoming concerts");
         assertThat(browser.await("#concerts tbody tr .concert-title").getText()).isEqualTo("Aurora Sessions");
         browser.await("#q").sendKeys("polaris");
@@ -234,16 +236,15 @@ class RelecloudBrowserTest {
         assertThat(text("#concerts tbody")).contains("Aurora Sessions", "Polaris Quartet", "$55.50", "300 of 300");
 
         // an operator switches search to degraded mode: the planner is told the answer is simpler
-        assertThat(h.login("olu").put("/api/relecloud/degraded", "{\"search-concerts\": true}").status()).isEqualTo(200);
+        assertThat(operator.put("/api/relecloud/degraded", "{\"search-concerts\": true}").status()).isEqualTo(200);
         try {
-            browser.driver.navigate().refresh();
-            browser.loaded();
+            browser.next(() -> browser.driver.navigate().refresh());
             browser.until(d -> !browser.all("#degraded").isEmpty());
             assertThat(text("#degraded")).startsWith("Simple search.");
             assertThat(text("#concerts tbody")).contains("Aurora Sessions");
             browser.screenshot("relecloud-11-degraded-search");
         } finally {
-            h.login("olu").put("/api/relecloud/degraded", "{\"search-concerts\": false}");
+            operator.put("/api/relecloud/degraded", "{\"search-concerts\": false}");
         }
     }
 
@@ -251,13 +252,11 @@ class RelecloudBrowserTest {
     @Order(4)
     void declinedCard_isExplainedToTheAgent_andIssuesNoTicket() {
         signInAs("ana", Harness.PASSWORD, "/console/relecloud/concerts.html");
-        browser.await("#concerts tbody tr:nth-child(3) .concert-title").click();
-        browser.loaded();
+        browser.next(() -> browser.await("#concerts tbody tr:nth-child(3) .concert-title").click());
         long concertId = Long.parseLong(browser.driver.getCurrentUrl().replaceAll(".*id=", ""));
         int seatsBefore = Integer.parseInt(browser.await("#seats-left .seats").getAttribute("data-seats"));
         browser.await("#add-button").click();
-        browser.await("#go-to-cart").click();
-        browser.loaded();
+        browser.next(() -> browser.await("#go-to-cart").click());
         browser.await("#find-email").sendKeys("raj.patel@");
         browser.await("#find-customer button").click();
         browser.await("#customer-results li[data-customer] button.choose").click();
@@ -275,7 +274,6 @@ class RelecloudBrowserTest {
         browser.screenshot("relecloud-12-declined");
 
         long raj = customerId("raj.patel");
-        Harness.User agent = h.login("ana");
         assertThat(agent.get("/api/relecloud/customers/" + raj + "/tickets").json().path("items")).isEmpty();
         JsonNode purchases = agent.get("/api/relecloud/purchases?customerId=" + raj).json().path("items");
         assertThat(purchases).hasSize(1);
