@@ -165,7 +165,10 @@ page('Cart', async (main) => {
       const cc = cart();
       cc.lines = cc.lines.filter(x => x.concertId !== line.concertId);
       // a sale that emptied the cart is done: the next call is for another customer
-      if (!cc.lines.length) cc.customer = null;
+      if (!cc.lines.length) {
+        cc.customer = null;
+        card.clear();
+      }
       saveCart(cc);
     } else if (p.status === 'FAILED') {
       finish(item, 'failed');
@@ -272,7 +275,7 @@ function cardForm() {
     h('label', {for: 'card-holder'}, 'Name on card', holder),
     h('p', {class: 'muted hint'}, 'Leave empty in the demo to pay with the test card.'));
   form.addEventListener('submit', e => e.preventDefault());
-  return {form, value() {
+  return {form, clear() { form.reset(); }, value() {
     error.textContent = '';
     number.removeAttribute('aria-invalid');
     const n = number.value.replace(/[\s-]/g, '');

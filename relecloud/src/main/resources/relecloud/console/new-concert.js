@@ -2,7 +2,7 @@
 // beside the field it names, and the request's progress is followed until the concert is created
 // (with a link to it) or rejected (with the reason). The planner's latest requests are listed below.
 import {api, h, page, problem, table, row, badge, timeEl} from '/console/app.js';
-import {BASE, abilities, fieldOf, concertHref} from '/console/relecloud/relecloud.js';
+import {BASE, abilities, fieldOf, plain, concertHref} from '/console/relecloud/relecloud.js';
 
 /** The form field an API field name belongs to. */
 const FIELD = {title: 'title', artist: 'artist', genre: 'genre', venue: 'venue', location: 'location', startsAt: 'date',
@@ -77,8 +77,7 @@ page('New concert', async main => {
       form.elements.time.value = '20:00';
     } catch (err) {
       const name = FIELD[fieldOf(err.message)];
-      if (err.status === 400 && name) fieldError(name, err.message.replace(/'priceCents'/, 'The price').replace(/'startsAt'/,
-        'The date').replace(/^'(\w+)'/, (m, f) => f.charAt(0).toUpperCase() + f.slice(1)));
+      if (err.status === 400 && name) fieldError(name, plain(err.message));
       else document.getElementById('form-error').replaceChildren(problem(err));
     } finally {
       button.disabled = false;

@@ -58,8 +58,21 @@ export const CONCERT_HEADERS = ['Concert', 'Date', 'Venue', 'Price', 'Seats left
 
 /** Reads a form field's error message from an API error naming it ('capacity' must be …), or null. */
 export function fieldOf(message) {
-  const m = /'([A-Za-z]+)(?:\.[A-Za-z]+)?'/.exec(String(message || ''));
+  const text = String(message || '');
+  const m = / at '([A-Za-z]+)[^']*'/.exec(text) || /'([A-Za-z]+)(?:\.[A-Za-z]+)?'/.exec(text);
   return m ? m[1] : null;
+}
+
+/**
+ * An API validation message in plain words for the field it names: "1 validation error detected:
+ * Value '0' at 'capacity' failed to satisfy constraint: Member must have value between 1 and 100000"
+ * becomes "Must have value between 1 and 100000 (was 0)".
+ */
+export function plain(message) {
+  const s = String(message || '').replace(/^\d+ validation errors? detected: /, '');
+  const m = /^Value '(.*)' at '[\w.\[\]]+' failed to satisfy constraint: Member must (.*)$/.exec(s);
+  if (m) return 'Must ' + m[2] + ' (was ' + (m[1].length > 40 ? m[1].slice(0, 40) + '…' : m[1]) + ').';
+  return s.replace(/^'[\w.\[\]]+' /, '').replace(/^\w/, c => c.toUpperCase());
 }
 
 /** A fresh idempotency key: the same key never buys twice. */

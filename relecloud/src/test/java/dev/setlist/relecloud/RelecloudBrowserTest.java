@@ -38,13 +38,9 @@ class RelecloudBrowserTest {
 
     @BeforeAll
     static void start() {
-        long t0 = System.nanoTime();
         browser = new Browser();
-        long t1 = System.nanoTime();
         h = new Harness();
-        long t2 = System.nanoTime();
         DemoData.load(h.relecloud.store(), h.server.authStore(), h.server.clock().now());
-        System.out.printf("TIMING browser %d ms, harness %d ms, data %d ms%n", (t1 - t0) / 1000000, (t2 - t1) / 1000000, (System.nanoTime() - t2) / 1000000);
         base = h.base();
         agent = h.login("ana");
         operator = h.login("olu");
