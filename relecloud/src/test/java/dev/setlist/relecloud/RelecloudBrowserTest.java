@@ -192,16 +192,7 @@ class RelecloudBrowserTest {
         signInAs("nia", "nia-password-1", "/console/relecloud/new-concert.html");
         LocalDateTime at = LocalDateTime.ofInstant(Instant.now(), ZoneId.systemDefault()).plusDays(1).withHour(19)
                 .withMinute(30);
-        browser.await("#title").sendKeys("Aurora Sessions");
-        browser.await("#artist").sendKeys("Polaris Quartet");
-        browser.await("#genre").sendKeys("Classical");
-        browser.await("#venue").sendKeys("Lumen Theater");
-        browser.await("#location").sendKeys("New York, NY");
-        browser.await("#date").sendKeys(at.format(DateTimeFormatter.ofPattern("MM/dd/yyyy")));
-        WebElement time = browser.await("#time");
-        time.sendKeys("0730PM");
-        browser.await("#price").sendKeys("55.50");
-        browser.await("#capacity").sendKeys("0");
+        fillConcert(at, "0");
         browser.await("#create-button").click();
         // the API's validation message shows beside the field it names
         assertThat(text("#capacity-error")).contains("between 1 and 100000");
@@ -216,7 +207,15 @@ class RelecloudBrowserTest {
         assertThat(text("#request-status")).contains("Aurora Sessions", "created", "The concert is on sale.");
         assertThat(browser.all("#requests tbody tr[data-status='SUCCEEDED']")).hasSize(1);
         browser.screenshot("relecloud-10-created");
-        browser.next(() -> browser.await("#created-link").click());
+        String created = browser.await("#created-link").getAttribute("href");
+
+        // the same artist at the same venue and time again: accepted, then rejected with its reason
+        fillConcert(at, "300");
+        browser.await("#create-button").click();
+        browser.until(d -> !browser.all("#request-status [data-status='FAILED']").isEmpty());
+        assertThat(text("#request-status .reason")).startsWith("Rejected: Polaris Quartet already plays Lumen Theater");
+        browser.screenshot("relecloud-10b-rejected");
+        browser.next(() -> browser.open(created));
         assertThat(text("h1")).isEqualTo("Aurora Sessions");
         assertThat(text("#price")).isEqualTo("$55.50");
         assertThat(text("#seats-left")).isEqualTo("300 of 300");
@@ -242,6 +241,19 @@ class RelecloudBrowserTest {
         } finally {
             operator.put("/api/relecloud/degraded", "{\"search-concerts\": false}");
         }
+    }
+
+    private static void fillConcert(LocalDateTime at, String seats) {
+        browser.await("#title").sendKeys("Aurora Sessions");
+        browser.await("#artist").sendKeys("Polaris Quartet");
+        browser.await("#genre").sendKeys("Classical");
+        browser.await("#venue").sendKeys("Lumen Theater");
+        browser.await("#location").sendKeys("New York, NY");
+        browser.await("#date").sendKeys(at.format(DateTimeFormatter.ofPattern("MM/dd/yyyy")));
+        browser.await("#time").sendKeys("0730PM");
+        browser.await("#price").sendKeys("55.50");
+        browser.await("#capacity").clear();
+        browser.await("#capacity").sendKeys(seats);
     }
 
     @Test
