@@ -2,7 +2,7 @@
 // beside the field it names, and the request's progress is followed until the concert is created
 // (with a link to it) or rejected (with the reason). The planner's latest requests are listed below.
 import {api, h, page, problem, table, row, badge, timeEl} from '/console/app.js';
-import {BASE, abilities, fieldOf, plain, concertHref} from '/console/relecloud/relecloud.js';
+import {BASE, abilities, fieldOf, plain, concertHref, when} from '/console/relecloud/relecloud.js';
 
 /** The form field an API field name belongs to. */
 const FIELD = {title: 'title', artist: 'artist', genre: 'genre', venue: 'venue', location: 'location', startsAt: 'date',
@@ -72,9 +72,12 @@ page('New concert', async main => {
     try {
       const r = await api(BASE + '/concerts', {method: 'POST', body});
       progress.replaceChildren();
-      await follow(r.requestId, body.title);
-      form.reset();
-      form.elements.time.value = '20:00';
+      const end = await follow(r.requestId, body.title);
+      // a rejected request keeps the form filled, to be corrected
+      if (end.status === 'SUCCEEDED') {
+        form.reset();
+        form.elements.time.value = '20:00';
+      }
     } catch (err) {
       const name = FIELD[fieldOf(err.message)];
       if (err.status === 400 && name) fieldError(name, plain(err.message));
@@ -96,7 +99,7 @@ page('New concert', async main => {
       h('h2', {}, '“' + title + '”: ', badge(r.status, STATUS_WORDS[r.status] || r.status)),
       r.status === 'SUCCEEDED' ? h('p', {}, 'The concert is on sale. ', h('a', {href: concertHref(r.concertId), id: 'created-link'},
         'Open the concert →')) : null,
-      r.status === 'FAILED' ? h('p', {class: 'reason', role: 'alert'}, h('strong', {}, 'Rejected: '), r.cause || r.error) : null,
+      r.status === 'FAILED' ? h('p', {class: 'reason', role: 'alert'}, h('strong', {}, 'Rejected: '), readable(r.cause || r.error)) : null,
       done ? null : h('p', {}, h('progress', {'aria-label': 'Creating the concert'}), ' Checking the date, venue and artist…'),
       h('p', {class: 'muted'}, 'Request ', h('code', {}, r.requestId))));
       if (done) return r;
@@ -114,7 +117,7 @@ page('New concert', async main => {
       recent.replaceChildren(table(null, ['Title', 'Status', 'Asked', 'Result'], r.items.map(x => row([
         x.concert && x.concert.title ? x.concert.title : h('code', {}, x.requestId),
         badge(x.status, STATUS_WORDS[x.status] || x.status), timeEl(x.createdAt),
-        x.status === 'SUCCEEDED' ? h('a', {href: concertHref(x.concertId)}, 'Open concert') : x.cause || x.error || '—'],
+        x.status === 'SUCCEEDED' ? h('a', {href: concertHref(x.concertId)}, 'Open concert') : readable(x.cause || x.error || '—')],
       {'data-request': x.requestId, 'data-status': x.status})), {id: 'requests'}));
     } catch (e) {
       recent.replaceChildren(problem(e));
@@ -122,3 +125,8 @@ page('New concert', async main => {
   }
   await drawRecent();
 });
+
+/** A server message with its ISO-8601 instants written as dates people read. */
+function readable(text) {
+  return String(text).replace(/\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z/g, t => when(t));
+}
