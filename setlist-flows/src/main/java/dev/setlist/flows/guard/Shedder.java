@@ -168,6 +168,15 @@ public final class Shedder {
         return inFlight;
     }
 
+    /** Requests waiting for a slot now. */
+    public synchronized int queued() {
+        int n = 0;
+        for (ArrayDeque<Waiter> q : queues.values()) {
+            n += q.size();
+        }
+        return n;
+    }
+
     /** Requests shed so far, by criticality. */
     public long shed(Criticality c) {
         return shed.get(c).sum();
