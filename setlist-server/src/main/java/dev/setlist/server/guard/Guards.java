@@ -17,11 +17,14 @@ import redis.clients.jedis.UnifiedJedis;
  * Builds the server's guard from its environment: levers in the server's database; cache, rate
  * limits and quotas in this process, or in Redis when {@code SETLIST_REDIS_URL}
  * ({@code redis://127.0.0.1:6379}) is set so that every node shares them; an adaptive concurrency
- * limit, or a fixed one of {@code SETLIST_GUARD_CONCURRENCY} requests.
+ * limit, or a fixed one of {@code SETLIST_GUARD_CONCURRENCY} requests; each AWS API action limited to
+ * {@code SETLIST_GUARD_ACTION_RATE} requests per second (default 1000).
  */
 public final class Guards {
     public static final String REDIS_URL = "SETLIST_REDIS_URL";
     public static final String CONCURRENCY = "SETLIST_GUARD_CONCURRENCY";
+    /** Requests per second of each action of the AWS-compatible APIs (all callers), burst twice that. */
+    public static final String ACTION_RATE = "SETLIST_GUARD_ACTION_RATE";
     private static final String PREFIX = "setlist:guard:";
 
     private Guards() {}
@@ -57,6 +60,20 @@ public final class Guards {
                         + concurrency);
             }
             b.shedder(Shedder.fixed(n));
+        }
+        String actionRate = env.get(ACTION_RATE);
+        if (actionRate != null && !actionRate.isBlank()) {
+            double r;
+            try {
+                r = Double.parseDouble(actionRate.trim());
+            } catch (NumberFormatException e) {
+                r = -1;
+            }
+            if (!(r > 0) || r > 1_000_000) {
+                throw new IllegalArgumentException(ACTION_RATE + ": must be a number of requests per second greater than"
+                        + " 0 and at most 1000000, was " + actionRate);
+            }
+            b.actionRate(new dev.setlist.flows.guard.GuardPolicy.Rate(r, Math.max(1, (long) Math.ceil(r * 2))));
         }
         return b.build();
     }
