@@ -522,9 +522,9 @@ public final class CatalogReader {
             cache = guardCache(c, at + "/cache");
         }
         Double rate = rate(n, at, "rate");
-        Integer burst = count(n, at, "burst", false);
+        Integer burst = burst(n, at, "burst");
         Double callerRate = rate(n, at, "callerRate");
-        Integer callerBurst = count(n, at, "callerBurst", false);
+        Integer callerBurst = burst(n, at, "callerBurst");
         GuardSpec.Quota quota = null;
         JsonNode q = field(n, at, "quota", false);
         if (q != null && object(q, at + "/quota", GUARD_QUOTA) != null) {
@@ -589,6 +589,20 @@ public final class CatalogReader {
         GuardSpec.RefreshDenied denied = choice(n, at, "refreshDenied", false, GuardSpec.RefreshDenied.values(),
                 GuardSpec.RefreshDenied::yaml);
         return new GuardSpec.Cache(ttl, keys, maxBytes, staleFor, rules, roles, denied);
+    }
+
+    /** A bucket's capacity: a whole number from 1 to 1000000000; null when absent or wrong. */
+    private Integer burst(JsonNode n, String at, String name) {
+        JsonNode v = field(n, at, name, false);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isNumber() || !v.canConvertToExactIntegral() || v.decimalValue().compareTo(BigDecimal.ONE) < 0
+                || v.decimalValue().compareTo(BigDecimal.valueOf(1_000_000_000)) > 0) {
+            problem(at + "/" + name, "must be a whole number from 1 to 1000000000, was " + shown(v));
+            return null;
+        }
+        return v.intValue();
     }
 
     /** A rate such as {@code 50/s} or {@code 1200/m}, in requests per second; null when absent or wrong. */
