@@ -229,6 +229,7 @@ public final class SetlistServer implements AutoCloseable {
         FlowIndex index = new FlowIndex(catalog);
         telemetry.flows(index, monitor);
         guard = dev.setlist.server.guard.Guards.build(catalog, env, clock, sql, outbound, j -> redis = j);
+        dev.setlist.server.guard.GuardMetrics.bind(guard, telemetry.registry());
         guardHttp.start(guard, index);
         flowMonitor = monitor.start();
         LOG.info("holding {} flows of {} to their targets", catalog.flows().size(), catalog.workload());

@@ -382,6 +382,11 @@ class GuardServerTest {
         assertThat(get("/api/concerts/77", viewer).header("X-Cache")).isEqualTo("MISS");
         assertThat(get("/api/v1/audit", admin).body().toString()).contains("InvalidateGuardCache");
         assertThat(get("/api/v1/guard/outbound", viewer).body().has("retryBudget")).isTrue();
+        String metrics = get("/metrics", null).raw();
+        assertThat(metrics).containsPattern("setlist_guard_cache_hits_total\\{flow=\"list-concerts\"\\} [1-9]")
+                .contains("setlist_guard_cache_invalidations_total{flow=\"list-concerts\"}")
+                .contains("setlist_guard_concurrency_shed_total{criticality=\"low\"}")
+                .contains("setlist_guard_concurrency_limit");
     }
 
     @Test
