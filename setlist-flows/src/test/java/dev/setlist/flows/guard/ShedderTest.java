@@ -126,4 +126,16 @@ class ShedderTest {
         }
         assertThat(s.inFlight()).isZero();
     }
+
+    @Test
+    void acquire_queuedLongerThanTheCallerWaits_isShed() throws Exception {
+        Shedder s = Shedder.fixed(1);
+        Shedder.Permit held = s.acquire(Criticality.HIGH, null);
+        Shedder.Permit late = s.acquire(Criticality.HIGH, Duration.ofMillis(50));
+        assertThat(late).isNull();
+        assertThat(s.shed(Criticality.HIGH)).isEqualTo(1);
+        assertThat(s.queued()).isZero();
+        held.release(false);
+        assertThat(s.inFlight()).isZero();
+    }
 }
