@@ -412,4 +412,39 @@ class GuardServerTest {
         assertThat(bad.body().get("message").asText()).isEqualTo("X-Setlist-Timeout-Ms must be a whole number of"
                 + " milliseconds, was \"soon\"");
     }
+
+    @Test
+    void busHttpTargets_goThroughTheOutboundWrapper() throws Exception {
+        AtomicInteger hits = new AtomicInteger();
+        com.sun.net.httpserver.HttpServer hook = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        hook.createContext("/hook", ex -> {
+            hits.incrementAndGet();
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(500, -1);
+            ex.close();
+        });
+        hook.start();
+        try {
+            String dependency = "127.0.0.1:" + hook.getAddress().getPort();
+            server.eventBus().putRule("hooked", null, "{\"detail-type\":[\"Hooked\"]}", null, "ENABLED", null);
+            server.eventBus().putTargets("hooked", null, List.of(Target.of("hook", "http://" + dependency + "/hook")));
+            server.eventBus().putEvents(List.of(PutEntry.of("shows", "Hooked", "{}")));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            JsonNode found = null;
+            while (found == null && System.nanoTime() < deadline) {
+                for (JsonNode d : get("/api/v1/guard/outbound", viewer).body().get("dependencies")) {
+                    if (d.get("dependency").asText().equals(dependency) && d.get("calls").asLong() >= 1) {
+                        found = d;
+                    }
+                }
+                Thread.sleep(20);
+            }
+            assertThat(found).as("the hook's dependency among the outbound ones").isNotNull();
+            assertThat(found.get("failureRate").asDouble()).isGreaterThanOrEqualTo(0);
+            assertThat(hits.get()).isPositive();
+        } finally {
+            hook.stop(0);
+        }
+    }
 }
