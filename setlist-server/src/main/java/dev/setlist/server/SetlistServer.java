@@ -293,11 +293,11 @@ public final class SetlistServer implements AutoCloseable {
             flowMonitor.close();
             flowMonitor = null;
         }
-        closeGuard();
         if (eventBus != null) {
             eventBus.close();
             eventBus = null;
         }
+        closeGuard(); // after the bus: its deliveries go out through the guard's outbound wrapper
         if (engine != null) {
             engine.shutdown(config.shutdownGrace());
             engine = null;

@@ -42,14 +42,16 @@ public record GuardPolicy(String flow, Flow.Criticality criticality, Cache cache
         GuardSpec g = flow.guard();
         Flow.Criticality c = flow.criticality();
         Rate flowDefault = switch (c) {
-            case HIGH -> new Rate(1000, 2000);
-            case MEDIUM -> new Rate(500, 1000);
-            case LOW -> new Rate(200, 400);
+            case HIGH -> new Rate(10_000, 20_000);
+            case MEDIUM -> new Rate(5_000, 10_000);
+            case LOW -> new Rate(2_000, 4_000);
         };
+        // Generous per caller: the defaults stop a runaway client, not a busy one; a flow that
+        // needs tighter limits says so in its guard section.
         Rate callerDefault = switch (c) {
-            case HIGH -> new Rate(100, 200);
-            case MEDIUM -> new Rate(50, 100);
-            case LOW -> new Rate(20, 40);
+            case HIGH -> new Rate(1_000, 2_000);
+            case MEDIUM -> new Rate(500, 1_000);
+            case LOW -> new Rate(200, 400);
         };
         Rate flowRate = rate(g.ratePerSecond(), g.burst(), flowDefault);
         Rate callerRate = rate(g.callerRatePerSecond(), g.callerBurst(), callerDefault);

@@ -174,7 +174,12 @@ public final class Outbound implements AutoCloseable {
     }
 
     private <T> T timed(Attempt<T> attempt, Duration timeout) throws Failure {
-        Future<T> f = attempts.submit(attempt::run);
+        Future<T> f;
+        try {
+            f = attempts.submit(attempt::run);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new Failure("Outbound calls are closed (the server is stopping)", true);
+        }
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

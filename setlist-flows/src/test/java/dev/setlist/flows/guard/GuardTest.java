@@ -45,8 +45,8 @@ class GuardTest {
         GuardPolicy report = g.policy("report");
         assertThat(report.criticality()).isEqualTo(Flow.Criticality.LOW);
         assertThat(report.cache()).isNull();
-        assertThat(report.flowRate()).isEqualTo(new GuardPolicy.Rate(200, 400));
-        assertThat(report.callerRate()).isEqualTo(new GuardPolicy.Rate(20, 40));
+        assertThat(report.flowRate()).isEqualTo(new GuardPolicy.Rate(2000, 4000));
+        assertThat(report.callerRate()).isEqualTo(new GuardPolicy.Rate(200, 400));
         assertThat(report.outboundAttempts()).isEqualTo(1);
 
         GuardPolicy browse = g.policy("browse");
@@ -54,7 +54,7 @@ class GuardTest {
         assertThat(browse.cache().staleFor()).isEqualTo(Duration.ofHours(1));
         assertThat(browse.cache().maxBytes()).isEqualTo(GuardPolicy.DEFAULT_MAX_BYTES);
         assertThat(browse.callerRate()).isEqualTo(new GuardPolicy.Rate(1, 5));
-        assertThat(browse.flowRate()).isEqualTo(new GuardPolicy.Rate(1000, 2000));
+        assertThat(browse.flowRate()).isEqualTo(new GuardPolicy.Rate(10_000, 20_000));
         assertThat(browse.outboundAttempts()).isEqualTo(3);
         assertThat(g.policy("buy").flowRate()).isEqualTo(new GuardPolicy.Rate(10, 7));
         assertThat(g.policy("buy").quota()).isEqualTo(new GuardSpec.Quota(3, GuardSpec.Period.DAY));
@@ -227,7 +227,7 @@ class GuardTest {
         assertThat(admitted(b.admit("report", "x", null))).isTrue();
         assertThat(b.admit("report", "y", null)).isInstanceOfSatisfying(Guard.Refused.class,
                 r -> assertThat(r.message()).isEqualTo("Rate limit of flow report exceeded"));
-        assertThat(b.catalogPolicy("report").flowRate()).isEqualTo(new GuardPolicy.Rate(200, 400));
+        assertThat(b.catalogPolicy("report").flowRate()).isEqualTo(new GuardPolicy.Rate(2000, 4000));
     }
 
     @Test
