@@ -347,6 +347,19 @@ public final class Guard implements AutoCloseable {
         return outbound;
     }
 
+    /**
+     * An outbound call made for {@code flow} (a task handler calling a payment gateway): the
+     * flow's timeout and attempts (by criticality unless its guard section says otherwise), under
+     * {@code dependency}'s breaker and bulkhead and the shared retry budget.
+     */
+    public <T> T call(String flow, String dependency, Outbound.Attempt<T> attempt) throws Outbound.Failure {
+        GuardPolicy p = policy(flow);
+        if (p == null) {
+            throw new IllegalArgumentException("Flow " + flow + " does not exist");
+        }
+        return outbound.call(dependency, Outbound.Policy.of(p), attempt);
+    }
+
     public RateLimits rates() {
         return rates;
     }

@@ -243,4 +243,22 @@ class GuardTest {
             assertThat(b.degraded("browse")).isTrue();
         }
     }
+
+    @Test
+    void call_usesTheFlowsAttemptsByCriticality() throws Exception {
+        Guard g = guard();
+        AtomicInteger high = new AtomicInteger();
+        AtomicInteger low = new AtomicInteger();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.call("browse", "gateway", () -> {
+            high.incrementAndGet();
+            throw new Outbound.Failure("HTTP 503", true);
+        })).isInstanceOf(Outbound.Failure.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.call("report", "gateway", () -> {
+            low.incrementAndGet();
+            throw new Outbound.Failure("HTTP 503", true);
+        })).isInstanceOf(Outbound.Failure.class);
+        assertThat(high.get()).isEqualTo(3);
+        assertThat(low.get()).isEqualTo(1);
+        assertThat(g.<String>call("buy", "gateway", () -> "paid")).isEqualTo("paid");
+    }
 }
