@@ -404,7 +404,7 @@ final class RelecloudApi {
         String card = "4242424242424242";
         if (r.has("card")) {
             Req cardReq = Req.of(r.optObject("card"));
-            card = cardReq.str("number", 12, 19);
+            card = nested("card.", () -> cardReq.str("number", 12, 19));
             if (!CARD.matcher(card).matches()) {
                 throw ApiException.validation("'card.number' must be 12 to 19 digits");
             }
@@ -413,8 +413,9 @@ final class RelecloudApi {
         List<long[]> wanted = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             Req line = lines.get(i);
-            Long concertId = line.optLong("concertId", 1, Long.MAX_VALUE);
-            Integer quantity = line.optInt("quantity", 1, 10);
+            String at = "items[" + i + "].";
+            Long concertId = nested(at, () -> line.optLong("concertId", 1, Long.MAX_VALUE));
+            Integer quantity = nested(at, () -> line.optInt("quantity", 1, 10));
             if (concertId == null) {
                 throw ApiException.missing("items[" + i + "].concertId");
             }
@@ -551,6 +552,16 @@ final class RelecloudApi {
     }
 
     // ---- parameters ----------------------------------------------------------------------------
+
+    /** Runs a nested member's check, naming the member with its path ({@code items[0].quantity}) when it fails. */
+    private static <T> T nested(String prefix, java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (ApiException e) {
+            throw new ApiException(e.status(), e.type(), e.getMessage().replaceFirst("'([A-Za-z]+)'",
+                    "'" + java.util.regex.Matcher.quoteReplacement(prefix) + "$1'"));
+        }
+    }
 
     private static ApiException notFound(String message) {
         return new ApiException(404, "NotFound", message);
