@@ -238,7 +238,7 @@ final class RelecloudApi {
                 .put("readCustomers", p.allows("relecloud:ReadCustomers", null))
                 .put("readPurchases", p.allows("relecloud:ReadPurchases", null))
                 .put("operate", p.allows("relecloud:OperateGateway", null))
-                .put("administer", p.allows("setlist:ManageUsers", null));
+                .put("administer", p.allows("setlist:Admin", null));
         ctx.json(out);
     }
 
