@@ -117,14 +117,17 @@ public final class Console {
         ctx.json(out);
     }
 
-    /** The navigation entries the caller may use. */
+    /** The navigation entries the caller may use, and the paths of those they may not (pages say so without calling). */
     private void nav(Context ctx) {
         Principal p = auth.authenticate(ctx, new byte[0], true);
         ObjectNode out = Json.object().put("user", p.user());
         ArrayNode list = out.putArray("links");
+        ArrayNode denied = out.putArray("denied");
         for (ConsoleLink l : links) {
             if (l.action() == null || p.allows(l.action(), null)) {
                 list.addObject().put("label", l.label()).put("path", l.path());
+            } else {
+                denied.add(l.path());
             }
         }
         ctx.json(out);
