@@ -85,7 +85,7 @@ class ConsoleBrowserTest {
         browser = new Browser();
         Path flows = Path.of(ConsoleBrowserTest.class.getResource("/console-flows.yaml").toURI());
         clock = new OffsetClock();
-        server = new TestServer(c -> c.withFlows(flows), clock);
+        server = new TestServer(c -> c.withFlows(flows), b -> b.clock(clock));
         base = server.endpoint();
         String machine = server.machine("checkout", CHECKOUT, "STANDARD");
         JsonNode ok = server.ok("StartExecution", TestServer.json("stateMachineArn", machine, "name", "order-1",
@@ -176,7 +176,7 @@ class ConsoleBrowserTest {
                 "data classification: confidential");
         assertThat(browser.all("#alarm-history tbody tr")).isNotEmpty();
         WebElement ack = browser.await("table.incidents button.ack");
-        browser.screenshot("04-flow-incident-open");
+        browser.scrollTo("#in").screenshot("04-flow-incident-open");
         ack.click();
         assertThat(text(".ack-status .notice")).startsWith("Acknowledged by admin");
         Incident i = server.server.flowMonitor().openIncidents().getFirst();
@@ -219,6 +219,7 @@ class ConsoleBrowserTest {
         assertThat(browser.all("#history tbody tr")).hasSizeGreaterThan(10);
         assertThat(text("#input")).contains("\"fail\": true");
         browser.screenshot("07-execution-failed");
+        browser.scrollTo("#graph-heading").screenshot("08-execution-graph");
     }
 
     private static String state(String name) {
@@ -247,7 +248,7 @@ class ConsoleBrowserTest {
         execution.click();
         assertThat(execution.getAttribute("aria-expanded")).isEqualTo("true");
         assertThat(text("#waterfall tr.span-attrs:not([hidden])")).contains("setlist.execution.arn", failedArn);
-        browser.screenshot("08-trace");
+        browser.screenshot("09-trace");
         browser.await("#trace-id").clear();
         browser.await("#trace-id").sendKeys(traceId);
         browser.await("form[role='search'] button").click();
@@ -268,7 +269,7 @@ class ConsoleBrowserTest {
         browser.await("#grant-role button").click();
         browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 1);
         assertThat(text("tr[data-user='vera'] .grants li")).startsWith("viewer on *");
-        browser.screenshot("09-users");
+        browser.screenshot("10-users");
         browser.open(base + "/console/audit.html").loaded();
         assertThat(text("#audit tbody")).contains("CreateUser", "GrantRole", "vera");
 
@@ -283,11 +284,11 @@ class ConsoleBrowserTest {
         assertThat(browser.all("header nav a")).extracting(WebElement::getText)
                 .containsExactly("Flows", "Alarms", "Executions", "Traces");
         assertThat(browser.all("#flows li.card")).hasSize(3);
-        browser.screenshot("10-viewer-flows");
+        browser.screenshot("11-viewer-flows");
         // the users page is for administrators: a viewer who opens it is told so, and nothing is asked of the API
         browser.open(base + "/console/users.html").loaded();
         assertThat(text(".problem")).startsWith("Not allowed. Your roles do not include this page.");
         assertThat(browser.all("#users")).isEmpty();
-        browser.screenshot("11-viewer-denied");
+        browser.screenshot("12-viewer-denied");
     }
 }

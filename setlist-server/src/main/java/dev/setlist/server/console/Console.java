@@ -165,11 +165,13 @@ public final class Console {
     /**
      * The classpath resource for a path under {@code /console/}, or null when the path is not a
      * plain file name (no {@code ..}, no hidden files, no empty segments). A path ending in
-     * {@code /} is the directory's {@code index.html}.
+     * {@code /}, or whose last segment has no dot, is the directory's {@code index.html}.
      */
     String resource(String path) {
         if (path.isEmpty() || path.endsWith("/")) {
             path = path + "index.html";
+        } else if (path.lastIndexOf('.') < path.lastIndexOf('/') + 1) {
+            path = path + "/index.html";    // a directory named without its slash (trailing slashes are ignored)
         }
         String[] segments = path.split("/", -1);
         for (String s : segments) {
