@@ -56,6 +56,7 @@ class ConsoleBrowserTest {
     static TestServer server;
     static Browser browser;
     static String failedArn;
+    static String waitingArn;
     static String base;
 
     /** Real time plus an offset the test moves forward, so alarms see whole minutes pass at once. */
@@ -95,6 +96,10 @@ class ConsoleBrowserTest {
         assertThat(server.await(ok.get("executionArn").asText()).get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(server.await(bad.get("executionArn").asText()).get("status").asText()).isEqualTo("FAILED");
         failedArn = bad.get("executionArn").asText();
+        // an execution that waits for a callback: it stays RUNNING in its Send state
+        String callback = server.machine("callback", TestServer.CALLBACK, "STANDARD");
+        waitingArn = server.ok("StartExecution", TestServer.json("stateMachineArn", callback, "name", "waiting",
+                "input", "{\"order\": 7}")).get("executionArn").asText();
         // the failed checkout is a bad outcome of its flow; a minute later the alarm fires and pages
         clock.advance(Duration.ofMinutes(1));
         server.server.flowMonitor().evaluate();
@@ -189,7 +194,8 @@ class ConsoleBrowserTest {
     @Order(4)
     void executionPage_drawsTheMachineWithThePathTaken() {
         browser.open(base + "/console/executions.html").loaded();
-        browser.await("#machines a").click();
+        browser.await("#machines a");
+        browser.driver.findElement(By.linkText("checkout")).click();
         browser.loaded();
         browser.await("#executions tbody tr[data-status]");
         assertThat(browser.all("#executions tbody tr")).hasSize(2);
@@ -220,6 +226,13 @@ class ConsoleBrowserTest {
         assertThat(text("#input")).contains("\"fail\": true");
         browser.screenshot("07-execution-failed");
         browser.scrollTo("#graph-heading").screenshot("08-execution-graph");
+
+        browser.open(base + "/console/execution.html?arn=" + java.net.URLEncoder.encode(waitingArn,
+                java.nio.charset.StandardCharsets.UTF_8)).loaded();
+        assertThat(browser.await(".panel .badge").getText()).isEqualTo("RUNNING");
+        assertThat(state("Send")).contains("state-current");
+        assertThat(edge("__start", "Send")).contains("edge-taken");
+        assertThat(edge("Send", "__end")).doesNotContain("edge-taken");
     }
 
     private static String state(String name) {
