@@ -282,6 +282,17 @@ class ConsoleBrowserTest {
         browser.await("#grant-role button").click();
         browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 1);
         assertThat(text("tr[data-user='vera'] .grants li")).startsWith("viewer on *");
+        new Select(browser.await("#grant-user")).selectByValue("vera");
+        new Select(browser.await("#grant-role-name")).selectByValue("operator");
+        browser.await("#grant-role button").click();
+        browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 2);
+        browser.await("button.revoke[aria-label='Revoke operator on * from vera']").click();
+        browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 1);
+        assertThat(text("#users-status")).isEqualTo("Revoked operator from vera.");
+        assertThat(server.server.authStore().grants("vera")).extracting(g -> g.role()).containsExactly("viewer");
+        browser.await("tr[data-user='vera'] button.new-key").click();
+        assertThat(text("#new-api-key")).isNotBlank();
+        assertThat(browser.all("#keys tbody tr")).anyMatch(r -> r.getText().contains("vera"));
         browser.screenshot("10-users");
         browser.open(base + "/console/audit.html").loaded();
         assertThat(text("#audit tbody")).contains("CreateUser", "GrantRole", "vera");
