@@ -87,7 +87,7 @@ function dependencyMap(flows) {
   columns.forEach((col, c) => col.forEach((f, r) => { pos[f.id] = {x: PAD + c * (W + GX), y: PAD + r * (H + GY)}; }));
   const width = PAD * 2 + columns.length * W + (columns.length - 1) * GX;
   const height = PAD * 2 + Math.max(...columns.map(c => c.length)) * (H + GY) - GY;
-  const svg = h('svg:svg', {width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
+  const svg = h('svg:svg', {width, height, viewBox: `0 0 ${width} ${height}`, role: 'group',
     'aria-labelledby': 'deps-heading', class: 'deps-svg'},
     h('svg:defs', {}, h('svg:marker', {id: 'dep-arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7,
       markerHeight: 7, orient: 'auto-start-reverse'}, h('svg:path', {d: 'M0,0 L10,5 L0,10 z', fill: '#8a94a5'}))));
