@@ -194,6 +194,23 @@ class ConsoleTest {
     }
 
     @Test
+    void executions_aPageAtATime() {
+        String machine = server.machine("pager", TestServer.PASS3, "STANDARD");
+        for (int i = 0; i < 3; i++) {
+            server.await(server.ok("StartExecution", TestServer.json("stateMachineArn", machine, "name", "run-" + i))
+                    .get("executionArn").asText());
+        }
+        String path = "/api/v1/state-machines/" + machine + "/executions?maxResults=2";
+        JsonNode first = get(path, viewerCookie).body();
+        assertThat(first.get("executions")).hasSize(2);
+        JsonNode second = get(path + "&nextToken=" + java.net.URLEncoder.encode(first.get("nextToken").asText(),
+                StandardCharsets.UTF_8), viewerCookie).body();
+        assertThat(second.get("executions")).hasSize(1);
+        assertThat(second.has("nextToken")).isFalse();
+        assertThat(get(path + "&status=FAILED", viewerCookie).body().get("executions")).isEmpty();
+    }
+
+    @Test
     void acknowledge_withoutTheSessionsCsrfToken_isRefused() {
         TestServer.Response r = server.post("/api/v1/flows/incidents/x/ack", Map.of("Cookie", adminCookie), new byte[0]);
         assertThat(r.status()).isEqualTo(403);
