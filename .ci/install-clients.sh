@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the real clients the server's integration tests drive: the AWS CLI (Debian's awscli)
-# and the AWS SDK for JavaScript v3 under setlist-server/src/test/js (from its package-lock.json).
+# Installs the real clients the server's integration tests drive: the AWS CLI (Debian's awscli),
+# the AWS SDK for JavaScript v3 under setlist-server/src/test/js (from its package-lock.json), and
+# Chromium with its driver for the console's browser tests (Debian's chromium and chromium-driver).
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,6 +18,12 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt-get update -q
   apt-get install -y -q nodejs npm
 fi
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
+  echo "install-clients: installing chromium and chromium-driver (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q chromium chromium-driver
+fi
 js=setlist-server/src/test/js
 if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] || ! [ -f "$js/node_modules/@aws-sdk/client-eventbridge/package.json" ] \
     || ! cmp -s "$js/package-lock.json" "$js/node_modules/.installed-from-lock" 2>/dev/null; then
@@ -24,4 +31,5 @@ if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] || ! [ -f "$js/n
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-lock)
 fi
 echo "install-clients: $(/usr/bin/aws --version 2>&1 | head -n1); node $(node --version);" \
-  "@aws-sdk/client-sfn $(node -p "require('./$js/node_modules/@aws-sdk/client-sfn/package.json').version")"
+  "@aws-sdk/client-sfn $(node -p "require('./$js/node_modules/@aws-sdk/client-sfn/package.json').version");" \
+  "$(/usr/bin/chromium --version 2>/dev/null | head -n1); $(/usr/bin/chromedriver --version 2>/dev/null | cut -d' ' -f1-2)"

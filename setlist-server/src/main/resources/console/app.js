@@ -88,10 +88,15 @@ export async function page(title, render) {
     return;
   }
   if (!session.user) { toSignIn(); return; }
-  let nav = {links: []};
+  let nav = {links: [], denied: []};
   try { nav = await api('/api/v1/console/nav'); } catch (e) { /* the header still shows who is signed in */ }
   header(nav.links);
   main.replaceChildren(h('h1', {}, title));
+  if ((nav.denied || []).includes(location.pathname)) {
+    main.append(problem({status: 403, message: 'Your roles do not include this page. An administrator can grant you one that does.'}));
+    main.setAttribute('aria-busy', 'false');
+    return;
+  }
   try {
     await render(main, session);
   } catch (e) {

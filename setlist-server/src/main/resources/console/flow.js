@@ -73,7 +73,7 @@ page('Flow', async main => {
 
   const incidents = h('section', {'aria-labelledby': 'in'}, h('h2', {id: 'in'}, 'Incidents'));
   main.append(incidents);
-  incidents.append(incidentsTable(f.incidents, false, () => location.reload()));
+  incidents.append(incidentsTable(f.incidents, false, null));
 });
 
 /** A pillar's targets as readable text: "availability 99.9, hours business, …". */

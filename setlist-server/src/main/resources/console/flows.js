@@ -16,6 +16,7 @@ page('Flows', async main => {
   main.append(h('div', {class: 'summary', 'aria-label': 'Flows by status'},
     ['ALARM', 'BURNING', 'OK', 'NO_DATA'].filter(s => counts[s]).map(s => badge(s, counts[s] + ' ' + label(s)))));
   main.append(h('h2', {id: 'deps-heading'}, 'Dependencies'));
+  main.append(h('p', {class: 'muted'}, 'An arrow points from a flow to a flow it depends on; the colour is the flow\'s status.'));
   main.append(dependencyMap(data.flows));
   main.append(h('h2', {}, 'All flows'));
   main.append(h('ul', {class: 'cards', id: 'flows'}, data.flows.map(f => card(f, data.flows))));
@@ -82,12 +83,12 @@ function dependencyMap(flows) {
   flows.forEach(f => visit(f.id, new Set()));
   const columns = [];
   flows.forEach(f => (columns[depth[f.id]] = columns[depth[f.id]] || []).push(f));
-  const W = 200, H = 44, GX = 90, GY = 16, PAD = 16;
+  const W = 236, H = 44, GX = 90, GY = 16, PAD = 16;
   const pos = {};
   columns.forEach((col, c) => col.forEach((f, r) => { pos[f.id] = {x: PAD + c * (W + GX), y: PAD + r * (H + GY)}; }));
   const width = PAD * 2 + columns.length * W + (columns.length - 1) * GX;
   const height = PAD * 2 + Math.max(...columns.map(c => c.length)) * (H + GY) - GY;
-  const svg = h('svg:svg', {width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
+  const svg = h('svg:svg', {width, height, viewBox: `0 0 ${width} ${height}`, role: 'group',
     'aria-labelledby': 'deps-heading', class: 'deps-svg'},
     h('svg:defs', {}, h('svg:marker', {id: 'dep-arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7,
       markerHeight: 7, orient: 'auto-start-reverse'}, h('svg:path', {d: 'M0,0 L10,5 L0,10 z', fill: '#8a94a5'}))));
@@ -103,7 +104,7 @@ function dependencyMap(flows) {
   flows.forEach(f => {
     const p = pos[f.id];
     const [fill, stroke] = colours[f.status] || colours.NO_DATA;
-    const name = f.name.length > 28 ? f.name.slice(0, 27) + '…' : f.name;
+    const name = f.name.length > 34 ? f.name.slice(0, 33) + '…' : f.name;
     svg.append(h('svg:a', {href: '/console/flow.html?id=' + encodeURIComponent(f.id), class: 'dep-node', 'data-flow': f.id},
       h('svg:title', {}, f.name + ': ' + f.status + ', ' + f.criticality + ' criticality'),
       h('svg:rect', {x: p.x, y: p.y, width: W, height: H, rx: 6, fill, stroke, 'stroke-width': 1.5}),

@@ -11,8 +11,8 @@ export function drawStateMachine(definition, history, status) {
   const run = taken(history || [], status);
   const scope = layoutScope(definition, run);
   const width = scope.w + 2 * PAD + 90, height = scope.h + 2 * PAD;
-  const svg = h('svg:svg', {width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
-    'aria-label': 'State machine graph with ' + run.entered.size + ' states visited', id: 'graph-svg'},
+  const svg = h('svg:svg', {width, height, viewBox: `0 0 ${width} ${height}`, role: 'group',
+    'aria-label': 'State machine graph, ' + run.entered.size + ' states visited', id: 'graph-svg'},
     h('svg:defs', {},
       marker('arrow', '#8a94a5'), marker('arrow-taken', '#1e7d3a'), marker('arrow-catch', '#c0504d')));
   const g = h('svg:g', {transform: `translate(${PAD},${PAD})`});

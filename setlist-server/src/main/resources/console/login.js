@@ -23,3 +23,6 @@ form.addEventListener('submit', async e => {
     button.disabled = false;
   }
 });
+
+// Already signed in: straight on.
+api('/api/v1/console/me', {noRedirect: true}).then(me => { if (me.user) location.assign(next); }).catch(() => {});

@@ -50,7 +50,7 @@ page('Users and roles', async main => {
 
     const userRows = users.users.map(u => row([
       h('strong', {}, u.name), timeEl(u.created), u.disabled ? badge('ABORTED', 'disabled') : badge('OK', 'active'),
-      h('ul', {class: 'grants'}, u.grants.map(g => h('li', {}, h('code', {}, g.role), ' on ', h('code', {}, g.resources), ' ',
+      h('ul', {class: 'grants'}, u.grants.map(g => h('li', {}, h('span', {}, h('code', {}, g.role), ' on ', h('code', {}, g.resources)),
         h('button', {type: 'button', class: 'danger revoke', 'aria-label': 'Revoke ' + g.role + ' on ' + g.resources + ' from ' + u.name,
           onclick: () => act('Revoked ' + g.role + ' from ' + u.name + '.', () => api('/api/v1/users/' + encodeURIComponent(u.name)
             + '/grants?' + new URLSearchParams({role: g.role, resources: g.resources}), {method: 'DELETE'}))}, 'Revoke')))),

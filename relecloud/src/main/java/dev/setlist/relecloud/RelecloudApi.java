@@ -63,6 +63,16 @@ final class RelecloudApi {
     /** The last good page of the upcoming list per (page, size): fresh for a moment, served stale when the database is down. */
     private final Map<String, Cached> listCache = new ConcurrentHashMap<>();
 
+    private static final Duration SESSION_GRACE = Duration.ofMinutes(10);
+
+    private record Verified(Principal principal, long nanos) {}
+
+    /** Sessions verified lately (cookie → caller), recognized for reads while the database is down. */
+    private final Map<String, Verified> recentSessions = new ConcurrentHashMap<>();
+
+    /** Until when the list answers from its cache without asking the database, which just failed (nanoTime). */
+    private volatile long databaseDownUntil;
+
     private record Cached(ObjectNode body, Instant asOf, long nanos) {}
 
     RelecloudApi(Relecloud app, SetlistServer server) {
@@ -181,7 +191,7 @@ final class RelecloudApi {
     // ---- who may -------------------------------------------------------------------------------
 
     private Principal require(Context ctx, byte[] body, String action) {
-        Principal p = auth.authenticate(ctx, body == null ? new byte[0] : body, true);
+        Principal p = authenticate(ctx, body);
         if (!p.allows(action, null)) {
             throw new ApiException(403, "AccessDeniedException", "User: " + p.user() + " is not authorized to perform: "
                     + action);
@@ -189,8 +199,35 @@ final class RelecloudApi {
         return p;
     }
 
+    /**
+     * Authenticates the caller. Sessions live in the database: while it is down, a reading caller
+     * whose session was verified in the last {@link #SESSION_GRACE} is still recognized, so that
+     * the list can be served stale; nothing that writes is.
+     */
+    private Principal authenticate(Context ctx, byte[] body) {
+        String session = ctx.cookie(Authenticator.SESSION_COOKIE);
+        try {
+            Principal p = auth.authenticate(ctx, body == null ? new byte[0] : body, true);
+            if (session != null && "session".equals(p.via())) {
+                if (recentSessions.size() > 10_000) {
+                    recentSessions.clear();
+                }
+                recentSessions.put(session, new Verified(p, System.nanoTime()));
+            }
+            return p;
+        } catch (IllegalStateException | dev.setlist.engine.internal.StoreException e) {
+            Verified v = session == null ? null : recentSessions.get(session);
+            if (v == null || !ctx.method().name().equals("GET")
+                    || System.nanoTime() - v.nanos() > SESSION_GRACE.toNanos()) {
+                throw new ApiException(503, "ServiceUnavailable", "The database is unavailable; retry the request");
+            }
+            databaseDownUntil = System.nanoTime() + 5_000_000_000L;
+            return v.principal();
+        }
+    }
+
     private void me(Context ctx) {
-        Principal p = auth.authenticate(ctx, new byte[0], true);
+        Principal p = authenticate(ctx, null);
         ObjectNode out = Json.object().put("user", p.user());
         ArrayNode roles = out.putArray("roles");
         new LinkedHashSet<>(p.grants().stream().map(g -> g.role()).toList()).forEach(roles::add);
@@ -201,7 +238,7 @@ final class RelecloudApi {
                 .put("readCustomers", p.allows("relecloud:ReadCustomers", null))
                 .put("readPurchases", p.allows("relecloud:ReadPurchases", null))
                 .put("operate", p.allows("relecloud:OperateGateway", null))
-                .put("administer", p.allows("setlist:ManageUsers", null));
+                .put("administer", p.allows("setlist:Admin", null));
         ctx.json(out);
     }
 
@@ -217,6 +254,10 @@ final class RelecloudApi {
             ctx.json(cached.body());
             return;
         }
+        if (cached != null && System.nanoTime() < databaseDownUntil) {
+            ctx.json(cached.body().deepCopy().put("stale", true).put("asOf", cached.asOf().toString()));
+            return;
+        }
         try {
             Instant now = server.clock().now();
             ArrayNode items = Json.array();
@@ -227,6 +268,7 @@ final class RelecloudApi {
             listCache.put(key, new Cached(body, now, System.nanoTime()));
             ctx.json(body);
         } catch (Store.Unavailable | IllegalStateException e) {
+            databaseDownUntil = System.nanoTime() + 5_000_000_000L;
             if (cached == null) {
                 throw e;
             }
@@ -404,7 +446,7 @@ final class RelecloudApi {
         String card = "4242424242424242";
         if (r.has("card")) {
             Req cardReq = Req.of(r.optObject("card"));
-            card = cardReq.str("number", 12, 19);
+            card = nested("card.", () -> cardReq.str("number", 12, 19));
             if (!CARD.matcher(card).matches()) {
                 throw ApiException.validation("'card.number' must be 12 to 19 digits");
             }
@@ -413,8 +455,9 @@ final class RelecloudApi {
         List<long[]> wanted = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             Req line = lines.get(i);
-            Long concertId = line.optLong("concertId", 1, Long.MAX_VALUE);
-            Integer quantity = line.optInt("quantity", 1, 10);
+            String at = "items[" + i + "].";
+            Long concertId = nested(at, () -> line.optLong("concertId", 1, Long.MAX_VALUE));
+            Integer quantity = nested(at, () -> line.optInt("quantity", 1, 10));
             if (concertId == null) {
                 throw ApiException.missing("items[" + i + "].concertId");
             }
@@ -551,6 +594,16 @@ final class RelecloudApi {
     }
 
     // ---- parameters ----------------------------------------------------------------------------
+
+    /** Runs a nested member's check, naming the member with its path ({@code items[0].quantity}) when it fails. */
+    private static <T> T nested(String prefix, java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (ApiException e) {
+            throw new ApiException(e.status(), e.type(), e.getMessage().replaceFirst("'([A-Za-z]+)'",
+                    "'" + java.util.regex.Matcher.quoteReplacement(prefix) + "$1'"));
+        }
+    }
 
     private static ApiException notFound(String message) {
         return new ApiException(404, "NotFound", message);

@@ -198,4 +198,21 @@ class PurchaseFlowTest {
         assertThat(store.concert(concert).seatsLeft()).isEqualTo(10);
         assertThat(store.checkSeats()).isEmpty();
     }
+
+    @Test
+    void purchaseForACustomerGivenByEmail_createsThemOnce_andListsTheirPurchases() {
+        long concert = h.concert("New Fan", "Pop", 10, 1200, 18);
+        String body = "{\"customer\":{\"email\":\"New.Fan@Example.com\",\"name\":\"New Fan\"},\"items\":[{\"concertId\":"
+                + concert + ",\"quantity\":1}]}";
+        Harness.Response first = buy("key-" + UUID.randomUUID(), body);
+        Harness.Response second = buy("key-" + UUID.randomUUID(), body);
+        assertThat(first.json().path("status").asText()).isEqualTo("SUCCEEDED");
+        long customer = first.json().path("customerId").asLong();
+        assertThat(second.json().path("customerId").asLong()).isEqualTo(customer);
+        assertThat(agent.get("/api/relecloud/customers?email=new.fan").json().path("items")).hasSize(1);
+        JsonNode purchases = agent.get("/api/relecloud/purchases?customerId=" + customer).json().path("items");
+        assertThat(purchases.findValuesAsText("purchaseId")).containsExactlyInAnyOrder(
+                first.json().path("purchaseId").asText(), second.json().path("purchaseId").asText());
+        assertThat(seatsLeft(concert)).isEqualTo(8);
+    }
 }

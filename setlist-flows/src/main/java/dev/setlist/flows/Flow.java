@@ -8,16 +8,26 @@ import java.util.List;
  * One flow of a workload, documented the way the flow guide asks: what it is and which business
  * process it supports, its use case, who owns it, who to inform, whom to call in which order when
  * it fails, what it means to the business, how critical it is, its targets per pillar, what it is
- * bound to in the running system and its metric alarms. Optional text fields are {@code null}
+ * bound to in the running system, its metric alarms and what the traffic guard does for it. Optional text fields are {@code null}
  * when absent; lists are empty.
  */
 public record Flow(String id, String name, Kind kind, String description, String businessProcess, UseCase useCase,
                    String owner, List<String> stakeholders, List<Contact> escalation, String businessImpact,
-                   Criticality criticality, Targets targets, BindingSet bindings, List<AlarmSpec> alarms) {
+                   Criticality criticality, Targets targets, BindingSet bindings, List<AlarmSpec> alarms,
+                   GuardSpec guard) {
     public Flow {
+        guard = guard == null ? GuardSpec.NONE : guard;
         stakeholders = List.copyOf(stakeholders);
         escalation = List.copyOf(escalation);
         alarms = List.copyOf(alarms);
+    }
+
+    /** A flow the traffic guard treats by its criticality alone. */
+    public Flow(String id, String name, Kind kind, String description, String businessProcess, UseCase useCase,
+                String owner, List<String> stakeholders, List<Contact> escalation, String businessImpact,
+                Criticality criticality, Targets targets, BindingSet bindings, List<AlarmSpec> alarms) {
+        this(id, name, kind, description, businessProcess, useCase, owner, stakeholders, escalation, businessImpact,
+                criticality, targets, bindings, alarms, GuardSpec.NONE);
     }
 
     /** A user flow determines user interactions; a system flow, communication between components. */

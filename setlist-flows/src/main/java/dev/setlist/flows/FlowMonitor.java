@@ -65,7 +65,7 @@ public final class FlowMonitor implements AutoCloseable {
         Db db = new Db(b.dataSource);
         this.minutes = new MinuteStore(db, b.nodeId != null ? b.nodeId : b.entropy.uuid());
         this.book = new AlarmBook(db);
-        this.escalator = new Escalator(db, b.entropy, new Notifier(b.httpTimeout), catalog.workload(), catalog::flow);
+        this.escalator = new Escalator(db, b.entropy, new Notifier(b.httpTimeout, b.outbound), catalog.workload(), catalog::flow);
         Instant now = clock.now();
         List<CompositeAlarm> composites = new ArrayList<>();
         for (Flow f : catalog.flows()) {
@@ -384,6 +384,7 @@ public final class FlowMonitor implements AutoCloseable {
         private String nodeId;
         private Duration interval = Duration.ofSeconds(15);
         private Duration httpTimeout = Duration.ofSeconds(5);
+        private dev.setlist.flows.guard.Outbound outbound;
 
         private Builder(Catalog catalog, DataSource dataSource) {
             this.catalog = Objects.requireNonNull(catalog, "catalog");
@@ -422,6 +423,12 @@ public final class FlowMonitor implements AutoCloseable {
         }
 
         /** How long a webhook may take to answer (default 5s). */
+        /** Webhooks of escalation paths go out through {@code outbound} (breakers, retry budget). */
+        public Builder outbound(dev.setlist.flows.guard.Outbound outbound) {
+            this.outbound = outbound;
+            return this;
+        }
+
         public Builder httpTimeout(Duration timeout) {
             this.httpTimeout = timeout;
             return this;

@@ -73,6 +73,11 @@ public final class SetlistServer implements AutoCloseable {
     private Telemetry telemetry;
     private Authenticator authenticator;
     private volatile FlowMonitor flowMonitor;
+    private Sql sql;
+    private dev.setlist.flows.guard.Outbound outbound;
+    private dev.setlist.server.guard.GuardHttp guardHttp;
+    private volatile dev.setlist.flows.guard.Guard guard;
+    private redis.clients.jedis.UnifiedJedis redis;
     private final List<Extension> started = new java.util.ArrayList<>();
 
     private SetlistServer(Builder b) {
@@ -107,7 +112,8 @@ public final class SetlistServer implements AutoCloseable {
                 .build();
         try {
             telemetry.describeExecutionsWith(engine::describeExecution);
-            Sql sql = new Sql(engine.dataSource()).migrate();
+            sql = new Sql(engine.dataSource()).migrate();
+            outbound = dev.setlist.flows.guard.Outbound.builder().clock(clock).build();
             SecureRandom random = new SecureRandom();
             SecretBox box = SecretBox.open(env.get("SETLIST_SERVER_KEY"), config.serverKeyFile(), random);
             authStore = new AuthStore(sql, box, clock, random, config.sessionTtl());
@@ -119,8 +125,12 @@ public final class SetlistServer implements AutoCloseable {
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
                     config.activityPoll(), clock);
+            guardHttp = new dev.setlist.server.guard.GuardHttp(auth);
             eventBus = EventBus.builder(engine).clock(clock).entropy(entropy)
-                    .deliveryListener(telemetry.deliveries()).build();
+                    .sender(new dev.setlist.server.guard.GuardedTargetSender(outbound,
+                            new dev.setlist.events.internal.HttpTargetSender(java.time.Duration.ofSeconds(5)),
+                            java.time.Duration.ofSeconds(5)))
+                    .deliveryListener(guardHttp.deliveries(telemetry.deliveries())).build();
             engine.addListener(telemetry.executions());
             engine.addListener(eventBus.executionStatusChanges());
             for (Extension x : extensions) {
@@ -151,6 +161,9 @@ public final class SetlistServer implements AutoCloseable {
                     ctx.status(ready ? 200 : 503).json(body);
                 });
                 telemetry.routing(c.routes, auth);
+                guardHttp.routing(c.routes);
+                new dev.setlist.server.guard.GuardApi(auth, () -> guard, config.maxBodyBytes())
+                        .auditWith(new dev.setlist.server.guard.SqlLeverStore(sql, clock)::audit).routing(c.routes);
                 sfnEndpoint.routing(c.routes);
                 console.routing(c.routes);
                 flowsApi.routing(c.routes);
@@ -174,6 +187,7 @@ public final class SetlistServer implements AutoCloseable {
                 flowMonitor.close();
                 flowMonitor = null;
             }
+            closeGuard();
             telemetry.close();
             if (eventBus != null) {
                 eventBus.close();
@@ -215,8 +229,12 @@ public final class SetlistServer implements AutoCloseable {
         Catalog catalog = Catalog.parse(yaml, Bindings.ANY);
         EventBus bus = eventBus;
         FlowMonitor monitor = FlowMonitor.builder(catalog, engine.dataSource()).clock(clock).entropy(entropy)
-                .sink(change -> publish(bus, change)).build();
-        telemetry.flows(new FlowIndex(catalog), monitor);
+                .sink(change -> publish(bus, change)).outbound(outbound).build();
+        FlowIndex index = new FlowIndex(catalog);
+        telemetry.flows(index, monitor);
+        guard = dev.setlist.server.guard.Guards.build(catalog, env, clock, sql, outbound, j -> redis = j);
+        dev.setlist.server.guard.GuardMetrics.bind(guard, telemetry.registry());
+        guardHttp.start(guard, index);
         flowMonitor = monitor.start();
         LOG.info("holding {} flows of {} to their targets", catalog.flows().size(), catalog.workload());
     }
@@ -228,6 +246,14 @@ public final class SetlistServer implements AutoCloseable {
                 .put("reason", c.reason());
         Json.time(detail, "time", c.time());
         bus.putEvents(List.of(PutEntry.of("setlist.flows", "Flow Alarm State Change", detail.toString())));
+    }
+
+    /**
+     * The traffic guard of the flow catalog, or null when the server runs without one. Workloads
+     * ask it whether a flow is in degraded mode and drop cached answers of a flow.
+     */
+    public dev.setlist.flows.guard.Guard guard() {
+        return guard;
     }
 
     public Telemetry telemetry() {
@@ -287,6 +313,7 @@ public final class SetlistServer implements AutoCloseable {
             eventBus.close();
             eventBus = null;
         }
+        closeGuard(); // after the bus: its deliveries go out through the guard's outbound wrapper
         if (engine != null) {
             engine.shutdown(config.shutdownGrace());
             engine = null;
@@ -300,6 +327,20 @@ public final class SetlistServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    private void closeGuard() {
+        if (guard != null) {
+            guard.close();
+            guard = null;
+        } else if (outbound != null) {
+            outbound.close();
+        }
+        outbound = null;
+        if (redis != null) {
+            redis.close();
+            redis = null;
+        }
     }
 
     private void stopExtensions() {

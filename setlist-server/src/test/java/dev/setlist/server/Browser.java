@@ -84,6 +84,12 @@ public final class Browser implements AutoCloseable {
         wait.until(d -> condition.test(driver));
     }
 
+    /** Scrolls the first element matching {@code css} to the top of the window. */
+    public Browser scrollTo(String css) {
+        driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", present(css));
+        return this;
+    }
+
     /** Saves a screenshot as {@code target/screenshots/<name>.png}. */
     public Path screenshot(String name) {
         try {

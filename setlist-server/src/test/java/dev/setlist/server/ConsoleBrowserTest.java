@@ -56,6 +56,7 @@ class ConsoleBrowserTest {
     static TestServer server;
     static Browser browser;
     static String failedArn;
+    static String waitingArn;
     static String base;
 
     /** Real time plus an offset the test moves forward, so alarms see whole minutes pass at once. */
@@ -85,7 +86,7 @@ class ConsoleBrowserTest {
         browser = new Browser();
         Path flows = Path.of(ConsoleBrowserTest.class.getResource("/console-flows.yaml").toURI());
         clock = new OffsetClock();
-        server = new TestServer(c -> c.withFlows(flows), clock);
+        server = new TestServer(c -> c.withFlows(flows), b -> b.clock(clock));
         base = server.endpoint();
         String machine = server.machine("checkout", CHECKOUT, "STANDARD");
         JsonNode ok = server.ok("StartExecution", TestServer.json("stateMachineArn", machine, "name", "order-1",
@@ -95,6 +96,10 @@ class ConsoleBrowserTest {
         assertThat(server.await(ok.get("executionArn").asText()).get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(server.await(bad.get("executionArn").asText()).get("status").asText()).isEqualTo("FAILED");
         failedArn = bad.get("executionArn").asText();
+        // an execution that waits for a callback: it stays RUNNING in its Send state
+        String callback = server.machine("callback", TestServer.CALLBACK, "STANDARD");
+        waitingArn = server.ok("StartExecution", TestServer.json("stateMachineArn", callback, "name", "waiting",
+                "input", "{\"order\": 7}")).get("executionArn").asText();
         // the failed checkout is a bad outcome of its flow; a minute later the alarm fires and pages
         clock.advance(Duration.ofMinutes(1));
         server.server.flowMonitor().evaluate();
@@ -176,7 +181,7 @@ class ConsoleBrowserTest {
                 "data classification: confidential");
         assertThat(browser.all("#alarm-history tbody tr")).isNotEmpty();
         WebElement ack = browser.await("table.incidents button.ack");
-        browser.screenshot("04-flow-incident-open");
+        browser.scrollTo("#in").screenshot("04-flow-incident-open");
         ack.click();
         assertThat(text(".ack-status .notice")).startsWith("Acknowledged by admin");
         Incident i = server.server.flowMonitor().openIncidents().getFirst();
@@ -189,7 +194,8 @@ class ConsoleBrowserTest {
     @Order(4)
     void executionPage_drawsTheMachineWithThePathTaken() {
         browser.open(base + "/console/executions.html").loaded();
-        browser.await("#machines a").click();
+        browser.await("#machines a");
+        browser.driver.findElement(By.linkText("checkout")).click();
         browser.loaded();
         browser.await("#executions tbody tr[data-status]");
         assertThat(browser.all("#executions tbody tr")).hasSize(2);
@@ -219,6 +225,14 @@ class ConsoleBrowserTest {
         assertThat(browser.all("#history tbody tr")).hasSizeGreaterThan(10);
         assertThat(text("#input")).contains("\"fail\": true");
         browser.screenshot("07-execution-failed");
+        browser.scrollTo("#graph-heading").screenshot("08-execution-graph");
+
+        browser.open(base + "/console/execution.html?arn=" + java.net.URLEncoder.encode(waitingArn,
+                java.nio.charset.StandardCharsets.UTF_8)).loaded();
+        assertThat(browser.await(".panel .badge").getText()).isEqualTo("RUNNING");
+        assertThat(state("Send")).contains("state-current");
+        assertThat(edge("__start", "Send")).contains("edge-taken");
+        assertThat(edge("Send", "__end")).doesNotContain("edge-taken");
     }
 
     private static String state(String name) {
@@ -247,7 +261,7 @@ class ConsoleBrowserTest {
         execution.click();
         assertThat(execution.getAttribute("aria-expanded")).isEqualTo("true");
         assertThat(text("#waterfall tr.span-attrs:not([hidden])")).contains("setlist.execution.arn", failedArn);
-        browser.screenshot("08-trace");
+        browser.screenshot("09-trace");
         browser.await("#trace-id").clear();
         browser.await("#trace-id").sendKeys(traceId);
         browser.await("form[role='search'] button").click();
@@ -268,13 +282,24 @@ class ConsoleBrowserTest {
         browser.await("#grant-role button").click();
         browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 1);
         assertThat(text("tr[data-user='vera'] .grants li")).startsWith("viewer on *");
-        browser.screenshot("09-users");
+        new Select(browser.await("#grant-user")).selectByValue("vera");
+        new Select(browser.await("#grant-role-name")).selectByValue("operator");
+        browser.await("#grant-role button").click();
+        browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 2);
+        browser.await("button.revoke[aria-label='Revoke operator on * from vera']").click();
+        browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 1);
+        assertThat(text("#users-status")).isEqualTo("Revoked operator from vera.");
+        assertThat(server.server.authStore().grants("vera")).extracting(g -> g.role()).containsExactly("viewer");
+        browser.await("tr[data-user='vera'] button.new-key").click();
+        assertThat(text("#new-api-key")).isNotBlank();
+        assertThat(browser.all("#keys tbody tr")).anyMatch(r -> r.getText().contains("vera"));
+        browser.screenshot("10-users");
         browser.open(base + "/console/audit.html").loaded();
         assertThat(text("#audit tbody")).contains("CreateUser", "GrantRole", "vera");
 
         browser.await("#sign-out").click();
         browser.until(d -> d.getCurrentUrl().contains("/console/login.html"));
-        browser.open(base + "/console/").loaded();
+        browser.open(base + "/console/");
         browser.until(d -> d.getCurrentUrl().contains("/console/login.html"));
         signIn("vera", "vera-password-1");
         browser.until(d -> d.getCurrentUrl().equals(base + "/console/"));
@@ -283,11 +308,11 @@ class ConsoleBrowserTest {
         assertThat(browser.all("header nav a")).extracting(WebElement::getText)
                 .containsExactly("Flows", "Alarms", "Executions", "Traces");
         assertThat(browser.all("#flows li.card")).hasSize(3);
-        browser.screenshot("10-viewer-flows");
-        // the users page is for administrators: a viewer who opens it is told why it stays empty
+        browser.screenshot("11-viewer-flows");
+        // the users page is for administrators: a viewer who opens it is told so, and nothing is asked of the API
         browser.open(base + "/console/users.html").loaded();
-        assertThat(text(".problem")).startsWith("Not allowed.");
-        assertThat(browser.severe(m -> m.contains("status of 403"))).isEmpty();
-        browser.screenshot("11-viewer-denied");
+        assertThat(text(".problem")).startsWith("Not allowed. Your roles do not include this page.");
+        assertThat(browser.all("#users")).isEmpty();
+        browser.screenshot("12-viewer-denied");
     }
 }

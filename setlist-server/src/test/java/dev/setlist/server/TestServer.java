@@ -59,21 +59,26 @@ public final class TestServer implements AutoCloseable {
 
     /** A server whose configuration {@code customize} changes (a flow catalog, telemetry off…). */
     public TestServer(java.util.function.UnaryOperator<ServerConfig> customize) {
-        this(Map.of(), () -> 0.5, null, "sa", customize, dev.setlist.asl.Clock.SYSTEM);
+        this(Map.of(), () -> 0.5, null, "sa", customize, b -> b);
     }
 
-    /** A server whose configuration {@code customize} changes, on {@code clock}. */
-    public TestServer(java.util.function.UnaryOperator<ServerConfig> customize, dev.setlist.asl.Clock clock) {
-        this(Map.of(), () -> 0.5, null, "sa", customize, clock);
+    /**
+     * A server whose configuration {@code customize} changes and whose builder {@code build} sets
+     * more (a clock, an extension).
+     */
+    public TestServer(java.util.function.UnaryOperator<ServerConfig> customize,
+                      java.util.function.UnaryOperator<SetlistServer.Builder> build) {
+        this(Map.of(), () -> 0.5, null, "sa", customize, build);
     }
 
     private TestServer(Map<String, String> extraEnv, DoubleSupplier routing, String databaseUrl, String databaseUser,
                        java.util.function.UnaryOperator<ServerConfig> customize) {
-        this(extraEnv, routing, databaseUrl, databaseUser, customize, dev.setlist.asl.Clock.SYSTEM);
+        this(extraEnv, routing, databaseUrl, databaseUser, customize, b -> b);
     }
 
     private TestServer(Map<String, String> extraEnv, DoubleSupplier routing, String databaseUrl, String databaseUser,
-                       java.util.function.UnaryOperator<ServerConfig> customize, dev.setlist.asl.Clock clock) {
+                       java.util.function.UnaryOperator<ServerConfig> customize,
+                       java.util.function.UnaryOperator<SetlistServer.Builder> build) {
         try {
             dataDir = Files.createTempDirectory("setlist-server-test");
         } catch (IOException e) {
@@ -96,8 +101,8 @@ public final class TestServer implements AutoCloseable {
                     return Json.object().put("MessageId", "m-" + req.attempt());
                 });
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        server = SetlistServer.builder(config).env(env).out(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .routingRandom(routing).tasks(tasks).clock(clock).build().start();
+        server = build.apply(SetlistServer.builder(config).env(env).out(new PrintStream(out, true, StandardCharsets.UTF_8))
+                .routingRandom(routing).tasks(tasks)).build().start();
         firstStartOutput = out.toString(StandardCharsets.UTF_8);
     }
 

@@ -39,9 +39,29 @@ public final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** A running demo: the server with Relecloud and the gateway simulator. */
+    public record Demo(SetlistServer server, PaymentGateway gateway, Relecloud relecloud) implements AutoCloseable {
+        @Override
+        public void close() {
+            server.stop();
+            gateway.close();
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
+        Demo demo = start(port, data, gatewayPort, spec.commandLine().getOut());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            demo.close();
+            stopped.countDown();
+        }, "relecloud-demo-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** Starts the gateway and the server, loads the sample data once, prints the URL and the sign-ins. */
+    public static Demo start(int port, Path data, int gatewayPort, PrintWriter out) {
         PaymentGateway gateway = PaymentGateway.start(gatewayPort, System.nanoTime());
         gateway.behaviour(new PaymentGateway.Behaviour(0.02, 0, 40, 300, List.of(), false));
         Map<String, String> env = new HashMap<>(System.getenv());
@@ -64,13 +84,6 @@ public final class DemoCommand implements Callable<Integer> {
         DemoData.USERS.forEach((user, rp) -> out.printf("  %-6s %-14s password %s%n", user, rp[0], rp[1]));
         out.println("Stop with Ctrl-C.");
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.stop();
-            gateway.close();
-            stopped.countDown();
-        }, "relecloud-demo-shutdown"));
-        stopped.await();
-        return 0;
+        return new Demo(server, gateway, relecloud);
     }
 }

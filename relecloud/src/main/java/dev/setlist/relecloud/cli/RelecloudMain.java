@@ -5,9 +5,14 @@ import picocli.CommandLine;
 
 /** The {@code setlist} command with Relecloud: the server's commands plus {@code demo}. */
 public final class RelecloudMain {
+    /** Lucene's note that the incubating vector module is not enabled: noise for a command line (held: loggers are weak). */
+    private static final java.util.logging.Logger LUCENE_VECTORS =
+            java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
+
     private RelecloudMain() {}
 
     public static void main(String[] args) {
+        LUCENE_VECTORS.setLevel(java.util.logging.Level.SEVERE);
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

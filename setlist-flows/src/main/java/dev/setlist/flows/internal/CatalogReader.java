@@ -9,6 +9,7 @@ import dev.setlist.flows.AlarmSpec.Statistic;
 import dev.setlist.flows.Bindings;
 import dev.setlist.flows.Catalog;
 import dev.setlist.flows.Flow;
+import dev.setlist.flows.GuardSpec;
 import dev.setlist.flows.Hours;
 import dev.setlist.flows.Problem;
 import dev.setlist.flows.Targets;
@@ -57,7 +58,7 @@ public final class CatalogReader {
     private static final List<String> TOP = List.of("workload", "hours", "flows");
     private static final List<String> HOURS = List.of("days", "from", "to", "zone");
     private static final List<String> FLOW = List.of("id", "name", "kind", "description", "businessProcess", "useCase",
-            "owner", "stakeholders", "escalation", "businessImpact", "criticality", "targets", "bindings", "alarms");
+            "owner", "stakeholders", "escalation", "businessImpact", "criticality", "targets", "bindings", "alarms", "guard");
     private static final List<String> USE_CASE = List.of("purpose", "criticality", "consumers", "startEvent",
             "endEvent", "frequency", "variability", "dependencies");
     private static final List<String> CONTACT = List.of("name", "channel", "address", "ackTimeout");
@@ -73,6 +74,14 @@ public final class CatalogReader {
     private static final List<String> BINDINGS = List.of("routes", "stateMachines", "eventRules");
     private static final List<String> METRIC_ALARM = List.of("name", "description", "metric", "statistic", "period",
             "evaluationPeriods", "datapointsToAlarm", "threshold", "comparison", "treatMissingData");
+    private static final List<String> GUARD = List.of("cache", "rate", "burst", "callerRate", "callerBurst", "quota",
+            "degradedMode", "outbound");
+    private static final List<String> GUARD_CACHE = List.of("ttl", "keys", "maxBytes", "staleFor", "invalidatedBy",
+            "refreshRoles", "refreshDenied");
+    private static final List<String> GUARD_QUOTA = List.of("limit", "period");
+    private static final List<String> GUARD_OUTBOUND = List.of("timeout", "maxAttempts");
+    private static final Pattern CACHE_KEY = Pattern.compile("path|query|role|header:[A-Za-z0-9-]{1,64}");
+    private static final Duration MAX_CACHE_TTL = Duration.ofHours(1);
     private static final List<String> COMPOSITE_ALARM = List.of("name", "description", "rule");
 
     private static final Pattern FLOW_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
@@ -486,13 +495,134 @@ public final class CatalogReader {
             bound = bindingSet(b, at + "/bindings");
         }
         List<AlarmSpec> alarms = alarms(n, at);
-        if (id == null || name == null || kind == null || description == null || owner == null || stakeholders == null
+        GuardSpec guard = GuardSpec.NONE;
+        JsonNode g = field(n, at, "guard", false);
+        if (g != null) {
+            guard = guard(g, at + "/guard");
+        }
+        if (guard == null || id == null || name == null || kind == null || description == null || owner == null || stakeholders == null
                 || escalation == null || impact == null || criticality == null || targets == null || bound == null
                 || alarms == null) {
             return null;
         }
         return new Flow(id, name, kind, description, businessProcess, useCase, owner, stakeholders, escalation, impact,
-                criticality, targets, bound, alarms);
+                criticality, targets, bound, alarms, guard);
+    }
+
+    // ---- guard -----------------------------------------------------------------------------
+
+    private GuardSpec guard(JsonNode n, String at) {
+        if (object(n, at, GUARD) == null) {
+            return null;
+        }
+        int before = problems.size();
+        GuardSpec.Cache cache = null;
+        JsonNode c = field(n, at, "cache", false);
+        if (c != null) {
+            cache = guardCache(c, at + "/cache");
+        }
+        Double rate = rate(n, at, "rate");
+        Integer burst = burst(n, at, "burst");
+        Double callerRate = rate(n, at, "callerRate");
+        Integer callerBurst = burst(n, at, "callerBurst");
+        GuardSpec.Quota quota = null;
+        JsonNode q = field(n, at, "quota", false);
+        if (q != null && object(q, at + "/quota", GUARD_QUOTA) != null) {
+            BigDecimal limit = decimal(q, at + "/quota", "limit", true);
+            if (limit != null && (limit.signum() < 0 || limit.stripTrailingZeros().scale() > 0
+                    || limit.compareTo(BigDecimal.valueOf(1_000_000_000_000L)) > 0)) {
+                problem(at + "/quota/limit", "must be a whole number from 0 to 1000000000000, was " + number(limit));
+                limit = null;
+            }
+            GuardSpec.Period period = choice(q, at + "/quota", "period", true, GuardSpec.Period.values(),
+                    GuardSpec.Period::yaml);
+            if (limit != null && period != null) {
+                quota = new GuardSpec.Quota(limit.longValue(), period);
+            }
+        }
+        String degraded = text(n, at, "degradedMode", false);
+        GuardSpec.Outbound outbound = null;
+        JsonNode o = field(n, at, "outbound", false);
+        if (o != null && object(o, at + "/outbound", GUARD_OUTBOUND) != null) {
+            Duration timeout = duration(o, at + "/outbound", "timeout", false);
+            if (timeout != null && (timeout.isZero() || timeout.compareTo(Duration.ofMinutes(5)) > 0)) {
+                problem(at + "/outbound/timeout", "must be more than 0 and at most 5m, was " + quote(o.get("timeout").asText()));
+            }
+            Integer attempts = count(o, at + "/outbound", "maxAttempts", false);
+            if (attempts != null && attempts > 10) {
+                problem(at + "/outbound/maxAttempts", "must be at most 10, was " + attempts);
+            }
+            outbound = new GuardSpec.Outbound(timeout, attempts);
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        return new GuardSpec(cache, rate, burst, callerRate, callerBurst, quota, degraded, outbound);
+    }
+
+    private GuardSpec.Cache guardCache(JsonNode n, String at) {
+        if (object(n, at, GUARD_CACHE) == null) {
+            return null;
+        }
+        Duration ttl = duration(n, at, "ttl", false);
+        if (ttl != null && (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(MAX_CACHE_TTL) > 0)) {
+            problem(at + "/ttl", "must be from 1s to 3600s, was " + quote(n.get("ttl").asText()));
+        }
+        List<String> keys = texts(n, at, "keys", false);
+        if (keys != null) {
+            for (int i = 0; i < keys.size(); i++) {
+                if (!CACHE_KEY.matcher(keys.get(i)).matches()) {
+                    problem(at + "/keys/" + i, "must be path, query, role or header:<Name>, was " + quote(keys.get(i)));
+                }
+            }
+        }
+        Integer maxBytes = count(n, at, "maxBytes", false);
+        Duration staleFor = duration(n, at, "staleFor", false);
+        if (staleFor != null && staleFor.compareTo(Duration.ofDays(7)) > 0) {
+            problem(at + "/staleFor", "must be at most 7d, was " + quote(n.get("staleFor").asText()));
+        }
+        List<String> rules = texts(n, at, "invalidatedBy", false);
+        if (rules != null) {
+            names(rules, at + "/invalidatedBy", "rule");
+        }
+        List<String> roles = texts(n, at, "refreshRoles", false);
+        GuardSpec.RefreshDenied denied = choice(n, at, "refreshDenied", false, GuardSpec.RefreshDenied.values(),
+                GuardSpec.RefreshDenied::yaml);
+        return new GuardSpec.Cache(ttl, keys, maxBytes, staleFor, rules, roles, denied);
+    }
+
+    /** A bucket's capacity: a whole number from 1 to 1000000000; null when absent or wrong. */
+    private Integer burst(JsonNode n, String at, String name) {
+        JsonNode v = field(n, at, name, false);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isNumber() || !v.canConvertToExactIntegral() || v.decimalValue().compareTo(BigDecimal.ONE) < 0
+                || v.decimalValue().compareTo(BigDecimal.valueOf(1_000_000_000)) > 0) {
+            problem(at + "/" + name, "must be a whole number from 1 to 1000000000, was " + shown(v));
+            return null;
+        }
+        return v.intValue();
+    }
+
+    /** A rate such as {@code 50/s} or {@code 1200/m}, in requests per second; null when absent or wrong. */
+    private Double rate(JsonNode n, String at, String name) {
+        JsonNode v = field(n, at, name, false);
+        if (v == null) {
+            return null;
+        }
+        Matcher m = v.isTextual() ? RATE.matcher(v.asText()) : null;
+        if (m == null || !m.matches() || Double.parseDouble(m.group(1)) <= 0) {
+            problem(at + "/" + name, "must be a rate greater than 0 such as 50/s, 600/m or 10000/h, was " + shown(v));
+            return null;
+        }
+        double per = switch (m.group(2)) {
+            case "s" -> 1;
+            case "m" -> 60;
+            case "h" -> 3600;
+            default -> 86_400;
+        };
+        return Double.parseDouble(m.group(1)) / per;
     }
 
     private Flow.UseCase useCase(JsonNode n, String at) {

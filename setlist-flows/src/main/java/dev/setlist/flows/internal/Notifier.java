@@ -2,6 +2,7 @@ package dev.setlist.flows.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.flows.Flow;
+import dev.setlist.flows.guard.Outbound;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,9 +21,16 @@ public final class Notifier {
 
     private final HttpClient http;
     private final Duration timeout;
+    private final Outbound outbound;
 
     public Notifier(Duration timeout) {
+        this(timeout, null);
+    }
+
+    /** Webhooks go through {@code outbound} when it is not null: one attempt, its breaker and bulkhead. */
+    public Notifier(Duration timeout, Outbound outbound) {
         this.timeout = timeout;
+        this.outbound = outbound;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
@@ -39,6 +47,16 @@ public final class Notifier {
     }
 
     private String post(URI url, String body) {
+        if (outbound != null) {
+            try {
+                // One attempt: the escalator already retries and moves on along the path.
+                outbound.postJson(url, body, java.util.Map.of(), new Outbound.Policy(timeout, 1, Duration.ZERO,
+                        Duration.ZERO));
+                return null;
+            } catch (Outbound.Failure f) {
+                return f.getMessage();
+            }
+        }
         HttpRequest request = HttpRequest.newBuilder(url)
                 .timeout(timeout)
                 .header("Content-Type", "application/json")

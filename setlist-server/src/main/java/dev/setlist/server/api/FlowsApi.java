@@ -8,6 +8,7 @@ import dev.setlist.flows.AlarmChange;
 import dev.setlist.flows.AlarmSpec;
 import dev.setlist.flows.AlarmState;
 import dev.setlist.flows.Targets;
+import dev.setlist.flows.internal.Durations;
 import dev.setlist.flows.Flow;
 import dev.setlist.flows.FlowMonitor;
 import dev.setlist.flows.Incident;
@@ -186,7 +187,7 @@ public final class FlowsApi {
             Json.opt(so, "description", a.description());
             if (a instanceof AlarmSpec.MetricAlarm ma) {
                 so.put("rule", ma.statistic().yaml() + " of " + ma.metric().name().toLowerCase(java.util.Locale.ROOT)
-                        + " over " + ma.period() + " " + ma.comparison().symbol() + " " + ma.threshold() + ", "
+                        + " over " + Durations.format(ma.period()) + " " + ma.comparison().symbol() + " " + ma.threshold() + ", "
                         + ma.datapointsToAlarm() + " of " + ma.evaluationPeriods() + " periods, missing data "
                         + ma.treatMissingData().yaml());
             } else if (a instanceof AlarmSpec.CompositeAlarm ca) {

@@ -21,7 +21,7 @@ public final class Policy {
     public static final String VIEWER = "viewer";
 
     private static final List<String> READ = List.of("states:Describe*", "states:List*", "states:GetExecutionHistory",
-            "states:ValidateStateMachineDefinition", "events:Describe*", "events:List*", "events:TestEventPattern", "setlist:ReadFlows", "setlist:ReadTelemetry");
+            "states:ValidateStateMachineDefinition", "events:Describe*", "events:List*", "events:TestEventPattern", "setlist:ReadFlows", "setlist:ReadTelemetry", "setlist:ReadGuard");
 
     /** The built-in roles, from most to least powerful. */
     private static final Map<String, List<String>> BUILT_IN;
@@ -32,11 +32,11 @@ public final class Policy {
     static {
         Map<String, List<String>> roles = new LinkedHashMap<>();
         roles.put(ADMINISTRATOR, List.of("*"));
-        roles.put(DEVELOPER, List.of("states:*", "events:*", "setlist:ReadFlows", "setlist:ReadTelemetry",
+        roles.put(DEVELOPER, List.of("states:*", "events:*", "setlist:ReadFlows", "setlist:ReadTelemetry", "setlist:ReadGuard",
                 "setlist:AcknowledgeIncident"));
         roles.put(OPERATOR, concat(READ, List.of("states:StartExecution", "states:StartSyncExecution",
                 "states:StopExecution", "states:RedriveExecution", "states:SendTask*", "states:GetActivityTask",
-                "states:UpdateMapRun", "events:PutEvents", "setlist:AcknowledgeIncident")));
+                "states:UpdateMapRun", "events:PutEvents", "setlist:AcknowledgeIncident", "setlist:ManageGuard")));
         roles.put(VIEWER, READ);
         BUILT_IN = java.util.Collections.unmodifiableMap(roles);
         Policy.roles = BUILT_IN;

@@ -117,14 +117,17 @@ public final class Console {
         ctx.json(out);
     }
 
-    /** The navigation entries the caller may use. */
+    /** The navigation entries the caller may use, and the paths of those they may not (pages say so without calling). */
     private void nav(Context ctx) {
         Principal p = auth.authenticate(ctx, new byte[0], true);
         ObjectNode out = Json.object().put("user", p.user());
         ArrayNode list = out.putArray("links");
+        ArrayNode denied = out.putArray("denied");
         for (ConsoleLink l : links) {
             if (l.action() == null || p.allows(l.action(), null)) {
                 list.addObject().put("label", l.label()).put("path", l.path());
+            } else {
+                denied.add(l.path());
             }
         }
         ctx.json(out);
@@ -162,11 +165,13 @@ public final class Console {
     /**
      * The classpath resource for a path under {@code /console/}, or null when the path is not a
      * plain file name (no {@code ..}, no hidden files, no empty segments). A path ending in
-     * {@code /} is the directory's {@code index.html}.
+     * {@code /}, or whose last segment has no dot, is the directory's {@code index.html}.
      */
     String resource(String path) {
         if (path.isEmpty() || path.endsWith("/")) {
             path = path + "index.html";
+        } else if (path.lastIndexOf('.') < path.lastIndexOf('/') + 1) {
+            path = path + "/index.html";    // a directory named without its slash (trailing slashes are ignored)
         }
         String[] segments = path.split("/", -1);
         for (String s : segments) {

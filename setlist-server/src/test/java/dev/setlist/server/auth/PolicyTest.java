@@ -24,4 +24,18 @@ class PolicyTest {
         assertThat(Policy.allows(grants, "states:CreateStateMachine", "arn:x:stateMachine:a")).isFalse();
         assertThat(Policy.allows(List.of(new Policy.Grant("unknown", "*")), "states:ListStateMachines", null)).isFalse();
     }
+
+    @Test
+    void define_addsWorkloadRoles_andExtendsBuiltInOnesWithoutTakingAnythingAway() {
+        Policy.define("policy-test-role", java.util.List.of("shop:Buy*"));
+        Policy.define(Policy.OPERATOR, java.util.List.of("shop:PullLever"));
+        var operator = java.util.List.of(new Policy.Grant(Policy.OPERATOR, "*"));
+        assertThat(Policy.allows(operator, "shop:PullLever", null)).isTrue();
+        assertThat(Policy.allows(operator, "states:StopExecution", null)).isTrue();
+        assertThat(Policy.allows(operator, "shop:BuyTickets", null)).isFalse();
+        assertThat(Policy.allows(java.util.List.of(new Policy.Grant("policy-test-role", "*")), "shop:BuyTickets", null))
+                .isTrue();
+        Policy.define(Policy.OPERATOR, java.util.List.of("shop:PullLever"));
+        assertThat(Policy.all().get(Policy.OPERATOR).stream().filter("shop:PullLever"::equals)).hasSize(1);
+    }
 }

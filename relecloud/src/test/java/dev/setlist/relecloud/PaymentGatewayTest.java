@@ -1,0 +1,130 @@
+package dev.setlist.relecloud;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.setlist.asl.StatesException;
+import dev.setlist.relecloud.gateway.GatewayClient;
+import dev.setlist.relecloud.gateway.PaymentGateway;
+import dev.setlist.server.http.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The gateway simulator's consistency and failures, and the client's retries and breaker, over real HTTP. */
+class PaymentGatewayTest {
+    PaymentGateway gateway;
+    GatewayClient client;
+
+    @BeforeEach
+    void start() {
+        gateway = PaymentGateway.start(0, 7);
+        client = new GatewayClient(gateway.uri(), new GatewayClient.Settings(Duration.ofSeconds(2), 3,
+                Duration.ofMillis(10), 3, Duration.ofMillis(500)));
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+    }
+
+    @Test
+    void captureOnlyTheAuthorizedAmountOnce_voidOnlyUncaptured_sameKeySameAnswer() {
+        JsonNode a = client.authorize("k1", "P1", 5000, "USD", "4242424242424242");
+        JsonNode again = client.authorize("k1", "P1", 5000, "USD", "4242424242424242");
+        assertThat(again.path("id").asText()).isEqualTo(a.path("id").asText());
+        assertThat(gateway.authorizations()).hasSize(1);
+        String id = a.path("id").asText();
+
+        assertThatThrownBy(() -> client.capture("c0", id, 6000)).isInstanceOf(StatesException.class)
+                .hasMessageContaining("more than the authorized");
+        assertThat(client.capture("c1", id, 5000).path("status").asText()).isEqualTo("CAPTURED");
+        assertThat(client.capture("c1", id, 5000).path("status").asText()).isEqualTo("CAPTURED");
+        assertThatThrownBy(() -> client.capture("c2", id, 5000)).isInstanceOf(StatesException.class)
+                .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.REJECTED));
+        assertThatThrownBy(() -> client.voidAuthorization("v1", id)).hasMessageContaining("captured");
+
+        String other = client.authorize("k2", "P2", 100, "USD", "4242424242424242").path("id").asText();
+        assertThat(client.voidAuthorization("v2", other).path("status").asText()).isEqualTo("VOIDED");
+        assertThatThrownBy(() -> client.capture("c3", other, 100)).hasMessageContaining("VOIDED");
+        assertThat(client.byReference("P2")).singleElement()
+                .satisfies(x -> assertThat(x.path("status").asText()).isEqualTo("VOIDED"));
+    }
+
+    @Test
+    void declinedCard_isPaymentDeclined() {
+        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", PaymentGateway.DECLINED_CARD))
+                .isInstanceOf(StatesException.class)
+                .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.DECLINED));
+        assertThat(gateway.authorizations()).isEmpty();
+    }
+
+    @Test
+    void lostAnswers_areRetriedWithTheSameKey_andAuthorizeOnce() {
+        gateway.behaviour(new PaymentGateway.Behaviour(0.5, 0, 0, 0, List.of(), false));
+        int ok = 0;
+        for (int i = 0; i < 30; i++) {
+            try {
+                client.authorize("key-" + i, "R" + i, 100, "USD", "4242424242424242");
+                ok++;
+            } catch (StatesException e) {
+                assertThat(e.error()).isEqualTo(GatewayClient.UNAVAILABLE);
+            }
+        }
+        assertThat(ok).isPositive();
+        for (int i = 0; i < 30; i++) {
+            String ref = "R" + i;
+            assertThat(gateway.authorizations().stream().filter(a -> a.path("reference").asText().equals(ref)))
+                    .hasSizeLessThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void outageWindow_failsEveryCall_andTheBreakerOpensThenCloses() throws Exception {
+        Instant now = Instant.now();
+        gateway.behaviour(new PaymentGateway.Behaviour(0, 0, 0, 0, List.of(new PaymentGateway.Outage(now.minusSeconds(1),
+                now.plusSeconds(60))), false));
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
+                    .hasMessageContaining("did not answer");
+        }
+        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
+                .hasMessageContaining("circuit open");
+        gateway.behaviour(PaymentGateway.Behaviour.RELIABLE);
+        Thread.sleep(600);
+        assertThat(client.authorize("k", "P", 100, "USD", "4242424242424242").path("status").asText())
+                .isEqualTo("AUTHORIZED");
+    }
+
+    @Test
+    void adminEndpoint_changesBehaviourAtRunTime_andRefusesBadInput() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/admin/behaviour"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"failureRate\": 0.25, \"latencyMs\": {\"median\": 5, \"p99\":"
+                        + " 50}}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(gateway.behaviour().failureRate()).isEqualTo(0.25);
+        assertThat(gateway.behaviour().p99Ms()).isEqualTo(50);
+        for (String bad : List.of("{\"failureRate\": -1}", "{\"declineRate\": \"x\"}", "{\"latencyMs\": 5}",
+                "{\"latencyMs\": {\"median\": 50, \"p99\": 5}}", "{\"outages\": [{\"start\": \"nope\", \"end\": \"x\"}]}",
+                "{\"down\": 1}", "not json", "[]")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/admin/behaviour"))
+                    .PUT(HttpRequest.BodyPublishers.ofString(bad)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(Json.MAPPER.readTree(r.body()).path("message").asText()).as(bad).isNotBlank();
+        }
+        assertThat(gateway.behaviour().failureRate()).isEqualTo(0.25);
+        HttpResponse<String> noKey = http.send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/v1/authorizations"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amountCents\": 1, \"reference\": \"x\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(noKey.statusCode()).isIn(400, 503);
+    }
+}
