@@ -331,7 +331,9 @@ final class RelecloudApi {
         ConcertSearch.Criteria c = new ConcertSearch.Criteria(q, genre, from, to, minPrice, maxPrice, sort,
                 intParam(ctx, "page", 0, 0, 1000), intParam(ctx, "size", 20, 1, 100));
         Instant now = server.clock().now();
-        String reason = app.degraded().contains("search-concerts") ? "The search flow is switched to degraded mode" : null;
+        boolean lever = server.guard() != null && server.guard().degraded("search-concerts");
+        String reason = app.degraded().contains("search-concerts") || lever ? "The search flow is switched to degraded mode"
+                : null;
         if (reason == null) {
             try {
                 ConcertSearch.Hits hits = app.search().search(c, now);

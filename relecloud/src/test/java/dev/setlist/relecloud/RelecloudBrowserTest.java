@@ -296,4 +296,65 @@ class RelecloudBrowserTest {
         assertThat(agent.get("/api/relecloud/purchases?customerId=" + raj).json().path("items")).hasSize(2);
         browser.screenshot("relecloud-13-second-card");
     }
+
+    @Test
+    @Order(5)
+    void operator_readsTheGuardsLimits_changesARate_degradesDisablesAndRestoresAFlow() {
+        signInAs("olu", Harness.PASSWORD, "/console/guard.html");
+        assertThat(nav()).contains("Traffic guard", "Concerts").doesNotContain("Cart", "Users");
+        assertThat(browser.all("#flows-table tbody tr[data-flow]")).extracting(e -> e.getAttribute("data-flow"))
+                .contains("create-concerts", "search-concerts", "list-concerts", "purchase-ticket");
+        WebElement rate = browser.await("#limits-table tr[data-kind='flow-rate'][data-flow='purchase-ticket']");
+        assertThat(rate.getText()).contains("/s, burst", "tokens used of the burst");
+        assertThat(browser.all("#limits-table tr[data-kind='concurrency']")).hasSize(1);
+        assertThat(text("#guard-cache")).contains("Backend");
+        browser.screenshot("relecloud-14-guard");
+
+        // a bad rate is refused beside the form; a good one holds
+        WebElement perSecond = browser.await("#rate-list-concerts");
+        perSecond.clear();
+        perSecond.sendKeys("-1");
+        browser.await("tr[data-flow='list-concerts'] form.rate-form button").click();
+        assertThat(text("tr[data-flow='list-concerts'] .lever-status .problem")).contains("ratePerSecond");
+        assertThat(browser.severe(m -> m.contains("status of 400"))).isEmpty();
+        browser.await("#rate-list-concerts").clear();
+        browser.await("#rate-list-concerts").sendKeys("20");
+        browser.await("#rate-list-concerts-burst").clear();
+        browser.await("#rate-list-concerts-burst").sendKeys("40");
+        browser.await("tr[data-flow='list-concerts'] form.rate-form button").click();
+        browser.until(d -> text("#guard-status").equals("Rate of list-concerts set to 20/s, burst 40."));
+        assertThat(text("#flows-table tr[data-flow='list-concerts']")).contains("20/s, burst 40", "changed", "olu");
+        JsonNode listing = operator.get("/api/v1/guard/flows/list-concerts").json();
+        assertThat(listing.path("rate").path("perSecond").asDouble()).isEqualTo(20.0);
+        assertThat(listing.path("rate").path("burst").asInt()).isEqualTo(40);
+
+        // degraded, after a confirmation: search answers the simple way
+        lever("search-concerts", "Force degraded");
+        browser.until(d -> "true".equals(browser.await("#flows-table tr[data-flow='search-concerts']").getAttribute("data-degraded")));
+        assertThat(agent.get("/api/relecloud/search?q=lanterns").json().path("degraded").asBoolean()).isTrue();
+        // disabled: callers are refused until it is restored
+        lever("search-concerts", "Disable");
+        browser.until(d -> "true".equals(browser.await("#flows-table tr[data-flow='search-concerts']").getAttribute("data-disabled")));
+        Harness.Response refused = agent.get("/api/relecloud/search?q=lanterns");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.error()).isEqualTo("FlowDisabled");
+        browser.screenshot("relecloud-15-guard-disabled");
+        lever("search-concerts", "Restore");
+        browser.until(d -> "false".equals(browser.await("#flows-table tr[data-flow='search-concerts']").getAttribute("data-disabled")));
+        lever("list-concerts", "Restore");
+        browser.until(d -> !text("#flows-table tr[data-flow='list-concerts']").contains("changed"));
+        Harness.Response again = agent.get("/api/relecloud/search?q=lanterns");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().path("degraded").asBoolean()).isFalse();
+        assertThat(operator.get("/api/v1/audit").json().toString()).contains("SetGuardLevers");
+    }
+
+    /** Pulls a flow's lever in the page: its button, then the confirmation. */
+    private static void lever(String flow, String action) {
+        String row = "#flows-table tr[data-flow='" + flow + "'] ";
+        browser.await(row + "button[data-action='" + action + "']").click();
+        assertThat(text(row + ".confirm-box p")).endsWith("?");
+        browser.await(row + ".confirm-yes").click();
+        browser.until(d -> text("#guard-status").contains(flow));
+    }
 }

@@ -142,7 +142,7 @@ class ConsoleBrowserTest {
         browser.loaded();
         assertThat(text("#signed-in-user")).isEqualTo("admin");
         assertThat(browser.all("header nav a")).extracting(WebElement::getText)
-                .containsExactly("Flows", "Alarms", "Executions", "Traces", "Users", "Audit log");
+                .containsExactly("Flows", "Alarms", "Executions", "Traces", "Traffic guard", "Users", "Audit log");
         assertThat(browser.await("header nav a[aria-current='page']").getText()).isEqualTo("Alarms");
         assertThat(browser.all("#alarms tr[data-alarm='checkout-errors'] .badge").getFirst().getText()).isEqualTo("ALARM");
         browser.screenshot("02-alarms");
@@ -306,7 +306,7 @@ class ConsoleBrowserTest {
         browser.loaded();
         assertThat(text("#signed-in-user")).isEqualTo("vera");
         assertThat(browser.all("header nav a")).extracting(WebElement::getText)
-                .containsExactly("Flows", "Alarms", "Executions", "Traces");
+                .containsExactly("Flows", "Alarms", "Executions", "Traces", "Traffic guard");
         assertThat(browser.all("#flows li.card")).hasSize(3);
         browser.screenshot("11-viewer-flows");
         // the users page is for administrators: a viewer who opens it is told so, and nothing is asked of the API

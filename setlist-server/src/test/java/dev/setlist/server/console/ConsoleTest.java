@@ -104,11 +104,11 @@ class ConsoleTest {
     @Test
     void nav_listsWhatTheCallersRolesAllow_andTheWorkloadsLinks() {
         JsonNode admin = get("/api/v1/console/nav", adminCookie).body();
-        assertThat(labels(admin)).containsExactly("Flows", "Alarms", "Executions", "Traces", "Users", "Audit log", "Shop",
+        assertThat(labels(admin)).containsExactly("Flows", "Alarms", "Executions", "Traces", "Traffic guard", "Users", "Audit log", "Shop",
                 "Shop admin");
         assertThat(admin.get("denied")).isEmpty();
         JsonNode viewer = get("/api/v1/console/nav", viewerCookie).body();
-        assertThat(labels(viewer)).containsExactly("Flows", "Alarms", "Executions", "Traces", "Shop");
+        assertThat(labels(viewer)).containsExactly("Flows", "Alarms", "Executions", "Traces", "Traffic guard", "Shop");
         assertThat(StreamSupport.stream(viewer.get("denied").spliterator(), false).map(JsonNode::asText))
                 .containsExactly("/console/users.html", "/console/audit.html", "/console/shop/admin.html");
         TestServer.Response anonymous = get("/api/v1/console/nav", null);
