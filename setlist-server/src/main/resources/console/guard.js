@@ -43,7 +43,7 @@ page('Traffic guard', async main => {
       f.leverChangedBy ? [f.leverChangedBy, h('div', {class: 'muted'}, timeEl(f.leverChangedAt))] : '—',
     ];
     if (manage) cells.push(levers(f));
-    return h('tr', {'data-flow': f.flow, 'data-disabled': f.disabled, 'data-degraded': f.degraded}, cells.map(c => h('td', {}, c)));
+    return h('tr', {'data-flow': f.flow, 'data-disabled': String(f.disabled), 'data-degraded': String(f.degraded)}, cells.map(c => h('td', {}, c)));
   }
 
   function levers(f) {

@@ -346,14 +346,14 @@ class RelecloudBrowserTest {
         Harness.Response again = agent.get("/api/relecloud/search?q=lanterns");
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.json().path("degraded").asBoolean()).isFalse();
-        assertThat(operator.get("/api/v1/audit").json().toString()).contains("SetGuardLevers");
+        assertThat(h.login("admin").get("/api/v1/audit").json().toString()).contains("SetGuardLevers", "olu");
     }
 
     /** Pulls a flow's lever in the page: its button, then the confirmation. */
     private static void lever(String flow, String action) {
         String row = "#flows-table tr[data-flow='" + flow + "'] ";
         browser.await(row + "button[data-action='" + action + "']").click();
-        assertThat(text(row + ".confirm-box p")).endsWith("?");
+        assertThat(text(row + ".confirm-box p")).startsWith(action.replace("Force degraded", "Switch") + " " + flow);
         browser.await(row + ".confirm-yes").click();
         browser.until(d -> text("#guard-status").contains(flow));
     }
