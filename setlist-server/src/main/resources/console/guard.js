@@ -34,11 +34,12 @@ page('Traffic guard', async main => {
   }
 
   function flowRow(f) {
-    const state = f.disabled ? badge('FAILED', 'disabled') : f.degraded ? badge('ACKNOWLEDGED', 'degraded') : badge('OK', 'normal');
+    const state = [f.disabled ? badge('FAILED', 'disabled') : null, f.degraded ? badge('ACKNOWLEDGED', 'degraded') : null,
+      !f.disabled && !f.degraded ? badge('OK', 'normal') : null].filter(Boolean).flatMap((b, i) => i ? [' ', b] : [b]);
     const rate = h('span', {}, f.rate.perSecond + '/s, burst ' + f.rate.burst, f.rate.overridden ? h('span', {class: 'kind'}, ' changed') : null);
     const cells = [
       [h('strong', {}, f.flow), ' ', criticality(f.criticality)],
-      [state, f.degraded && f.degradedMode ? h('div', {class: 'muted'}, f.degradedMode) : null],
+      [state, f.degradedMode ? h('div', {class: 'muted'}, 'Degraded mode: ' + f.degradedMode) : null],
       rate, String(f.throttled), String(f.shed),
       f.leverChangedBy ? [f.leverChangedBy, h('div', {class: 'muted'}, timeEl(f.leverChangedAt))] : '—',
     ];
