@@ -125,8 +125,9 @@ async function signOut() {
 /** A message box for an error (role="alert" so screen readers announce it). */
 export function problem(e) {
   const denied = e && (e.type === 'AccessDeniedException' || e.status === 403);
-  const lead = denied ? 'Not allowed. ' : e && e.status === 404 ? 'Not found. ' : e && e.status >= 400 && e.status < 500
-    ? 'Cannot do that. ' : 'Something went wrong. ';
+  const busy = e && (e.status === 429 || e.status === 503);
+  const lead = denied ? 'Not allowed. ' : busy ? 'Not available right now. ' : e && e.status === 404 ? 'Not found. '
+    : e && e.status >= 400 && e.status < 500 ? 'Cannot do that. ' : 'Something went wrong. ';
   return h('div', {class: 'problem', role: 'alert'}, h('strong', {}, lead), e && e.message ? e.message : String(e));
 }
 

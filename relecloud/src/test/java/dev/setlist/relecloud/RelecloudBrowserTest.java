@@ -309,6 +309,9 @@ class RelecloudBrowserTest {
         assertThat(browser.all("#limits-table tr[data-kind='concurrency']")).hasSize(1);
         assertThat(text("#guard-cache")).contains("Backend");
         browser.screenshot("relecloud-14-guard");
+        ((JavascriptExecutor) browser.driver).executeScript("document.getElementById('guard-limits').scrollIntoView()");
+        browser.screenshot("relecloud-14b-guard-limits");
+        ((JavascriptExecutor) browser.driver).executeScript("window.scrollTo(0, 0)");
 
         // a bad rate is refused beside the form; a good one holds
         WebElement perSecond = browser.await("#rate-list-concerts");
