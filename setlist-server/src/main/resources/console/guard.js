@@ -125,7 +125,8 @@ function limitRow(l) {
   switch (l.kind) {
     case 'flow-rate': to = l.flow; allowed = l.perSecond + '/s, burst ' + l.burst;
       use = l.available === undefined || l.available === null ? '—' : usage(l.burst - l.available, l.burst, 'tokens used of the burst'); break;
-    case 'caller-rate': to = l.flow; allowed = l.perSecond + '/s, burst ' + l.burst; use = 'per caller'; break;
+    case 'caller-rate': to = l.flow; allowed = l.perSecond + '/s, burst ' + l.burst;
+      use = h('span', {class: 'muted'}, 'counted for each caller separately'); break;
     case 'quota': to = [l.flow, h('div', {class: 'muted'}, l.caller)]; allowed = l.limit + ' per ' + l.period;
       use = [usage(l.used, l.limit, 'used'), h('div', {class: 'muted'}, 'resets ', timeEl(l.resetsAt))]; break;
     case 'action-rate': to = h('code', {}, l.action); allowed = l.perSecond + '/s, burst ' + l.burst; use = '—'; break;

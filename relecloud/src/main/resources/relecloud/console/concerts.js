@@ -83,7 +83,7 @@ page('Concerts', async main => {
     if (v('to')) q.set('to', v('to'));
     if (min) q.set('minPrice', min);
     if (max) q.set('maxPrice', max);
-    if (v('sort')) q.set('sort', v('sort') === 'relevance' && !v('q') ? 'date' : v('sort'));
+    if (v('sort')) q.set('sort', v('sort'));
     const searching = [...q.keys()].some(k => k !== 'page' && k !== 'size');
     results.setAttribute('aria-busy', 'true');
     let data;
