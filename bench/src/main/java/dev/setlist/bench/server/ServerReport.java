@@ -136,9 +136,17 @@ public final class ServerReport {
         }
     }
 
-    /** Runs wrk against {@code url}: unsigned GET when {@code action} is null, else a POST signed once. */
     static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
-                              int measure) throws IOException, InterruptedException {
+                      int measure) throws IOException, InterruptedException {
+        return wrk(wrk, name, url, action, body, connections, warmup, measure, true);
+    }
+
+    /**
+     * Runs wrk against {@code url}: unsigned GET when {@code action} is null, else a POST signed once;
+     * {@code print}: a line with the scenario's requests/s.
+     */
+    static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
+                      int measure, boolean print) throws IOException, InterruptedException {
         Path script = Files.createTempFile("setlist-bench", ".lua");
         StringBuilder lua = new StringBuilder();
         if (action != null) {
@@ -165,7 +173,9 @@ public final class ServerReport {
         String errors = find(out, "Non-2xx or 3xx responses:\\s+(\\d+)");
         Result r = new Result(name, rps, millis(match(out, "\\s50%\\s+([0-9.]+[a-z]+)")), millis(match(out, "\\s99%\\s+([0-9.]+[a-z]+)")),
                 errors == null ? 0 : Long.parseLong(errors), cpu / 1000.0 / Math.max(1, requests));
-        System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        if (print) {
+            System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        }
         return r;
     }
 
@@ -247,13 +257,30 @@ public final class ServerReport {
         return b.build();
     }
 
-    /** Runs the scenario with {@code connections} workers, each sending one request after the other. */
     static Result run(String name, HttpClient http, int connections, int warmup, int measure,
-                              IntFunction<HttpRequest> request) throws Exception {
+                      IntFunction<HttpRequest> request) throws Exception {
+        return run(name, http, connections, warmup, measure, request, true);
+    }
+
+    /**
+     * Runs the scenario with {@code connections} workers, each sending one request after the other.
+     * Its CPU per request is this process's (client and server together) over the measured seconds.
+     */
+    static Result run(String name, HttpClient http, int connections, int warmup, int measure,
+                      IntFunction<HttpRequest> request, boolean print) throws Exception {
         long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
         long end = warmEnd + measure * 1_000_000_000L;
         AtomicLong errors = new AtomicLong();
+        AtomicLong cpuAtWarmEnd = new AtomicLong();
         List<long[]> latencies = new ArrayList<>();
+        Thread cpuMark = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(Math.max(0, (warmEnd - System.nanoTime()) / 1_000_000));
+                cpuAtWarmEnd.set(cpuNanos());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<long[]>> futures = new ArrayList<>();
             for (int w = 0; w < connections; w++) {
@@ -287,6 +314,8 @@ public final class ServerReport {
                 latencies.add(f.get());
             }
         }
+        long cpu = cpuNanos() - cpuAtWarmEnd.get();
+        cpuMark.join();
         long total = latencies.stream().mapToLong(a -> a.length).sum();
         long[] all = new long[(int) total];
         int at = 0;
@@ -297,8 +326,10 @@ public final class ServerReport {
         Arrays.sort(all);
         double p50 = all.length == 0 ? 0 : all[all.length / 2] / 1e6;
         double p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
-        Result r = new Result(name, total / (double) measure, p50, p99, errors.get(), Double.NaN);
-        System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        Result r = new Result(name, total / (double) measure, p50, p99, errors.get(), cpu / 1000.0 / Math.max(1, total));
+        if (print) {
+            System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        }
         return r;
     }
 }

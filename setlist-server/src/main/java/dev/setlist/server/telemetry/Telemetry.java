@@ -65,6 +65,10 @@ public final class Telemetry implements AutoCloseable {
     public static final String STATE_MACHINE_ATTRIBUTE = "setlist.stateMachineArn";
     private static final int MAX_OPEN_EXECUTIONS = 10_000;
     private static final AttributeKey<String> FLOW = AttributeKey.stringKey("setlist.flow");
+    private static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
+    private static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
 
     private final boolean enabled;
     private final PrometheusMeterRegistry registry;
@@ -72,7 +76,9 @@ public final class Telemetry implements AutoCloseable {
     private final Tracer tracer;
     private final SpanRing ring;
     private final Map<String, Span> openExecutions = new ConcurrentHashMap<>();
-    private final Map<String, Timer> httpTimers = new ConcurrentHashMap<>();
+    /** The meters of each endpoint (and of requests matching none), looked up on its first request. */
+    private final Map<Endpoint, RouteMeters> routeMeters = new ConcurrentHashMap<>();
+    private final Map<String, RouteMeters> unmatchedMeters = new ConcurrentHashMap<>();
     /**
      * Executions that ended recently, with their redrive count: a start may be announced after a
      * fast execution already ended, and must not open a span nobody will end.
@@ -141,6 +147,8 @@ public final class Telemetry implements AutoCloseable {
     public void flows(FlowIndex index, FlowMonitor monitor) {
         this.index = index;
         this.monitor = monitor;
+        routeMeters.clear();
+        unmatchedMeters.clear();
     }
 
     /**
@@ -171,8 +179,8 @@ public final class Telemetry implements AutoCloseable {
         Span span = tracer.spanBuilder(ctx.method().name())
                 .setSpanKind(SpanKind.SERVER)
                 .setParent(Traceparent.parent(ctx.header("traceparent")))
-                .setAttribute("http.request.method", ctx.method().name())
-                .setAttribute("url.path", ctx.path())
+                .setAttribute(HTTP_METHOD, ctx.method().name())
+                .setAttribute(URL_PATH, ctx.path())
                 .startSpan();
         Scope scope = span.makeCurrent();
         MDC.put("traceId", span.getSpanContext().getTraceId());
@@ -188,30 +196,27 @@ public final class Telemetry implements AutoCloseable {
         ctx.attribute(IN_FLIGHT, null);
         long nanos = System.nanoTime() - f.startNanos;
         try {
-            Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
-            String method = ctx.method().name();
-            String route = endpoint == null ? "unmatched" : endpoint.path;
-            String flow = endpoint == null ? FlowIndex.NONE : index.route(method, route);
+            RouteMeters meters = routeMeters(ctx.endpoints().lastHttpEndpoint(), ctx.method().name());
             String machineArn = ctx.attribute(STATE_MACHINE_ATTRIBUTE);
-            if (FlowIndex.NONE.equals(flow) && machineArn != null) {
-                flow = index.stateMachineOfArn(machineArn);
+            if (machineArn != null && FlowIndex.NONE.equals(meters.flow)) {
+                meters = meters.forFlow(index.stateMachineOfArn(machineArn));
             }
             int status = ctx.statusCode();
             boolean bad = status >= 500 || status == 408;
-            httpTimer(flow, method, route, status).record(nanos, TimeUnit.NANOSECONDS);
+            meters.timer(status).record(nanos, TimeUnit.NANOSECONDS);
             if (bad) {
-                Counter.builder("setlist.http.server.errors").description("HTTP requests answered 5xx or 408")
-                        .tags("flow", flow, "method", method, "route", route).register(registry).increment();
+                meters.errors().increment();
             }
-            String target = ctx.header("X-Amz-Target");
-            f.span.updateName(method + " " + route + (target == null ? "" : " " + abbreviate(target)));
-            f.span.setAttribute("http.route", route);
-            f.span.setAttribute("http.response.status_code", status);
-            f.span.setAttribute(FLOW, flow);
+            // Only the AWS APIs' single route says what the request does in a header.
+            String target = meters.route.equals("/") ? ctx.header("X-Amz-Target") : null;
+            f.span.updateName(target == null ? meters.spanName : meters.spanName + " " + abbreviate(target));
+            f.span.setAttribute(HTTP_ROUTE, meters.route);
+            f.span.setAttribute(HTTP_STATUS, status);
+            f.span.setAttribute(FLOW, meters.flow);
             if (bad) {
                 f.span.setStatus(StatusCode.ERROR);
             }
-            recordOutcome(flow, !bad, Duration.ofNanos(nanos), bad ? "HTTP " + status : null);
+            recordOutcome(meters.flow, !bad, nanos, bad ? "HTTP " + status : null);
         } finally {
             f.span.end();
             f.scope.close();
@@ -220,19 +225,71 @@ public final class Telemetry implements AutoCloseable {
         }
     }
 
-    /** Looked up once per combination: registering a meter costs more than recording into it. */
-    private Timer httpTimer(String flow, String method, String route, int status) {
-        String key = flow + ' ' + method + ' ' + route + ' ' + status;
-        Timer t = httpTimers.get(key);
-        if (t == null) {
-            t = httpTimers.computeIfAbsent(key, k -> Timer.builder("setlist.http.server.requests")
-                    .description("HTTP requests by flow, route and status")
-                    .tags("flow", flow, "method", method, "route", route, "status", Integer.toString(status),
-                            "outcome", outcome(status))
-                    .publishPercentileHistogram()
-                    .register(registry));
+    private RouteMeters routeMeters(Endpoint endpoint, String method) {
+        if (endpoint == null) {
+            return unmatchedMeters.computeIfAbsent(method, m -> new RouteMeters(registry, FlowIndex.NONE, m, "unmatched"));
         }
-        return t;
+        RouteMeters m = routeMeters.get(endpoint);
+        if (m == null) {
+            m = routeMeters.computeIfAbsent(endpoint, e -> new RouteMeters(registry, index.route(method, e.path), method,
+                    e.path));
+        }
+        return m;
+    }
+
+    /**
+     * The meters of one route and flow: the request timer per status and the error counter,
+     * registered on first use (registering a meter costs more than recording into it), and the
+     * span name. The same route may count for other flows (the AWS APIs' route, by the state
+     * machine a request names): their meters hang off the route's own.
+     */
+    private static final class RouteMeters {
+        final PrometheusMeterRegistry registry;
+        final String flow;
+        final String method;
+        final String route;
+        final String spanName;
+        private final java.util.concurrent.atomic.AtomicReferenceArray<Timer> timers =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(600);
+        private volatile Counter errors;
+        private final Map<String, RouteMeters> otherFlows = new ConcurrentHashMap<>();
+
+        RouteMeters(PrometheusMeterRegistry registry, String flow, String method, String route) {
+            this.registry = registry;
+            this.flow = flow;
+            this.method = method;
+            this.route = route;
+            this.spanName = method + " " + route;
+        }
+
+        RouteMeters forFlow(String other) {
+            return other.equals(flow) ? this
+                    : otherFlows.computeIfAbsent(other, o -> new RouteMeters(registry, o, method, route));
+        }
+
+        Timer timer(int status) {
+            int slot = status >= 0 && status < 600 ? status : 0;
+            Timer t = timers.get(slot);
+            if (t == null) {
+                t = Timer.builder("setlist.http.server.requests").description("HTTP requests by flow, route and status")
+                        .tags("flow", flow, "method", method, "route", route, "status", Integer.toString(status),
+                                "outcome", outcome(status))
+                        .publishPercentileHistogram()
+                        .register(registry);
+                timers.compareAndSet(slot, null, t);
+            }
+            return t;
+        }
+
+        Counter errors() {
+            Counter c = errors;
+            if (c == null) {
+                c = Counter.builder("setlist.http.server.errors").description("HTTP requests answered 5xx or 408")
+                        .tags("flow", flow, "method", method, "route", route).register(registry);
+                errors = c;
+            }
+            return c;
+        }
     }
 
     private static String outcome(int status) {
@@ -245,10 +302,14 @@ public final class Telemetry implements AutoCloseable {
     }
 
     private void recordOutcome(String flow, boolean good, Duration latency, String error) {
+        recordOutcome(flow, good, latency.toNanos(), error);
+    }
+
+    private void recordOutcome(String flow, boolean good, long latencyNanos, String error) {
         FlowMonitor m = monitor;
         if (m != null && !FlowIndex.NONE.equals(flow)) {
             try {
-                m.record(flow, good, latency, error);
+                m.record(flow, good, latencyNanos, error);
             } catch (RuntimeException e) {
                 log.warn("could not record an outcome of flow {}: {}", flow, e.toString());
             }
