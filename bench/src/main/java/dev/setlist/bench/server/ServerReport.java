@@ -138,15 +138,17 @@ public final class ServerReport {
 
     static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
                       int measure) throws IOException, InterruptedException {
-        return wrk(wrk, name, url, action, body, connections, warmup, measure, true);
+        return wrk(wrk, name, url, action, body, connections, warmup, measure, true, ServerReport::cpuNanos);
     }
 
     /**
      * Runs wrk against {@code url}: unsigned GET when {@code action} is null, else a POST signed once;
-     * {@code print}: a line with the scenario's requests/s.
+     * {@code print}: a line with the scenario's requests/s; {@code serverCpu}: the server's CPU time
+     * so far in nanoseconds, read before and after the measured run.
      */
     static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
-                      int measure, boolean print) throws IOException, InterruptedException {
+                      int measure, boolean print, java.util.function.LongSupplier serverCpu)
+            throws IOException, InterruptedException {
         Path script = Files.createTempFile("setlist-bench", ".lua");
         StringBuilder lua = new StringBuilder();
         if (action != null) {
@@ -163,10 +165,10 @@ public final class ServerReport {
         Files.writeString(script, lua.toString());
         String threads = "2";
         exec(List.of(wrk, "-t" + threads, "-c" + connections, "-d" + warmup + "s", "-s", script.toString(), url));
-        long cpu0 = cpuNanos();
+        long cpu0 = serverCpu.getAsLong();
         String out = exec(List.of(wrk, "-t" + threads, "-c" + connections, "-d" + measure + "s", "--latency", "-s",
                 script.toString(), url));
-        long cpu = cpuNanos() - cpu0;
+        long cpu = serverCpu.getAsLong() - cpu0;
         long requests = Long.parseLong(match(out, "(\\d+) requests in"));
         Files.deleteIfExists(script);
         double rps = Double.parseDouble(match(out, "Requests/sec:\\s+([0-9.]+)"));
@@ -259,15 +261,17 @@ public final class ServerReport {
 
     static Result run(String name, HttpClient http, int connections, int warmup, int measure,
                       IntFunction<HttpRequest> request) throws Exception {
-        return run(name, http, connections, warmup, measure, request, true);
+        return run(name, http, connections, warmup, measure, request, true, ServerReport::cpuNanos);
     }
 
     /**
      * Runs the scenario with {@code connections} workers, each sending one request after the other.
-     * Its CPU per request is this process's (client and server together) over the measured seconds.
+     * Its CPU per request is {@code serverCpu}'s growth over the measured seconds (this process's,
+     * client and server together, when the server runs here).
      */
     static Result run(String name, HttpClient http, int connections, int warmup, int measure,
-                      IntFunction<HttpRequest> request, boolean print) throws Exception {
+                      IntFunction<HttpRequest> request, boolean print, java.util.function.LongSupplier serverCpu)
+            throws Exception {
         long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
         long end = warmEnd + measure * 1_000_000_000L;
         AtomicLong errors = new AtomicLong();
@@ -276,7 +280,7 @@ public final class ServerReport {
         Thread cpuMark = Thread.ofVirtual().start(() -> {
             try {
                 Thread.sleep(Math.max(0, (warmEnd - System.nanoTime()) / 1_000_000));
-                cpuAtWarmEnd.set(cpuNanos());
+                cpuAtWarmEnd.set(serverCpu.getAsLong());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -314,7 +318,7 @@ public final class ServerReport {
                 latencies.add(f.get());
             }
         }
-        long cpu = cpuNanos() - cpuAtWarmEnd.get();
+        long cpu = serverCpu.getAsLong() - cpuAtWarmEnd.get();
         cpuMark.join();
         long total = latencies.stream().mapToLong(a -> a.length).sum();
         long[] all = new long[(int) total];

@@ -19,21 +19,23 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 
 /**
- * The cost of telemetry on a plain route: two servers in this process, one with
- * {@code telemetry.enabled: false} and one with telemetry on and a flow catalog that binds
- * {@code GET /healthz} (so every request gets a server span, a timer with a percentile histogram,
- * MDC entries and an outcome for the flow monitor).
+ * The cost of telemetry on a plain route: two servers, each in a JVM of its own started by this
+ * one with the same settings, one with {@code telemetry.enabled: false} and one with telemetry on
+ * and a flow catalog that binds {@code GET /healthz} (so every request gets a server span kept in
+ * the trace ring, a timer with a percentile histogram, MDC entries and an outcome for the flow
+ * monitor). Separate processes keep each server's garbage collection, JIT and background threads on
+ * its own account.
  *
  * <p>The machine is shared and small, so one pair of runs says little: the two servers are loaded
  * one after the other in {@code bench.rounds} rounds, the order alternating (off-on, on-off, …) so
- * a drift of the machine's load falls on both sides alike, after a warm-up round that is not
- * counted (both servers share the JIT-compiled code of Javalin and Jetty). Each round gives the
+ * a drift of the machine's load falls on both sides alike, after a longer warm-up round that is
+ * not counted (each JVM compiles its hot paths then). Each round gives the
  * ratio on ÷ off of two figures:
  * <ul>
  *   <li>requests/s under load from {@code wrk} (or virtual threads on {@code java.net.http.HttpClient});
- *   <li>CPU time this process (both servers; wrk runs in its own process) spent per request: what
- *       telemetry adds to each request, less sensitive than requests/s to other processes taking
- *       the cores.
+ *   <li>CPU time the server's process spent per request (user and system, from the operating
+ *       system): what telemetry adds to each request, less sensitive than requests/s to other
+ *       processes taking the cores.
  * </ul>
  * The report prints every round, the median of each side, and the median of the per-round ratios
  * with their interquartile range; the overhead is 1 − median(on ÷ off requests/s), goal ≤ 10%.
@@ -42,7 +44,8 @@ import java.util.concurrent.Executors;
  * Settings (system properties, through {@code BENCH_OPTS}): {@code bench.connections} (default 32),
  * {@code bench.warmup} and {@code bench.measure} seconds per run (defaults 2 and 5),
  * {@code bench.rounds} (default 12), {@code bench.client} ({@code wrk} or {@code jdk}; default wrk
- * when it is on the PATH).
+ * when it is on the PATH), {@code bench.serverJvm} (the servers' JVM options, default
+ * {@code -Xms1g -Xmx1g}).
  */
 public final class TelemetryReport {
     private static final String FLOWS = """
@@ -70,39 +73,42 @@ public final class TelemetryReport {
     private record Run(double perSecond, double p50Millis, double p99Millis, double cpuMicros, long errors) {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 3 && args[0].equals("--serve")) {
+            serve(args[1].equals("on"), Path.of(args[2]));
+            return;
+        }
         int connections = Integer.getInteger("bench.connections", 32);
         int warmup = Integer.getInteger("bench.warmup", 2);
         int measure = Integer.getInteger("bench.measure", 5);
         int rounds = Integer.getInteger("bench.rounds", 12);
         Path data = Files.createTempDirectory("setlist-bench-telemetry");
-        Path flows = data.resolve("flows.yaml");
-        Files.writeString(flows, FLOWS);
-        SetlistServer off = server(data.resolve("off"), false, null);
-        SetlistServer on = server(data.resolve("on"), true, flows);
+        ServerProcess off = ServerProcess.start(false, data.resolve("off"));
+        ServerProcess on = ServerProcess.start(true, data.resolve("on"));
         try {
             String wrk = System.getProperty("bench.client", "wrk").equals("wrk") ? ServerReport.onPath("wrk") : null;
             HttpClient http = wrk != null ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
             System.out.printf(Locale.ROOT, "Telemetry overhead on GET /healthz: %d connections, %d s warm-up + %d s measured"
-                    + " per run, %d rounds (order alternating), %d cores, JDK %s, load client %s%n", connections, warmup,
-                    measure, rounds, Runtime.getRuntime().availableProcessors(), Runtime.version(),
+                    + " per run, %d rounds (order alternating), %d cores, JDK %s, servers in their own JVMs (%s),"
+                    + " load client %s%n", connections, warmup, measure, rounds,
+                    Runtime.getRuntime().availableProcessors(), Runtime.version(), serverJvm(),
                     wrk != null ? wrk + " (2 threads, its own process)"
-                            : "java.net.http.HttpClient in this process (its CPU counts on both sides)");
+                            : "java.net.http.HttpClient in this process");
             System.out.printf(Locale.ROOT, "%n%-8s %-10s %12s %9s %9s %14s %7s %9s%n", "round", "telemetry", "requests/s",
                     "p50 ms", "p99 ms", "CPU µs/req", "errors", "load avg");
             List<Run> offs = new ArrayList<>();
             List<Run> ons = new ArrayList<>();
             for (int round = 0; round <= rounds; round++) {
                 boolean offFirst = round % 2 == 0;
-                for (SetlistServer s : offFirst ? new SetlistServer[] {off, on} : new SetlistServer[] {on, off}) {
+                for (ServerProcess s : offFirst ? new ServerProcess[] {off, on} : new ServerProcess[] {on, off}) {
                     String name = s == off ? "off" : "on";
-                    String url = "http://127.0.0.1:" + s.port() + "/healthz";
-                    // The uncounted first round runs longer: it is where the JIT compiles the paths.
-                    int w = round == 0 ? warmup * 3 : warmup;
+                    String url = "http://127.0.0.1:" + s.port + "/healthz";
+                    // The uncounted first round runs longer: it is where each JVM's JIT compiles the paths.
+                    int w = round == 0 ? Math.max(10, warmup * 5) : warmup;
                     ServerReport.Result r = wrk != null
-                            ? ServerReport.wrk(wrk, name, url, null, null, connections, w, measure, false)
+                            ? ServerReport.wrk(wrk, name, url, null, null, connections, w, measure, false, s::cpuNanos)
                             : ServerReport.run(name, http, connections, w, measure,
-                                    i -> HttpRequest.newBuilder(URI.create(url)).GET().build(), false);
+                                    i -> HttpRequest.newBuilder(URI.create(url)).GET().build(), false, s::cpuNanos);
                     Run run = new Run(r.perSecond(), r.p50Millis(), r.p99Millis(), r.cpuMicros(), r.errors());
                     System.out.printf(Locale.ROOT, "%-8s %-10s %12.0f %9.2f %9.2f %14.1f %7d %9.2f%n",
                             round == 0 ? "warm-up" : Integer.toString(round), name, run.perSecond, run.p50Millis,
@@ -143,6 +149,83 @@ public final class TelemetryReport {
         } finally {
             on.stop();
             off.stop();
+        }
+    }
+
+    private static String serverJvm() {
+        return System.getProperty("bench.serverJvm", "-Xms1g -Xmx1g");
+    }
+
+    /** A server in a JVM of its own: this class with {@code --serve}, on the same class path. */
+    private static final class ServerProcess {
+        final Process process;
+        final int port;
+
+        private ServerProcess(Process process, int port) {
+            this.process = process;
+            this.port = port;
+        }
+
+        static ServerProcess start(boolean telemetry, Path dir) throws Exception {
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(Arrays.asList(serverJvm().trim().split("\\s+")));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), TelemetryReport.class.getName(), "--serve",
+                    telemetry ? "on" : "off", dir.toString()));
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("PORT ")) {
+                // the server's own output before it listens
+            }
+            if (line == null) {
+                throw new IllegalStateException("the " + (telemetry ? "telemetry-on" : "telemetry-off")
+                        + " server exited with " + p.waitFor());
+            }
+            Thread.ofVirtual().start(() -> {
+                try {
+                    out.transferTo(java.io.Writer.nullWriter());
+                } catch (java.io.IOException ignored) {
+                    // the server went away
+                }
+            });
+            return new ServerProcess(p, Integer.parseInt(line.substring(5).trim()));
+        }
+
+        /** CPU time (user and system) of the server's process so far. */
+        long cpuNanos() {
+            return process.toHandle().info().totalCpuDuration().orElseThrow(
+                    () -> new IllegalStateException("the operating system does not tell a process's CPU time")).toNanos();
+        }
+
+        void stop() throws InterruptedException, java.io.IOException {
+            process.getOutputStream().close();
+            try {
+                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                throw e;
+            }
+        }
+    }
+
+    /** The child's side: starts a server, prints its port, stops it when standard input closes. */
+    private static void serve(boolean telemetry, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Path flows = null;
+        if (telemetry) {
+            flows = dir.resolve("flows.yaml");
+            Files.writeString(flows, FLOWS);
+        }
+        SetlistServer server = server(dir, telemetry, flows);
+        try {
+            System.out.println("PORT " + server.port());
+            System.out.flush();
+            System.in.transferTo(java.io.OutputStream.nullOutputStream());
+        } finally {
+            server.stop();
         }
     }
 
