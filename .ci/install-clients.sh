@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the real clients the server's integration tests drive: the AWS CLI (Debian's awscli)
-# and the AWS SDK for JavaScript v3 under setlist-server/src/test/js (from its package-lock.json).
+# Installs the real clients the server's integration tests drive: the AWS CLI (Debian's awscli),
+# the AWS SDK for JavaScript v3 under setlist-server/src/test/js (from its package-lock.json), and
+# Prometheus with promtool (Debian's prometheus), which scrapes the server's /metrics.
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -10,6 +11,12 @@ if ! [ -x /usr/bin/aws ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q awscli
+fi
+if ! [ -x /usr/bin/prometheus ] || ! [ -x /usr/bin/promtool ]; then
+  echo "install-clients: installing prometheus (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q prometheus
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "install-clients: installing nodejs and npm (apt)"
@@ -24,4 +31,5 @@ if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] || ! [ -f "$js/n
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-lock)
 fi
 echo "install-clients: $(/usr/bin/aws --version 2>&1 | head -n1); node $(node --version);" \
-  "@aws-sdk/client-sfn $(node -p "require('./$js/node_modules/@aws-sdk/client-sfn/package.json').version")"
+  "@aws-sdk/client-sfn $(node -p "require('./$js/node_modules/@aws-sdk/client-sfn/package.json').version");" \
+  "$(/usr/bin/prometheus --version 2>&1 | head -n1)"
