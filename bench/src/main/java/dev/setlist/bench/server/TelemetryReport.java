@@ -28,8 +28,9 @@ import java.util.concurrent.Executors;
  *
  * <p>The machine is shared and small, so one pair of runs says little: the two servers are loaded
  * one after the other in {@code bench.rounds} rounds, the order alternating (off-on, on-off, …) so
- * a drift of the machine's load falls on both sides alike, after a longer warm-up round that is
- * not counted (each JVM compiles its hot paths then). Each round gives the
+ * a drift of the machine's load falls on both sides alike, after a warm-up round of
+ * {@code bench.jitWarmup} seconds per server that is not counted (each JVM's JIT compiles the hot
+ * paths then; on a loaded 2-core machine C2 is still busy after 10 seconds). Each round gives the
  * ratio on ÷ off of two figures:
  * <ul>
  *   <li>requests/s under load from {@code wrk} (or virtual threads on {@code java.net.http.HttpClient});
@@ -42,7 +43,8 @@ import java.util.concurrent.Executors;
  *
  * <p>Run from the repository root: <pre>{@code bench/run-telemetry.sh}</pre>
  * Settings (system properties, through {@code BENCH_OPTS}): {@code bench.connections} (default 32),
- * {@code bench.warmup} and {@code bench.measure} seconds per run (defaults 2 and 5),
+ * {@code bench.jitWarmup} (default 30), {@code bench.warmup} and {@code bench.measure} seconds per
+ * run (defaults 2 and 5),
  * {@code bench.rounds} (default 12), {@code bench.client} ({@code wrk} or {@code jdk}; default wrk
  * when it is on the PATH), {@code bench.serverJvm} (the servers' JVM options, default
  * {@code -Xms1g -Xmx1g}).
@@ -104,7 +106,7 @@ public final class TelemetryReport {
                     String name = s == off ? "off" : "on";
                     String url = "http://127.0.0.1:" + s.port + "/healthz";
                     // The uncounted first round runs longer: it is where each JVM's JIT compiles the paths.
-                    int w = round == 0 ? Math.max(10, warmup * 5) : warmup;
+                    int w = round == 0 ? Integer.getInteger("bench.jitWarmup", 30) : warmup;
                     ServerReport.Result r = wrk != null
                             ? ServerReport.wrk(wrk, name, url, null, null, connections, w, measure, false, s::cpuNanos)
                             : ServerReport.run(name, http, connections, w, measure,

@@ -31,7 +31,6 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -483,28 +482,27 @@ public final class Telemetry implements AutoCloseable {
         if (!id.matches("[0-9a-f]{32}")) {
             throw ApiException.validation("traceId must be 32 lowercase hexadecimal digits, was '" + abbreviate(id) + "'");
         }
-        List<SpanData> spans = trace(id);
+        List<RecentSpan> spans = trace(id);
         if (spans.isEmpty()) {
             throw new ApiException(404, "ResourceNotFoundException", "No recent spans of trace " + id);
         }
         ObjectNode out = Json.object().put("traceId", id);
         ArrayNode list = out.putArray("spans");
-        for (SpanData s : spans) {
-            ObjectNode o = list.addObject().put("spanId", s.getSpanId()).put("name", s.getName())
-                    .put("kind", s.getKind().name());
-            o.put("parentSpanId", s.getParentSpanContext().isValid() ? s.getParentSpanId() : null);
-            o.put("start", Instant.ofEpochSecond(0, s.getStartEpochNanos()).toString());
-            o.put("end", Instant.ofEpochSecond(0, s.getEndEpochNanos()).toString());
-            o.put("durationMs", (s.getEndEpochNanos() - s.getStartEpochNanos()) / 1e6);
-            o.put("status", s.getStatus().getStatusCode().name());
+        for (RecentSpan s : spans) {
+            ObjectNode o = list.addObject().put("spanId", s.spanId()).put("name", s.name()).put("kind", s.kind());
+            o.put("parentSpanId", s.parentSpanId());
+            o.put("start", Instant.ofEpochSecond(0, s.startEpochNanos()).toString());
+            o.put("end", Instant.ofEpochSecond(0, s.endEpochNanos()).toString());
+            o.put("durationMs", (s.endEpochNanos() - s.startEpochNanos()) / 1e6);
+            o.put("status", s.status());
             ObjectNode attrs = o.putObject("attributes");
-            s.getAttributes().forEach((k, v) -> attrs.put(k.getKey(), String.valueOf(v)));
+            s.attributeMap().forEach(attrs::put);
         }
         ctx.json(out);
     }
 
     /** The recent spans of a trace, after exporting the ones that ended. */
-    public List<SpanData> trace(String traceId) {
+    public List<RecentSpan> trace(String traceId) {
         if (tracerProvider != null) {
             tracerProvider.forceFlush().join(2, TimeUnit.SECONDS);
         }
