@@ -7,7 +7,7 @@
 # The load comes from wrk (Debian's package `wrk`) when it is on the PATH, else from
 # java.net.http.HttpClient in the same process (then CPU per request includes the client's).
 # Usage: bench/run-telemetry.sh            (from anywhere; about 2 × (jitWarmup + rounds × (warmup + measure)) s)
-#        BENCH_OPTS="-Dbench.rounds=20 -Dbench.jitWarmup=30 -Dbench.measure=5 -Dbench.warmup=2 -Dbench.connections=32" bench/run-telemetry.sh
+#        BENCH_OPTS="-Dbench.rounds=20 -Dbench.jitWarmup=60 -Dbench.measure=5 -Dbench.warmup=2 -Dbench.connections=32" bench/run-telemetry.sh
 #        BENCH_OPTS="-Dbench.client=jdk" bench/run-telemetry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/report.sh"
 run_report dev.setlist.bench.server.TelemetryReport -- "$@"

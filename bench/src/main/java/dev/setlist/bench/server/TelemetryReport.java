@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
  * one after the other in {@code bench.rounds} rounds, the order alternating (off-on, on-off, …) so
  * a drift of the machine's load falls on both sides alike, after a warm-up round of
  * {@code bench.jitWarmup} seconds per server that is not counted (each JVM's JIT compiles the hot
- * paths then; on a loaded 2-core machine C2 is still busy after 10 seconds). Each round gives the
+ * paths then; on a loaded 2-core machine C2 is still busy after 40 seconds). Each round gives the
  * ratio on ÷ off of two figures:
  * <ul>
  *   <li>requests/s under load from {@code wrk} (or virtual threads on {@code java.net.http.HttpClient});
@@ -43,7 +43,7 @@ import java.util.concurrent.Executors;
  *
  * <p>Run from the repository root: <pre>{@code bench/run-telemetry.sh}</pre>
  * Settings (system properties, through {@code BENCH_OPTS}): {@code bench.connections} (default 32),
- * {@code bench.jitWarmup} (default 30), {@code bench.warmup} and {@code bench.measure} seconds per
+ * {@code bench.jitWarmup} (default 60), {@code bench.warmup} and {@code bench.measure} seconds per
  * run (defaults 2 and 5),
  * {@code bench.rounds} (default 12), {@code bench.client} ({@code wrk} or {@code jdk}; default wrk
  * when it is on the PATH), {@code bench.serverJvm} (the servers' JVM options, default
@@ -106,7 +106,7 @@ public final class TelemetryReport {
                     String name = s == off ? "off" : "on";
                     String url = "http://127.0.0.1:" + s.port + "/healthz";
                     // The uncounted first round runs longer: it is where each JVM's JIT compiles the paths.
-                    int w = round == 0 ? Integer.getInteger("bench.jitWarmup", 30) : warmup;
+                    int w = round == 0 ? Integer.getInteger("bench.jitWarmup", 60) : warmup;
                     ServerReport.Result r = wrk != null
                             ? ServerReport.wrk(wrk, name, url, null, null, connections, w, measure, false, s::cpuNanos)
                             : ServerReport.run(name, http, connections, w, measure,

@@ -77,7 +77,8 @@ public final class Telemetry implements AutoCloseable {
     private final Map<String, Span> openExecutions = new ConcurrentHashMap<>();
     /** The meters of each endpoint (and of requests matching none), looked up on its first request. */
     private final Map<Endpoint, RouteMeters> routeMeters = new ConcurrentHashMap<>();
-    private final Map<String, RouteMeters> unmatchedMeters = new ConcurrentHashMap<>();
+    /** By method and route: requests matching no endpoint, and the rare method an endpoint was not first hit with. */
+    private final Map<String, RouteMeters> otherMeters = new ConcurrentHashMap<>();
     /**
      * Executions that ended recently, with their redrive count: a start may be announced after a
      * fast execution already ended, and must not open a span nobody will end.
@@ -147,7 +148,7 @@ public final class Telemetry implements AutoCloseable {
         this.index = index;
         this.monitor = monitor;
         routeMeters.clear();
-        unmatchedMeters.clear();
+        otherMeters.clear();
     }
 
     /**
@@ -226,12 +227,17 @@ public final class Telemetry implements AutoCloseable {
 
     private RouteMeters routeMeters(Endpoint endpoint, String method) {
         if (endpoint == null) {
-            return unmatchedMeters.computeIfAbsent(method, m -> new RouteMeters(registry, FlowIndex.NONE, m, "unmatched"));
+            return otherMeters.computeIfAbsent(method + " unmatched",
+                    k -> new RouteMeters(registry, FlowIndex.NONE, method, "unmatched"));
         }
         RouteMeters m = routeMeters.get(endpoint);
         if (m == null) {
             m = routeMeters.computeIfAbsent(endpoint, e -> new RouteMeters(registry, index.route(method, e.path), method,
                     e.path));
+        }
+        if (!m.method.equals(method)) {
+            return otherMeters.computeIfAbsent(method + " " + endpoint.path,
+                    k -> new RouteMeters(registry, index.route(method, endpoint.path), method, endpoint.path));
         }
         return m;
     }
@@ -267,15 +273,17 @@ public final class Telemetry implements AutoCloseable {
         }
 
         Timer timer(int status) {
-            int slot = status >= 0 && status < 600 ? status : 0;
-            Timer t = timers.get(slot);
+            boolean cached = status >= 0 && status < timers.length();
+            Timer t = cached ? timers.get(status) : null;
             if (t == null) {
                 t = Timer.builder("setlist.http.server.requests").description("HTTP requests by flow, route and status")
                         .tags("flow", flow, "method", method, "route", route, "status", Integer.toString(status),
                                 "outcome", outcome(status))
                         .publishPercentileHistogram()
                         .register(registry);
-                timers.compareAndSet(slot, null, t);
+                if (cached) {
+                    timers.compareAndSet(status, null, t);
+                }
             }
             return t;
         }
