@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real clients the server's integration tests drive: the AWS CLI (Debian's awscli),
 # the AWS SDK for JavaScript v3 under setlist-server/src/test/js (from its package-lock.json), and
-# Chromium with its driver for the console's browser tests (Debian's chromium and chromium-driver).
+# Chromium with its driver for the console's browser tests (Debian's chromium and chromium-driver),
+# and Prometheus with promtool (Debian's prometheus), which scrapes the server's /metrics.
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,6 +12,12 @@ if ! [ -x /usr/bin/aws ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q awscli
+fi
+if ! [ -x /usr/bin/prometheus ] || ! [ -x /usr/bin/promtool ]; then
+  echo "install-clients: installing prometheus (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q prometheus
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "install-clients: installing nodejs and npm (apt)"
@@ -32,4 +39,5 @@ if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] || ! [ -f "$js/n
 fi
 echo "install-clients: $(/usr/bin/aws --version 2>&1 | head -n1); node $(node --version);" \
   "@aws-sdk/client-sfn $(node -p "require('./$js/node_modules/@aws-sdk/client-sfn/package.json').version");" \
-  "$(/usr/bin/chromium --version 2>/dev/null | head -n1); $(/usr/bin/chromedriver --version 2>/dev/null | cut -d' ' -f1-2)"
+  "$(/usr/bin/chromium --version 2>/dev/null | head -n1); $(/usr/bin/chromedriver --version 2>/dev/null | cut -d' ' -f1-2);" \
+  "$(/usr/bin/prometheus --version 2>&1 | head -n1)"

@@ -51,6 +51,8 @@ public final class FlowMonitor implements AutoCloseable {
     private final Duration interval;
     private final Map<String, Flow> flowOfAlarm = new LinkedHashMap<>();
     private final Map<String, Flow> flowsById = new java.util.HashMap<>();
+    /** Each flow's tail latency objective in nanoseconds, -1 without one; also the set of known flows. */
+    private final Map<String, Long> tailNanos = new java.util.HashMap<>();
     private final List<CompositeAlarm> compositesInOrder;
     private final Map<String, RuleExpression> rules = new LinkedHashMap<>();
     private final Object evaluation = new Object();
@@ -70,6 +72,9 @@ public final class FlowMonitor implements AutoCloseable {
         List<CompositeAlarm> composites = new ArrayList<>();
         for (Flow f : catalog.flows()) {
             flowsById.put(f.id(), f);
+            Map.Entry<Double, Duration> tail = f.targets().performance() == null ? null
+                    : f.targets().performance().tail();
+            tailNanos.put(f.id(), tail == null ? -1L : tail.getValue().toNanos());
             for (SloMath.Spec s : SloMath.specs(f)) {
                 book.declare(burnRateName(f, s.name()), f.id(), AlarmChange.Kind.BURN_RATE, AlarmState.OK, now);
             }
@@ -121,19 +126,25 @@ public final class FlowMonitor implements AutoCloseable {
 
     /** Records an outcome of a flow of the catalog (in memory until the next flush). */
     public void record(Outcome o) {
-        Flow f = flowsById.get(o.flow());
-        if (f == null) {
-            throw new IllegalArgumentException("no flow " + o.flow() + " in the catalog of " + catalog.workload());
-        }
-        Map.Entry<Double, Duration> tail = f.targets().performance() == null ? null : f.targets().performance().tail();
-        boolean fast = tail != null && o.latency().compareTo(tail.getValue()) <= 0;
-        minutes.add(f.id(), SloMath.minuteOf(o.time()), o.good(), o.latency().toNanos() / 1e6, fast,
-                o.good() ? null : o.error());
+        record(o.flow(), SloMath.minuteOf(o.time()), o.good(), o.latency().toNanos(), o.error());
     }
 
     /** Records an outcome that ended now. */
     public void record(String flow, boolean good, Duration latency, String error) {
-        record(new Outcome(flow, clock.now(), good, latency, good ? null : error));
+        record(flow, good, latency.toNanos(), error);
+    }
+
+    /** Records an outcome that ended now and took {@code latencyNanos}: what servers call per request. */
+    public void record(String flow, boolean good, long latencyNanos, String error) {
+        record(flow, SloMath.minuteOf(clock.now()), good, latencyNanos, error);
+    }
+
+    private void record(String flow, long minute, boolean good, long latencyNanos, String error) {
+        Long tail = tailNanos.get(flow);
+        if (tail == null) {
+            throw new IllegalArgumentException("no flow " + flow + " in the catalog of " + catalog.workload());
+        }
+        minutes.add(flow, minute, good, latencyNanos / 1e6, latencyNanos <= tail, good ? null : error);
     }
 
     /** Writes the accumulated outcomes; on failure they stay for the next flush. */

@@ -167,6 +167,29 @@ class AlarmTest {
     }
 
     @Test
+    void metricAlarm_flowFallsIdle_missingGoesToInsufficientData_notBreachingToOk_ignoreStays() {
+        FlowMonitor m = monitor();
+        for (int i = 0; i < 5; i++) {
+            SloTest.outcomes(m, "purchase-ticket", clock.now(), 50, 50, Duration.ofMillis(100));
+            SloTest.outcomes(m, "list-concerts", clock.now(), 988, 12, Duration.ofMillis(900));
+            clock.advance(Duration.ofMinutes(1));
+        }
+        m.evaluate();
+        assertThat(m.alarm("purchase-ticket-errors").state()).isEqualTo(AlarmState.ALARM);   // missing
+        assertThat(m.alarm("list-concerts-errors").state()).isEqualTo(AlarmState.ALARM);     // notBreaching
+        assertThat(m.alarm("list-concerts-latency").state()).isEqualTo(AlarmState.ALARM);    // ignore
+
+        clock.advance(Duration.ofMinutes(30));
+        m.evaluate();
+
+        assertThat(m.alarm("purchase-ticket-errors").state()).isEqualTo(AlarmState.INSUFFICIENT_DATA);
+        assertThat(m.alarm("list-concerts-errors").state()).isEqualTo(AlarmState.OK);
+        assertThat(m.alarm("list-concerts-latency").state()).isEqualTo(AlarmState.ALARM);
+        assertThat(changesOf("purchase-ticket-errors")).extracting(AlarmChange::to)
+                .containsExactly(AlarmState.ALARM, AlarmState.INSUFFICIENT_DATA);
+    }
+
+    @Test
     void sink_thatThrows_doesNotStopTheEvaluation() {
         FlowMonitor m = FlowMonitor.builder(catalog, db).clock(clock).nodeId("n").sink(c -> {
             throw new IllegalStateException("bus down");

@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The real clients the integration tests drive: the AWS CLI and node with the AWS SDK v3 under
- * {@code src/test/js} ({@code .ci/install-clients.sh} installs both). Without them a test is
+ * The real clients the integration tests drive: the AWS CLI, node with the AWS SDK v3 under
+ * {@code src/test/js}, and Prometheus with its {@code promtool} ({@code .ci/install-clients.sh}
+ * installs them all). Without them a test is
  * skipped on a developer's machine and fails on CI ({@code CI} set), so CI cannot pass silently.
  */
 final class Clients {
@@ -33,6 +34,18 @@ final class Clients {
         require(Files.isDirectory(dir.resolve("node_modules/@aws-sdk/client-sfn")) ? dir.toString() : null,
                 "@aws-sdk/client-sfn in " + dir + "/node_modules; run .ci/install-clients.sh");
         return dir;
+    }
+
+    /** Prometheus's server: Debian's {@code /usr/bin/prometheus} first, else the one on the PATH. */
+    static String prometheus() {
+        return require(Files.isExecutable(Path.of("/usr/bin/prometheus")) ? "/usr/bin/prometheus" : onPath("prometheus"),
+                "Prometheus ('prometheus'); run .ci/install-clients.sh");
+    }
+
+    /** Prometheus's command-line tool, which checks metrics in the text format with Prometheus's own parser. */
+    static String promtool() {
+        return require(Files.isExecutable(Path.of("/usr/bin/promtool")) ? "/usr/bin/promtool" : onPath("promtool"),
+                "promtool (Debian's prometheus package); run .ci/install-clients.sh");
     }
 
     static String node() {

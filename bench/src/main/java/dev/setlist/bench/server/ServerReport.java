@@ -136,9 +136,19 @@ public final class ServerReport {
         }
     }
 
-    /** Runs wrk against {@code url}: unsigned GET when {@code action} is null, else a POST signed once. */
     static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
-                              int measure) throws IOException, InterruptedException {
+                      int measure) throws IOException, InterruptedException {
+        return wrk(wrk, name, url, action, body, connections, warmup, measure, true, ServerReport::cpuNanos);
+    }
+
+    /**
+     * Runs wrk against {@code url}: unsigned GET when {@code action} is null, else a POST signed once;
+     * {@code print}: a line with the scenario's requests/s; {@code serverCpu}: the server's CPU time
+     * so far in nanoseconds, read before and after the measured run.
+     */
+    static Result wrk(String wrk, String name, String url, String action, byte[] body, int connections, int warmup,
+                      int measure, boolean print, java.util.function.LongSupplier serverCpu)
+            throws IOException, InterruptedException {
         Path script = Files.createTempFile("setlist-bench", ".lua");
         StringBuilder lua = new StringBuilder();
         if (action != null) {
@@ -155,17 +165,19 @@ public final class ServerReport {
         Files.writeString(script, lua.toString());
         String threads = "2";
         exec(List.of(wrk, "-t" + threads, "-c" + connections, "-d" + warmup + "s", "-s", script.toString(), url));
-        long cpu0 = cpuNanos();
+        long cpu0 = serverCpu.getAsLong();
         String out = exec(List.of(wrk, "-t" + threads, "-c" + connections, "-d" + measure + "s", "--latency", "-s",
                 script.toString(), url));
-        long cpu = cpuNanos() - cpu0;
+        long cpu = serverCpu.getAsLong() - cpu0;
         long requests = Long.parseLong(match(out, "(\\d+) requests in"));
         Files.deleteIfExists(script);
         double rps = Double.parseDouble(match(out, "Requests/sec:\\s+([0-9.]+)"));
         String errors = find(out, "Non-2xx or 3xx responses:\\s+(\\d+)");
         Result r = new Result(name, rps, millis(match(out, "\\s50%\\s+([0-9.]+[a-z]+)")), millis(match(out, "\\s99%\\s+([0-9.]+[a-z]+)")),
                 errors == null ? 0 : Long.parseLong(errors), cpu / 1000.0 / Math.max(1, requests));
-        System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        if (print) {
+            System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        }
         return r;
     }
 
@@ -247,13 +259,32 @@ public final class ServerReport {
         return b.build();
     }
 
-    /** Runs the scenario with {@code connections} workers, each sending one request after the other. */
     static Result run(String name, HttpClient http, int connections, int warmup, int measure,
-                              IntFunction<HttpRequest> request) throws Exception {
+                      IntFunction<HttpRequest> request) throws Exception {
+        return run(name, http, connections, warmup, measure, request, true, ServerReport::cpuNanos);
+    }
+
+    /**
+     * Runs the scenario with {@code connections} workers, each sending one request after the other.
+     * Its CPU per request is {@code serverCpu}'s growth over the measured seconds (this process's,
+     * client and server together, when the server runs here).
+     */
+    static Result run(String name, HttpClient http, int connections, int warmup, int measure,
+                      IntFunction<HttpRequest> request, boolean print, java.util.function.LongSupplier serverCpu)
+            throws Exception {
         long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
         long end = warmEnd + measure * 1_000_000_000L;
         AtomicLong errors = new AtomicLong();
+        AtomicLong cpuAtWarmEnd = new AtomicLong();
         List<long[]> latencies = new ArrayList<>();
+        Thread cpuMark = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(Math.max(0, (warmEnd - System.nanoTime()) / 1_000_000));
+                cpuAtWarmEnd.set(serverCpu.getAsLong());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<long[]>> futures = new ArrayList<>();
             for (int w = 0; w < connections; w++) {
@@ -287,6 +318,8 @@ public final class ServerReport {
                 latencies.add(f.get());
             }
         }
+        long cpu = serverCpu.getAsLong() - cpuAtWarmEnd.get();
+        cpuMark.join();
         long total = latencies.stream().mapToLong(a -> a.length).sum();
         long[] all = new long[(int) total];
         int at = 0;
@@ -297,8 +330,10 @@ public final class ServerReport {
         Arrays.sort(all);
         double p50 = all.length == 0 ? 0 : all[all.length / 2] / 1e6;
         double p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
-        Result r = new Result(name, total / (double) measure, p50, p99, errors.get(), Double.NaN);
-        System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        Result r = new Result(name, total / (double) measure, p50, p99, errors.get(), cpu / 1000.0 / Math.max(1, total));
+        if (print) {
+            System.out.printf(Locale.ROOT, "  %-40s %10.0f req/s%n", name, r.perSecond);
+        }
         return r;
     }
 }

@@ -1,8 +1,5 @@
 package dev.setlist.flows.internal;
 
-import java.util.Map;
-import java.util.TreeMap;
-
 /**
  * A sparse log-scale histogram of latencies: bucket {@code i} holds values in
  * {@code (1.04^(i-1), 1.04^i]} microseconds (bucket 0 everything up to 1µs), so a percentile read
@@ -13,7 +10,13 @@ public final class Histogram {
     private static final double GROWTH = 1.04;
     private static final double LOG_GROWTH = Math.log(GROWTH);
 
-    private final TreeMap<Integer, Long> counts = new TreeMap<>();
+    /**
+     * Counts of the buckets {@code base … base + counts.length - 1}, grown on demand to the range
+     * seen: an array (no boxing on the per-request path) about as small as a sparse map, since one
+     * minute's latencies cluster (a day's latency is bucket 640).
+     */
+    private int base;
+    private long[] counts = new long[0];
 
     static int bucket(double millis) {
         double micros = millis * 1000.0;
@@ -25,16 +28,40 @@ public final class Histogram {
     }
 
     public void add(double millis) {
-        counts.merge(bucket(millis), 1L, Long::sum);
+        add(bucket(millis), 1);
+    }
+
+    private void add(int bucket, long n) {
+        if (counts.length == 0) {
+            base = bucket;
+            counts = new long[8];
+        } else if (bucket < base) {
+            int grow = Math.max(base - bucket, 8);
+            long[] wider = new long[counts.length + grow];
+            System.arraycopy(counts, 0, wider, grow, counts.length);
+            counts = wider;
+            base -= grow;
+            if (base < 0) { // never below bucket 0: shift back
+                counts = java.util.Arrays.copyOfRange(counts, -base, counts.length);
+                base = 0;
+            }
+        } else if (bucket - base >= counts.length) {
+            counts = java.util.Arrays.copyOf(counts, Math.max(bucket - base + 1, counts.length + 8));
+        }
+        counts[bucket - base] += n;
     }
 
     public void merge(Histogram other) {
-        other.counts.forEach((b, n) -> counts.merge(b, n, Long::sum));
+        for (int i = other.counts.length - 1; i >= 0; i--) {
+            if (other.counts[i] != 0) {
+                add(other.base + i, other.counts[i]);
+            }
+        }
     }
 
     public long count() {
         long n = 0;
-        for (long c : counts.values()) {
+        for (long c : counts) {
             n += c;
         }
         return n;
@@ -51,10 +78,10 @@ public final class Histogram {
         }
         long rank = Math.max(1, (long) Math.ceil(percentile / 100.0 * n - 1e-9));
         long seen = 0;
-        for (Map.Entry<Integer, Long> e : counts.entrySet()) {
-            seen += e.getValue();
+        for (int i = 0; i < counts.length; i++) {
+            seen += counts[i];
             if (seen >= rank) {
-                return Math.min(max, Math.max(min, upperMillis(e.getKey())));
+                return Math.min(max, Math.max(min, upperMillis(base + i)));
             }
         }
         return max;
@@ -63,12 +90,14 @@ public final class Histogram {
     /** {@code "bucket:count,…"}, the stored form. */
     public String encode() {
         StringBuilder out = new StringBuilder();
-        counts.forEach((b, n) -> {
-            if (!out.isEmpty()) {
-                out.append(',');
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != 0) {
+                if (!out.isEmpty()) {
+                    out.append(',');
+                }
+                out.append(base + i).append(':').append(counts[i]);
             }
-            out.append(b).append(':').append(n);
-        });
+        }
         return out.toString();
     }
 
@@ -77,8 +106,7 @@ public final class Histogram {
         if (text != null && !text.isEmpty()) {
             for (String pair : text.split(",")) {
                 int colon = pair.indexOf(':');
-                h.counts.merge(Integer.parseInt(pair.substring(0, colon)), Long.parseLong(pair.substring(colon + 1)),
-                        Long::sum);
+                h.add(Math.max(0, Integer.parseInt(pair.substring(0, colon))), Long.parseLong(pair.substring(colon + 1)));
             }
         }
         return h;

@@ -12,40 +12,70 @@ import java.util.TreeMap;
 /**
  * Outcomes per flow and minute: an in-memory accumulator that {@link #add} fills without touching
  * the database, and {@link #flush} writes in one transaction, adding to this node's rows. Reads sum
- * every node's rows. Thread safe; flushes are serialized.
+ * every node's rows. Thread safe; flushes are serialized. The accumulator is split in stripes, each
+ * with its own lock, chosen by the calling thread: every request of a server records an outcome,
+ * and one lock for all of them would have the request threads queue on it.
  */
 public final class MinuteStore {
+    private static final int STRIPES = 8;
+
     private final Db db;
     private final String node;
     private final Object flushLock = new Object();
-    private Map<Key, Minute> pending = new HashMap<>();
+    private final Stripe[] stripes = new Stripe[STRIPES];
 
     private record Key(String flow, long minute) {}
+
+    private static final class Stripe {
+        Map<Key, Minute> pending = new HashMap<>();
+    }
 
     public MinuteStore(Db db, String node) {
         this.db = db;
         this.node = node;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Stripe();
+        }
     }
 
-    public synchronized void add(String flow, long minute, boolean good, double latencyMillis, boolean fast,
-                                 String error) {
-        pending.computeIfAbsent(new Key(flow, minute), k -> new Minute()).add(good, latencyMillis, fast, error);
+    public void add(String flow, long minute, boolean good, double latencyMillis, boolean fast, String error) {
+        Stripe s = stripes[(int) (Thread.currentThread().threadId() & (STRIPES - 1))];
+        synchronized (s) {
+            s.pending.computeIfAbsent(new Key(flow, minute), k -> new Minute()).add(good, latencyMillis, fast, error);
+        }
     }
 
-    public synchronized int pendingMinutes() {
-        return pending.size();
+    /** How many flow-minutes wait for the next flush. */
+    public int pendingMinutes() {
+        java.util.Set<Key> keys = new java.util.HashSet<>();
+        for (Stripe s : stripes) {
+            synchronized (s) {
+                keys.addAll(s.pending.keySet());
+            }
+        }
+        return keys.size();
     }
 
     /** Writes what accumulated; on failure keeps it for the next flush and rethrows. */
     public void flush() {
         synchronized (flushLock) {
-            Map<Key, Minute> batch;
-            synchronized (this) {
-                if (pending.isEmpty()) {
-                    return;
+            Map<Key, Minute> batch = new HashMap<>();
+            for (Stripe s : stripes) {
+                Map<Key, Minute> taken;
+                synchronized (s) {
+                    if (s.pending.isEmpty()) {
+                        continue;
+                    }
+                    taken = s.pending;
+                    s.pending = new HashMap<>();
                 }
-                batch = pending;
-                pending = new HashMap<>();
+                taken.forEach((k, m) -> batch.merge(k, m, (a, b) -> {
+                    a.merge(b);
+                    return a;
+                }));
+            }
+            if (batch.isEmpty()) {
+                return;
             }
             try {
                 db.transaction(c -> {
@@ -55,8 +85,9 @@ public final class MinuteStore {
                     return null;
                 });
             } catch (RuntimeException e) {
-                synchronized (this) {
-                    batch.forEach((k, m) -> pending.computeIfAbsent(k, x -> new Minute()).merge(m));
+                Stripe s = stripes[0];
+                synchronized (s) {
+                    batch.forEach((k, m) -> s.pending.computeIfAbsent(k, x -> new Minute()).merge(m));
                 }
                 throw e;
             }

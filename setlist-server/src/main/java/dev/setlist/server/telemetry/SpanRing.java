@@ -9,12 +9,12 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The most recent finished spans, in memory, for the trace view when no OTLP collector is
- * configured. Bounded: the oldest span is dropped when {@code capacity} is reached. Thread safe.
+ * The most recent finished spans, in memory and in their compact form ({@link RecentSpan}), for the
+ * trace view. Bounded: the oldest span is dropped when {@code capacity} is reached. Thread safe.
  */
 final class SpanRing implements SpanExporter {
     private final int capacity;
-    private final ArrayDeque<SpanData> spans;
+    private final ArrayDeque<RecentSpan> spans;
 
     SpanRing(int capacity) {
         if (capacity < 1) {
@@ -30,16 +30,16 @@ final class SpanRing implements SpanExporter {
             if (spans.size() == capacity) {
                 spans.removeFirst();
             }
-            spans.addLast(s);
+            spans.addLast(RecentSpan.of(s));
         }
         return CompletableResultCode.ofSuccess();
     }
 
     /** The kept spans of one trace, in the order they ended. */
-    synchronized List<SpanData> trace(String traceId) {
-        List<SpanData> out = new ArrayList<>();
-        for (SpanData s : spans) {
-            if (s.getTraceId().equals(traceId)) {
+    synchronized List<RecentSpan> trace(String traceId) {
+        List<RecentSpan> out = new ArrayList<>();
+        for (RecentSpan s : spans) {
+            if (s.traceId().equals(traceId)) {
                 out.add(s);
             }
         }

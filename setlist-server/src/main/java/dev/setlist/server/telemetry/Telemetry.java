@@ -31,7 +31,6 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -65,6 +64,10 @@ public final class Telemetry implements AutoCloseable {
     public static final String STATE_MACHINE_ATTRIBUTE = "setlist.stateMachineArn";
     private static final int MAX_OPEN_EXECUTIONS = 10_000;
     private static final AttributeKey<String> FLOW = AttributeKey.stringKey("setlist.flow");
+    private static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
+    private static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
 
     private final boolean enabled;
     private final PrometheusMeterRegistry registry;
@@ -72,7 +75,10 @@ public final class Telemetry implements AutoCloseable {
     private final Tracer tracer;
     private final SpanRing ring;
     private final Map<String, Span> openExecutions = new ConcurrentHashMap<>();
-    private final Map<String, Timer> httpTimers = new ConcurrentHashMap<>();
+    /** The meters of each endpoint (and of requests matching none), looked up on its first request. */
+    private final Map<Endpoint, RouteMeters> routeMeters = new ConcurrentHashMap<>();
+    /** By method and route: requests matching no endpoint, and the rare method an endpoint was not first hit with. */
+    private final Map<String, RouteMeters> otherMeters = new ConcurrentHashMap<>();
     /**
      * Executions that ended recently, with their redrive count: a start may be announced after a
      * fast execution already ended, and must not open a span nobody will end.
@@ -141,6 +147,8 @@ public final class Telemetry implements AutoCloseable {
     public void flows(FlowIndex index, FlowMonitor monitor) {
         this.index = index;
         this.monitor = monitor;
+        routeMeters.clear();
+        otherMeters.clear();
     }
 
     /**
@@ -171,8 +179,8 @@ public final class Telemetry implements AutoCloseable {
         Span span = tracer.spanBuilder(ctx.method().name())
                 .setSpanKind(SpanKind.SERVER)
                 .setParent(Traceparent.parent(ctx.header("traceparent")))
-                .setAttribute("http.request.method", ctx.method().name())
-                .setAttribute("url.path", ctx.path())
+                .setAttribute(HTTP_METHOD, ctx.method().name())
+                .setAttribute(URL_PATH, ctx.path())
                 .startSpan();
         Scope scope = span.makeCurrent();
         MDC.put("traceId", span.getSpanContext().getTraceId());
@@ -188,30 +196,27 @@ public final class Telemetry implements AutoCloseable {
         ctx.attribute(IN_FLIGHT, null);
         long nanos = System.nanoTime() - f.startNanos;
         try {
-            Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
-            String method = ctx.method().name();
-            String route = endpoint == null ? "unmatched" : endpoint.path;
-            String flow = endpoint == null ? FlowIndex.NONE : index.route(method, route);
+            RouteMeters meters = routeMeters(ctx.endpoints().lastHttpEndpoint(), ctx.method().name());
             String machineArn = ctx.attribute(STATE_MACHINE_ATTRIBUTE);
-            if (FlowIndex.NONE.equals(flow) && machineArn != null) {
-                flow = index.stateMachineOfArn(machineArn);
+            if (machineArn != null && FlowIndex.NONE.equals(meters.flow)) {
+                meters = meters.forFlow(index.stateMachineOfArn(machineArn));
             }
             int status = ctx.statusCode();
             boolean bad = status >= 500 || status == 408;
-            httpTimer(flow, method, route, status).record(nanos, TimeUnit.NANOSECONDS);
+            meters.timer(status).record(nanos, TimeUnit.NANOSECONDS);
             if (bad) {
-                Counter.builder("setlist.http.server.errors").description("HTTP requests answered 5xx or 408")
-                        .tags("flow", flow, "method", method, "route", route).register(registry).increment();
+                meters.errors().increment();
             }
-            String target = ctx.header("X-Amz-Target");
-            f.span.updateName(method + " " + route + (target == null ? "" : " " + abbreviate(target)));
-            f.span.setAttribute("http.route", route);
-            f.span.setAttribute("http.response.status_code", status);
-            f.span.setAttribute(FLOW, flow);
+            // Only the AWS APIs' single route says what the request does in a header.
+            String target = meters.route.equals("/") ? ctx.header("X-Amz-Target") : null;
+            f.span.updateName(target == null ? meters.spanName : meters.spanName + " " + abbreviate(target));
+            f.span.setAttribute(HTTP_ROUTE, meters.route);
+            f.span.setAttribute(HTTP_STATUS, status);
+            f.span.setAttribute(FLOW, meters.flow);
             if (bad) {
                 f.span.setStatus(StatusCode.ERROR);
             }
-            recordOutcome(flow, !bad, Duration.ofNanos(nanos), bad ? "HTTP " + status : null);
+            recordOutcome(meters.flow, !bad, nanos, bad ? "HTTP " + status : null);
         } finally {
             f.span.end();
             f.scope.close();
@@ -220,19 +225,78 @@ public final class Telemetry implements AutoCloseable {
         }
     }
 
-    /** Looked up once per combination: registering a meter costs more than recording into it. */
-    private Timer httpTimer(String flow, String method, String route, int status) {
-        String key = flow + ' ' + method + ' ' + route + ' ' + status;
-        Timer t = httpTimers.get(key);
-        if (t == null) {
-            t = httpTimers.computeIfAbsent(key, k -> Timer.builder("setlist.http.server.requests")
-                    .description("HTTP requests by flow, route and status")
-                    .tags("flow", flow, "method", method, "route", route, "status", Integer.toString(status),
-                            "outcome", outcome(status))
-                    .publishPercentileHistogram()
-                    .register(registry));
+    private RouteMeters routeMeters(Endpoint endpoint, String method) {
+        if (endpoint == null) {
+            return otherMeters.computeIfAbsent(method + " unmatched",
+                    k -> new RouteMeters(registry, FlowIndex.NONE, method, "unmatched"));
         }
-        return t;
+        RouteMeters m = routeMeters.get(endpoint);
+        if (m == null) {
+            m = routeMeters.computeIfAbsent(endpoint, e -> new RouteMeters(registry, index.route(method, e.path), method,
+                    e.path));
+        }
+        if (!m.method.equals(method)) {
+            return otherMeters.computeIfAbsent(method + " " + endpoint.path,
+                    k -> new RouteMeters(registry, index.route(method, endpoint.path), method, endpoint.path));
+        }
+        return m;
+    }
+
+    /**
+     * The meters of one route and flow: the request timer per status and the error counter,
+     * registered on first use (registering a meter costs more than recording into it), and the
+     * span name. The same route may count for other flows (the AWS APIs' route, by the state
+     * machine a request names): their meters hang off the route's own.
+     */
+    private static final class RouteMeters {
+        final PrometheusMeterRegistry registry;
+        final String flow;
+        final String method;
+        final String route;
+        final String spanName;
+        private final java.util.concurrent.atomic.AtomicReferenceArray<Timer> timers =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(600);
+        private volatile Counter errors;
+        private final Map<String, RouteMeters> otherFlows = new ConcurrentHashMap<>();
+
+        RouteMeters(PrometheusMeterRegistry registry, String flow, String method, String route) {
+            this.registry = registry;
+            this.flow = flow;
+            this.method = method;
+            this.route = route;
+            this.spanName = method + " " + route;
+        }
+
+        RouteMeters forFlow(String other) {
+            return other.equals(flow) ? this
+                    : otherFlows.computeIfAbsent(other, o -> new RouteMeters(registry, o, method, route));
+        }
+
+        Timer timer(int status) {
+            boolean cached = status >= 0 && status < timers.length();
+            Timer t = cached ? timers.get(status) : null;
+            if (t == null) {
+                t = Timer.builder("setlist.http.server.requests").description("HTTP requests by flow, route and status")
+                        .tags("flow", flow, "method", method, "route", route, "status", Integer.toString(status),
+                                "outcome", outcome(status))
+                        .publishPercentileHistogram()
+                        .register(registry);
+                if (cached) {
+                    timers.compareAndSet(status, null, t);
+                }
+            }
+            return t;
+        }
+
+        Counter errors() {
+            Counter c = errors;
+            if (c == null) {
+                c = Counter.builder("setlist.http.server.errors").description("HTTP requests answered 5xx or 408")
+                        .tags("flow", flow, "method", method, "route", route).register(registry);
+                errors = c;
+            }
+            return c;
+        }
     }
 
     private static String outcome(int status) {
@@ -245,10 +309,14 @@ public final class Telemetry implements AutoCloseable {
     }
 
     private void recordOutcome(String flow, boolean good, Duration latency, String error) {
+        recordOutcome(flow, good, latency.toNanos(), error);
+    }
+
+    private void recordOutcome(String flow, boolean good, long latencyNanos, String error) {
         FlowMonitor m = monitor;
         if (m != null && !FlowIndex.NONE.equals(flow)) {
             try {
-                m.record(flow, good, latency, error);
+                m.record(flow, good, latencyNanos, error);
             } catch (RuntimeException e) {
                 log.warn("could not record an outcome of flow {}: {}", flow, e.toString());
             }
@@ -422,28 +490,27 @@ public final class Telemetry implements AutoCloseable {
         if (!id.matches("[0-9a-f]{32}")) {
             throw ApiException.validation("traceId must be 32 lowercase hexadecimal digits, was '" + abbreviate(id) + "'");
         }
-        List<SpanData> spans = trace(id);
+        List<RecentSpan> spans = trace(id);
         if (spans.isEmpty()) {
             throw new ApiException(404, "ResourceNotFoundException", "No recent spans of trace " + id);
         }
         ObjectNode out = Json.object().put("traceId", id);
         ArrayNode list = out.putArray("spans");
-        for (SpanData s : spans) {
-            ObjectNode o = list.addObject().put("spanId", s.getSpanId()).put("name", s.getName())
-                    .put("kind", s.getKind().name());
-            o.put("parentSpanId", s.getParentSpanContext().isValid() ? s.getParentSpanId() : null);
-            o.put("start", Instant.ofEpochSecond(0, s.getStartEpochNanos()).toString());
-            o.put("end", Instant.ofEpochSecond(0, s.getEndEpochNanos()).toString());
-            o.put("durationMs", (s.getEndEpochNanos() - s.getStartEpochNanos()) / 1e6);
-            o.put("status", s.getStatus().getStatusCode().name());
+        for (RecentSpan s : spans) {
+            ObjectNode o = list.addObject().put("spanId", s.spanId()).put("name", s.name()).put("kind", s.kind());
+            o.put("parentSpanId", s.parentSpanId());
+            o.put("start", Instant.ofEpochSecond(0, s.startEpochNanos()).toString());
+            o.put("end", Instant.ofEpochSecond(0, s.endEpochNanos()).toString());
+            o.put("durationMs", (s.endEpochNanos() - s.startEpochNanos()) / 1e6);
+            o.put("status", s.status());
             ObjectNode attrs = o.putObject("attributes");
-            s.getAttributes().forEach((k, v) -> attrs.put(k.getKey(), String.valueOf(v)));
+            s.attributeMap().forEach(attrs::put);
         }
         ctx.json(out);
     }
 
     /** The recent spans of a trace, after exporting the ones that ended. */
-    public List<SpanData> trace(String traceId) {
+    public List<RecentSpan> trace(String traceId) {
         if (tracerProvider != null) {
             tracerProvider.forceFlush().join(2, TimeUnit.SECONDS);
         }

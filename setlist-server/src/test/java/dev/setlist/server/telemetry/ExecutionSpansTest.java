@@ -33,7 +33,7 @@ class ExecutionSpansTest {
             assertThat(t.openExecutionSpans()).isEqualTo(1);
             listener.statusChanged(info(ExecutionStatus.FAILED, 1));
             assertThat(t.openExecutionSpans()).isZero();
-            assertThat(t.trace(TRACE)).extracting(s -> s.getName()).containsExactly("execution m", "execution m");
+            assertThat(t.trace(TRACE)).extracting(RecentSpan::name).containsExactly("execution m", "execution m");
         }
     }
 
