@@ -130,6 +130,8 @@ class RelecloudBrowserTest {
         assertThat(buy.getText()).startsWith("Buy 2 tickets for $");
         browser.screenshot("relecloud-04-cart");
 
+        String key = (String) ((JavascriptExecutor) browser.driver).executeScript(
+                "return JSON.parse(sessionStorage.getItem('relecloud.cart.ana')).lines[0].key");
         new Actions(browser.driver).doubleClick(buy).perform();
         browser.until(d -> !browser.all("li.outcome[data-outcome]").isEmpty());
         WebElement outcome = browser.await("li.outcome[data-outcome]");
@@ -139,6 +141,9 @@ class RelecloudBrowserTest {
         long kim = customerId("kim.lee");
         JsonNode purchases = agent.get("/api/relecloud/purchases?customerId=" + kim).json().path("items");
         assertThat(purchases).hasSize(1);
+        // the purchase ran under the key the cart line was given when it was added
+        assertThat(agent.get("/api/relecloud/purchases/" + purchases.get(0).path("purchaseId").asText()).json()
+                .path("executionArn").asText()).endsWith(":" + key);
         assertThat(agent.get("/api/relecloud/concerts/" + concertId).json().path("seatsLeft").asInt())
                 .isEqualTo(seatsBefore - 2);
         assertThat(browser.all("#lines tbody tr")).isEmpty();
