@@ -36,7 +36,7 @@ page('Traffic guard', async main => {
   function flowRow(f) {
     const state = [f.disabled ? badge('FAILED', 'disabled') : null, f.degraded ? badge('ACKNOWLEDGED', 'degraded') : null,
       !f.disabled && !f.degraded ? badge('OK', 'normal') : null].filter(Boolean).flatMap((b, i) => i ? [' ', b] : [b]);
-    const rate = h('span', {}, f.rate.perSecond + '/s, burst ' + f.rate.burst, f.rate.overridden ? h('span', {class: 'kind'}, ' changed') : null);
+    const rate = h('span', {}, f.rate.perSecond + '/s, burst ' + f.rate.burst, f.rate.overridden ? h('div', {}, h('span', {class: 'kind'}, 'changed')) : null);
     const cells = [
       [h('strong', {}, f.flow), ' ', criticality(f.criticality)],
       [state, f.degradedMode ? h('div', {class: 'muted'}, 'Degraded mode: ' + f.degradedMode) : null],
