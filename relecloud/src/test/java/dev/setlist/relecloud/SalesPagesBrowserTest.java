@@ -137,6 +137,18 @@ class SalesPagesBrowserTest extends BrowserTestBase {
         browser.until(d -> browser.all("li.outcome[data-outcome='succeeded']").size() == 1);
         assertThat(agent.get("/api/relecloud/purchases?customerId=" + raj).json().path("items")).hasSize(2);
         browser.screenshot("relecloud-13-second-card");
+
+        // the customer's page lists both purchases, the declined one with its reason
+        browser.next(() -> browser.await("header nav a[href='/console/relecloud/customers.html']").click());
+        browser.await("#find-email").sendKeys("raj");
+        browser.await("#find-customer button").click();
+        browser.next(() -> browser.await("#customers tr[data-customer] a").click());
+        assertThat(text("h1")).isEqualTo("Raj Patel");
+        browser.until(d -> browser.all("#purchase-list tbody tr[data-status]").size() == 2);
+        assertThat(text("#purchase-list tr[data-status='FAILED']")).contains("not bought", "card declined");
+        assertThat(text("#purchase-list tr[data-status='SUCCEEDED']")).contains("bought", "$", "ana");
+        browser.until(d -> browser.all("img.ticket-image").stream().anyMatch(SalesPagesBrowserTest::loadedImage));
+        browser.screenshot("relecloud-13b-customer-purchases");
     }
 
 }
