@@ -27,9 +27,10 @@ page('Cart', async (main) => {
   const card = cardForm();
   const buy = h('button', {type: 'button', class: 'primary big', id: 'buy'}, 'Buy');
   const outcome = h('div', {id: 'outcome', 'aria-live': 'polite'});
+  const hint = h('span', {class: 'muted', id: 'buy-hint'});
   main.append(linesHolder, customerHolder,
     h('section', {'aria-labelledby': 'card-h'}, h('h2', {id: 'card-h'}, '3. Payment card'), card.form),
-    h('section', {class: 'buy-row'}, buy, outcome));
+    h('section', {class: 'buy-row'}, h('div', {class: 'buy-line'}, buy, hint), outcome));
   let busy = false;
 
   function drawLines() {
@@ -89,7 +90,7 @@ page('Cart', async (main) => {
     const total = c.lines.reduce((s, l) => s + l.priceCents * l.quantity, 0);
     buy.textContent = n ? 'Buy ' + n + (n === 1 ? ' ticket' : ' tickets') + ' for ' + money(total) : 'Buy';
     buy.disabled = busy || !n || !c.customer;
-    buy.title = !n ? 'The cart is empty' : !c.customer ? 'Choose a customer first' : '';
+    hint.textContent = busy ? '' : !n ? 'The cart is empty.' : !c.customer ? 'Choose the customer first (step 2).' : '';
   }
 
   function draw() {
@@ -201,7 +202,9 @@ async function withRetries(call, onRetry) {
     try {
       return await call();
     } catch (e) {
-      const transient = e instanceof TypeError || (e instanceof ApiError && (e.status === 503 || e.status === 502));
+      // a lost connection or a server briefly away; a flow an operator disabled stays disabled
+      const transient = e instanceof TypeError || (e instanceof ApiError && (e.status === 502 || e.status === 503)
+        && e.type !== 'FlowDisabled');
       if (!transient || attempt >= 4) throw e;
       onRetry(attempt);
       await sleep(500 * attempt);
