@@ -27,8 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,6 +46,8 @@ public final class Relecloud implements Extension {
     public static final String RENDER = "render-tickets";
     public static final String RENDER_ACTIVITY = "relecloud-render-ticket";
     public static final String SALES = "relecloud.sales";
+    /** The event rule matching {@code ConcertCreated}; list-concerts' cache names it in {@code invalidatedBy}. */
+    public static final String CONCERT_CREATED_RULE = "relecloud-concert-created";
     public static final String PLANNING = "relecloud.planning";
     private static final String TASK = "arn:aws:states:::relecloud:";
 
@@ -61,7 +61,6 @@ public final class Relecloud implements Extension {
     private final Settings settings;
     private final TaskInvoker.Registry tasks = new TaskInvoker.Registry();
     private final CountDownLatch ready = new CountDownLatch(1);
-    private final Set<String> degraded = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
     private SetlistServer server;
@@ -98,11 +97,6 @@ public final class Relecloud implements Extension {
         return purchaseArn;
     }
 
-    /** Flows switched to degraded mode (today: {@code search-concerts}). */
-    public Set<String> degraded() {
-        return degraded;
-    }
-
     @Override
     public Map<String, List<String>> roles() {
         return Map.of(
@@ -111,7 +105,7 @@ public final class Relecloud implements Extension {
                 "agent", List.of("relecloud:ReadConcerts", "relecloud:BuyTickets", "relecloud:ReadCustomers",
                         "relecloud:WriteCustomers", "relecloud:ReadPurchases", "relecloud:ReadTickets", "setlist:ReadFlows"),
                 "operator", List.of("relecloud:ReadConcerts", "relecloud:ReadPurchases", "relecloud:ReadConcertRequests",
-                        "relecloud:OperateGateway", "relecloud:DegradeFlows"));
+                        "relecloud:OperateGateway"));
     }
 
     @Override
@@ -137,6 +131,12 @@ public final class Relecloud implements Extension {
                 + " [\"ConcertRequested\"]}", null, null, "A planner asked for a concert: create it");
         bus.putTargets("relecloud-create-concert", null, List.of(new Target("create-concert", createArn, null, "$.detail",
                 null, null)));
+        // The guard drops list-concerts' cached pages when this rule matches (its invalidatedBy); a
+        // rule is delivered only with a target, so its matches also go to a log group.
+        bus.putRule(CONCERT_CREATED_RULE, null, "{\"source\": [\"" + PLANNING + "\"], \"detail-type\":"
+                + " [\"ConcertCreated\"]}", null, null, "A concert was created: drop the cached concert lists");
+        bus.putTargets(CONCERT_CREATED_RULE, null, List.of(Target.of("concert-log", "arn:aws:logs:" + engine.region() + ":"
+                + engine.account() + ":log-group:/relecloud/concerts")));
         bus.putRule("relecloud-render-tickets", null, "{\"source\": [\"" + SALES + "\"], \"detail-type\":"
                 + " [\"TicketsPurchased\"]}", null, null, "Tickets were bought: render their images");
         bus.putTargets("relecloud-render-tickets", null, List.of(new Target("render-tickets", renderArn, null, "$.detail",
@@ -283,9 +283,6 @@ public final class Relecloud implements Extension {
             Concert c = store.concert(id);
             server.eventBus().putEvents(List.of(PutEntry.of(PLANNING, "ConcertCreated", c.json().toString())));
             search.catchUp();
-            if (api != null) {
-                api.concertsChanged();
-            }
             return Json.object().put("requestId", in.path("requestId").asText()).put("concertId", id);
         });
         handle("rejectConcertRequest", (in, r) -> {
