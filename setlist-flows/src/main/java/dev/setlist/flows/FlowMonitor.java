@@ -124,7 +124,10 @@ public final class FlowMonitor implements AutoCloseable {
 
     // ---- recording ------------------------------------------------------------------------------
 
-    /** Records an outcome of a flow of the catalog (in memory until the next flush). */
+    /**
+     * Records an outcome of a flow of the catalog (in memory until the next flush). A bad outcome
+     * whose error the flow lists in {@code targets.reliability.expectedErrors} counts as good.
+     */
     public void record(Outcome o) {
         record(o.flow(), SloMath.minuteOf(o.time()), o.good(), o.latency().toNanos(), o.error());
     }
@@ -143,6 +146,9 @@ public final class FlowMonitor implements AutoCloseable {
         Long tail = tailNanos.get(flow);
         if (tail == null) {
             throw new IllegalArgumentException("no flow " + flow + " in the catalog of " + catalog.workload());
+        }
+        if (!good && flowsById.get(flow).targets().reliability().expected(error)) {
+            good = true; // a business outcome (a declined payment): the flow worked
         }
         minutes.add(flow, minute, good, latencyNanos / 1e6, latencyNanos <= tail, good ? null : error);
     }
