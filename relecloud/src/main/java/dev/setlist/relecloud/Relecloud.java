@@ -51,10 +51,14 @@ public final class Relecloud implements Extension {
     public static final String PLANNING = "relecloud.planning";
     private static final String TASK = "arn:aws:states:::relecloud:";
 
-    /** Where the gateway is and how long seats stay held. */
-    public record Settings(URI gateway, GatewayClient.Settings gatewayClient, Duration holdTtl, int renderWorkers) {
+    /**
+     * Where the gateway is, how long seats stay held and how many workers render tickets. The
+     * gateway's timeouts, retries and breaker are the traffic guard's, from {@code purchase-ticket}'s
+     * {@code guard.outbound} section.
+     */
+    public record Settings(URI gateway, Duration holdTtl, int renderWorkers) {
         public static Settings of(URI gateway) {
-            return new Settings(gateway, GatewayClient.Settings.DEFAULT, Duration.ofMinutes(5), 2);
+            return new Settings(gateway, Duration.ofMinutes(5), 2);
         }
     }
 
@@ -120,7 +124,15 @@ public final class Relecloud implements Extension {
         store = new Store(engine.dataSource(), server.clock()).migrate();
         search = new ConcertSearch(store);
         search.catchUp();
-        gateway = new GatewayClient(settings.gateway(), settings.gatewayClient());
+        // The guard is built after the workloads start (from their catalog), so it is looked up per call.
+        gateway = new GatewayClient(settings.gateway(), (dependency, attempt) -> {
+            dev.setlist.flows.guard.Guard guard = server.guard();
+            if (guard == null || !guard.knows(PURCHASE)) {
+                throw new dev.setlist.flows.guard.Outbound.Failure("The traffic guard is not running (no catalog"
+                        + " with the flow " + PURCHASE + ")", false);
+            }
+            return guard.call(PURCHASE, dependency, attempt);
+        });
         renderActivityArn = engine.createActivity(RENDER_ACTIVITY).arn();
         purchaseArn = machine(engine, PURCHASE, resource("relecloud/purchase-ticket.asl.json"));
         String createArn = machine(engine, CREATE_CONCERT, resource("relecloud/create-concert.asl.json"));
