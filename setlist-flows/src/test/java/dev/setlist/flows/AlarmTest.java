@@ -151,6 +151,26 @@ class AlarmTest {
     }
 
     @Test
+    void metricAlarm_silence_aHeartbeatAMinuteKeepsAnIdleInstanceOk_fromItsFirstMinute_untilItStops() {
+        FlowMonitor m = monitor();
+        for (int i = 0; i < 30; i++) {
+            minute(m, "collect-telemetry", 1, 0, Duration.ofMillis(1)); // the instance's heartbeat, nothing else
+            m.evaluate();
+            assertThat(m.alarm("collect-telemetry-silent").state()).as("minute " + i).isEqualTo(AlarmState.OK);
+        }
+        assertThat(changesOf("collect-telemetry-silent")).extracting(AlarmChange::to).containsExactly(AlarmState.OK);
+
+        // The heartbeat stops: the telemetry really went silent.
+        AlarmState state = AlarmState.OK;
+        for (int i = 0; i < 15 && state != AlarmState.ALARM; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            m.evaluate();
+            state = m.alarm("collect-telemetry-silent").state();
+        }
+        assertThat(state).isEqualTo(AlarmState.ALARM);
+    }
+
+    @Test
     void metricAlarm_ignoreMissingData_keepsTheStateWhenTheFlowIsIdle() {
         FlowMonitor m = monitor();
         for (int i = 0; i < 5; i++) {
