@@ -41,10 +41,12 @@ import java.util.regex.Pattern;
 
 /**
  * Relecloud's JSON API under {@code /api/relecloud} (documented in {@code relecloud/API.md}):
- * concerts, search, concert requests, customers, purchases, ticket images and the operators'
- * levers. Every call is authenticated by the server's {@link Authenticator} and allowed or
- * refused by the server's policy on a {@code relecloud:*} action; bad input is a 4xx naming what
- * is wrong and changes nothing.
+ * concerts, search, concert requests, customers, purchases, ticket images and the payment gateway
+ * simulator's behaviour. Every call is authenticated by the server's {@link Authenticator} and
+ * allowed or refused by the server's policy on a {@code relecloud:*} action; bad input is a 4xx
+ * naming what is wrong and changes nothing. Caching, stale answers during an outage and search's
+ * degraded mode are the server's traffic guard's (flows {@code list-concerts} and
+ * {@code search-concerts} in {@code flows.yaml}).
  */
 final class RelecloudApi {
     static final String BASE = "/api/relecloud";

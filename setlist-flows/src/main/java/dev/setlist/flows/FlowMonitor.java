@@ -44,6 +44,11 @@ public final class FlowMonitor implements AutoCloseable {
 
     private final Catalog catalog;
     private final Clock clock;
+    /**
+     * The first minute this monitor saw: a period that began before it was not watched, so its
+     * data is unknown rather than missing (a fresh start is not a silence).
+     */
+    private final long firstMinute;
     private final AlarmSink sink;
     private final MinuteStore minutes;
     private final AlarmBook book;
@@ -62,6 +67,7 @@ public final class FlowMonitor implements AutoCloseable {
     private FlowMonitor(Builder b) {
         this.catalog = b.catalog;
         this.clock = b.clock;
+        this.firstMinute = SloMath.minuteOf(b.clock.now());
         this.sink = b.sink;
         this.interval = b.interval;
         Db db = new Db(b.dataSource);
@@ -184,6 +190,11 @@ public final class FlowMonitor implements AutoCloseable {
                         NavigableMap<Long, Minute> data = cache.computeIfAbsent(m.period() + "/" + count,
                                 k -> minutes.minutes(f.id(), first, nowMinute + 1));
                         List<Double> range = Datapoints.of(m, data, nowMinute, count);
+                        int unwatched = Datapoints.periodsBefore(m, nowMinute, count, firstMinute);
+                        if (unwatched >= count) {
+                            continue; // no whole period watched yet: the alarm keeps its state
+                        }
+                        range = range.subList(unwatched, count);
                         MetricEvaluation.Result r = MetricEvaluation.evaluate(m, range, book.get(m.name()).state());
                         change(f, m.name(), m.name(), r.state(), r.reason(), now);
                     }
