@@ -291,10 +291,10 @@ public final class Relecloud implements Extension {
                 store.addConcert(ConcertRules.draft(in.path("concert")), in.path("requestId").asText())));
         handle("publishConcertCreated", (in, r) -> {
             long id = in.path("created").path("concertId").asLong();
+            search.catchUp(); // searchable before the request reads SUCCEEDED
             store.requestEnded(in.path("requestId").asText(), id, null, null);
             Concert c = store.concert(id);
             server.eventBus().putEvents(List.of(PutEntry.of(PLANNING, "ConcertCreated", c.json().toString())));
-            search.catchUp();
             return Json.object().put("requestId", in.path("requestId").asText()).put("concertId", id);
         });
         handle("rejectConcertRequest", (in, r) -> {
