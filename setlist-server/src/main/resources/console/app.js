@@ -31,7 +31,8 @@ export class ApiError extends Error {
 
 /**
  * Calls a JSON API; writes send the session's CSRF token. Resolves to the parsed body. Options:
- * method, body (sent as JSON), headers (added to the request), noRedirect (no sign-in page on 401).
+ * method, body (sent as JSON), headers (added to the request), noRedirect (no sign-in page on 401),
+ * onHeaders (called with the response's headers, e.g. to read X-Cache).
  */
 export async function api(path, options = {}) {
   const method = options.method || 'GET';
@@ -43,6 +44,7 @@ export async function api(path, options = {}) {
     body = JSON.stringify(options.body);
   }
   const r = await fetch(path, {method, headers, body, credentials: 'same-origin'});
+  if (options.onHeaders) options.onHeaders(r.headers);
   const text = await r.text();
   let json = null;
   try { json = text ? JSON.parse(text) : {}; } catch (e) { json = null; }

@@ -87,17 +87,25 @@ page('Concerts', async main => {
     const searching = [...q.keys()].some(k => k !== 'page' && k !== 'size');
     results.setAttribute('aria-busy', 'true');
     let data;
+    let staleAsOf = null;
+    const cacheHeaders = headers => {
+      // The guard answers from its last good copy while the database is down (X-Cache: STALE).
+      if (headers.get('X-Cache') === 'STALE') {
+        const age = Number(headers.get('X-Cache-Age')) || 0;
+        staleAsOf = new Date(Date.now() - age * 1000).toISOString();
+      }
+    };
     try {
-      data = await api(BASE + (searching ? '/search?' : '/concerts?') + q);
+      data = await api(BASE + (searching ? '/search?' : '/concerts?') + q, {onHeaders: cacheHeaders});
     } catch (e) {
       error.replaceChildren(problem(e));
       results.setAttribute('aria-busy', 'false');
       return;
     }
     const notices = [];
-    if (data.stale) {
+    if (staleAsOf) {
       notices.push(h('div', {class: 'warning', role: 'status', id: 'stale'}, h('strong', {}, 'Older copy. '),
-        'The concert list cannot be refreshed right now; this is how it was at ', whenEl(data.asOf),
+        'The concert list cannot be refreshed right now; this is how it was at ', whenEl(staleAsOf),
         '. Seats left may have changed.'));
     }
     if (data.degraded) {

@@ -27,8 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,20 +46,25 @@ public final class Relecloud implements Extension {
     public static final String RENDER = "render-tickets";
     public static final String RENDER_ACTIVITY = "relecloud-render-ticket";
     public static final String SALES = "relecloud.sales";
+    /** The event rule matching {@code ConcertCreated}; list-concerts' cache names it in {@code invalidatedBy}. */
+    public static final String CONCERT_CREATED_RULE = "relecloud-concert-created";
     public static final String PLANNING = "relecloud.planning";
     private static final String TASK = "arn:aws:states:::relecloud:";
 
-    /** Where the gateway is and how long seats stay held. */
-    public record Settings(URI gateway, GatewayClient.Settings gatewayClient, Duration holdTtl, int renderWorkers) {
+    /**
+     * Where the gateway is, how long seats stay held and how many workers render tickets. The
+     * gateway's timeouts, retries and breaker are the traffic guard's, from {@code purchase-ticket}'s
+     * {@code guard.outbound} section.
+     */
+    public record Settings(URI gateway, Duration holdTtl, int renderWorkers) {
         public static Settings of(URI gateway) {
-            return new Settings(gateway, GatewayClient.Settings.DEFAULT, Duration.ofMinutes(5), 2);
+            return new Settings(gateway, Duration.ofMinutes(5), 2);
         }
     }
 
     private final Settings settings;
     private final TaskInvoker.Registry tasks = new TaskInvoker.Registry();
     private final CountDownLatch ready = new CountDownLatch(1);
-    private final Set<String> degraded = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
     private SetlistServer server;
@@ -98,11 +101,6 @@ public final class Relecloud implements Extension {
         return purchaseArn;
     }
 
-    /** Flows switched to degraded mode (today: {@code search-concerts}). */
-    public Set<String> degraded() {
-        return degraded;
-    }
-
     @Override
     public Map<String, List<String>> roles() {
         return Map.of(
@@ -111,7 +109,7 @@ public final class Relecloud implements Extension {
                 "agent", List.of("relecloud:ReadConcerts", "relecloud:BuyTickets", "relecloud:ReadCustomers",
                         "relecloud:WriteCustomers", "relecloud:ReadPurchases", "relecloud:ReadTickets", "setlist:ReadFlows"),
                 "operator", List.of("relecloud:ReadConcerts", "relecloud:ReadPurchases", "relecloud:ReadConcertRequests",
-                        "relecloud:OperateGateway", "relecloud:DegradeFlows"));
+                        "relecloud:OperateGateway"));
     }
 
     /**
@@ -145,7 +143,15 @@ public final class Relecloud implements Extension {
         store = new Store(engine.dataSource(), server.clock()).migrate();
         search = new ConcertSearch(store);
         search.catchUp();
-        gateway = new GatewayClient(settings.gateway(), settings.gatewayClient());
+        // The guard is built after the workloads start (from their catalog), so it is looked up per call.
+        gateway = new GatewayClient(settings.gateway(), (dependency, attempt) -> {
+            dev.setlist.flows.guard.Guard guard = server.guard();
+            if (guard == null || !guard.knows(PURCHASE)) {
+                throw new dev.setlist.flows.guard.Outbound.Failure("The traffic guard is not running (no catalog"
+                        + " with the flow " + PURCHASE + ")", false);
+            }
+            return guard.call(PURCHASE, dependency, attempt);
+        });
         renderActivityArn = engine.createActivity(RENDER_ACTIVITY).arn();
         purchaseArn = machine(engine, PURCHASE, resource("relecloud/purchase-ticket.asl.json"));
         String createArn = machine(engine, CREATE_CONCERT, resource("relecloud/create-concert.asl.json"));
@@ -156,6 +162,12 @@ public final class Relecloud implements Extension {
                 + " [\"ConcertRequested\"]}", null, null, "A planner asked for a concert: create it");
         bus.putTargets("relecloud-create-concert", null, List.of(new Target("create-concert", createArn, null, "$.detail",
                 null, null)));
+        // The guard drops list-concerts' cached pages when this rule matches (its invalidatedBy); a
+        // rule is delivered only with a target, so its matches also go to a log group.
+        bus.putRule(CONCERT_CREATED_RULE, null, "{\"source\": [\"" + PLANNING + "\"], \"detail-type\":"
+                + " [\"ConcertCreated\"]}", null, null, "A concert was created: drop the cached concert lists");
+        bus.putTargets(CONCERT_CREATED_RULE, null, List.of(Target.of("concert-log", "arn:aws:logs:" + engine.region() + ":"
+                + engine.account() + ":log-group:/relecloud/concerts")));
         bus.putRule("relecloud-render-tickets", null, "{\"source\": [\"" + SALES + "\"], \"detail-type\":"
                 + " [\"TicketsPurchased\"]}", null, null, "Tickets were bought: render their images");
         bus.putTargets("relecloud-render-tickets", null, List.of(new Target("render-tickets", renderArn, null, "$.detail",
@@ -298,13 +310,10 @@ public final class Relecloud implements Extension {
                 store.addConcert(ConcertRules.draft(in.path("concert")), in.path("requestId").asText())));
         handle("publishConcertCreated", (in, r) -> {
             long id = in.path("created").path("concertId").asLong();
+            search.catchUp(); // searchable before the request reads SUCCEEDED
             store.requestEnded(in.path("requestId").asText(), id, null, null);
             Concert c = store.concert(id);
             server.eventBus().putEvents(List.of(PutEntry.of(PLANNING, "ConcertCreated", c.json().toString())));
-            search.catchUp();
-            if (api != null) {
-                api.concertsChanged();
-            }
             return Json.object().put("requestId", in.path("requestId").asText()).put("concertId", id);
         });
         handle("rejectConcertRequest", (in, r) -> {

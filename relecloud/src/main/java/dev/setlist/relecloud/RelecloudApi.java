@@ -7,6 +7,7 @@ import dev.setlist.asl.StatesException;
 import dev.setlist.engine.EngineException;
 import dev.setlist.engine.ExecutionInfo;
 import dev.setlist.relecloud.gateway.GatewayClient;
+import dev.setlist.flows.guard.Guard;
 import dev.setlist.server.SetlistServer;
 import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
@@ -40,10 +41,12 @@ import java.util.regex.Pattern;
 
 /**
  * Relecloud's JSON API under {@code /api/relecloud} (documented in {@code relecloud/API.md}):
- * concerts, search, concert requests, customers, purchases, ticket images and the operators'
- * levers. Every call is authenticated by the server's {@link Authenticator} and allowed or
- * refused by the server's policy on a {@code relecloud:*} action; bad input is a 4xx naming what
- * is wrong and changes nothing.
+ * concerts, search, concert requests, customers, purchases, ticket images and the payment gateway
+ * simulator's behaviour. Every call is authenticated by the server's {@link Authenticator} and
+ * allowed or refused by the server's policy on a {@code relecloud:*} action; bad input is a 4xx
+ * naming what is wrong and changes nothing. Caching, stale answers during an outage and search's
+ * degraded mode are the server's traffic guard's (flows {@code list-concerts} and
+ * {@code search-concerts} in {@code flows.yaml}).
  */
 final class RelecloudApi {
     static final String BASE = "/api/relecloud";
@@ -52,7 +55,8 @@ final class RelecloudApi {
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,189}\\.[^@\\s.]{2,63}");
     private static final Pattern CARD = Pattern.compile("[0-9]{12,19}");
     private static final Set<String> SORTS = Set.of("relevance", "date", "-date", "price", "-price", "title");
-    private static final Set<String> DEGRADABLE = Set.of("search-concerts");
+    /** The flow whose degraded mode (an operator's lever of the traffic guard) answers search from the concert list. */
+    private static final String SEARCH_FLOW = "search-concerts";
     private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
     private final Relecloud app;
@@ -60,30 +64,12 @@ final class RelecloudApi {
     private final Authenticator auth;
     private final Store store;
     private final SecureRandom random = new SecureRandom();
-    /** The last good page of the upcoming list per (page, size): fresh for a moment, served stale when the database is down. */
-    private final Map<String, Cached> listCache = new ConcurrentHashMap<>();
-
-    private static final Duration SESSION_GRACE = Duration.ofMinutes(10);
-
-    private record Verified(Principal principal, long nanos) {}
-
-    /** Sessions verified lately (cookie → caller), recognized for reads while the database is down. */
-    private final Map<String, Verified> recentSessions = new ConcurrentHashMap<>();
-
-    /** Until when the list answers from its cache without asking the database, which just failed (nanoTime). */
-    private volatile long databaseDownUntil;
-
-    private record Cached(ObjectNode body, Instant asOf, long nanos) {}
 
     RelecloudApi(Relecloud app, SetlistServer server) {
         this.app = app;
         this.server = server;
         this.auth = server.authenticator();
         this.store = app.store();
-    }
-
-    void concertsChanged() {
-        listCache.replaceAll((k, v) -> new Cached(v.body(), v.asOf(), 0));
     }
 
     void routing(RoutesConfig routes) {
@@ -95,7 +81,8 @@ final class RelecloudApi {
         routes.get(BASE + "/concerts", this::upcoming);
         routes.get(BASE + "/concerts/{id}", ctx -> {
             require(ctx, null, "relecloud:ReadConcerts");
-            ctx.json(concert(longParam(ctx.pathParam("id"), "id")).json());
+            // Seats left change with every purchase: the guard must not keep this answer.
+            ctx.header("Cache-Control", "no-store").json(concert(longParam(ctx.pathParam("id"), "id")).json());
         });
         routes.post(BASE + "/concerts", this::requestConcert);
         routes.get(BASE + "/search", this::search);
@@ -157,35 +144,6 @@ final class RelecloudApi {
             JsonNode change = Req.parse(raw).body();
             ctx.json(gateway(() -> app.gateway().behaviour(change)));
         });
-        routes.get(BASE + "/degraded", ctx -> {
-            require(ctx, null, "relecloud:ReadConcerts");
-            ctx.json(degradedJson());
-        });
-        routes.put(BASE + "/degraded", ctx -> {
-            byte[] raw = Bodies.read(ctx, MAX_BODY);
-            require(ctx, raw, "relecloud:DegradeFlows");
-            Req r = Req.parse(raw);
-            Map<String, Boolean> changes = new java.util.LinkedHashMap<>();
-            for (var it = r.body().properties().iterator(); it.hasNext(); ) {
-                var e = it.next();
-                if (!DEGRADABLE.contains(e.getKey())) {
-                    throw ApiException.validation("Unknown flow '" + e.getKey() + "'; flows with a degraded mode: "
-                            + DEGRADABLE);
-                }
-                if (!e.getValue().isBoolean()) {
-                    throw ApiException.validation("'" + e.getKey() + "' must be true or false");
-                }
-                changes.put(e.getKey(), e.getValue().booleanValue());
-            }
-            changes.forEach((flow, on) -> {
-                if (on) {
-                    app.degraded().add(flow);
-                } else {
-                    app.degraded().remove(flow);
-                }
-            });
-            ctx.json(degradedJson());
-        });
     }
 
     // ---- who may -------------------------------------------------------------------------------
@@ -199,31 +157,9 @@ final class RelecloudApi {
         return p;
     }
 
-    /**
-     * Authenticates the caller. Sessions live in the database: while it is down, a reading caller
-     * whose session was verified in the last {@link #SESSION_GRACE} is still recognized, so that
-     * the list can be served stale; nothing that writes is.
-     */
+    /** Authenticates the caller (the server answers 503 when the database cannot be reached). */
     private Principal authenticate(Context ctx, byte[] body) {
-        String session = ctx.cookie(Authenticator.SESSION_COOKIE);
-        try {
-            Principal p = auth.authenticate(ctx, body == null ? new byte[0] : body, true);
-            if (session != null && "session".equals(p.via())) {
-                if (recentSessions.size() > 10_000) {
-                    recentSessions.clear();
-                }
-                recentSessions.put(session, new Verified(p, System.nanoTime()));
-            }
-            return p;
-        } catch (IllegalStateException | dev.setlist.engine.internal.StoreException e) {
-            Verified v = session == null ? null : recentSessions.get(session);
-            if (v == null || !ctx.method().name().equals("GET")
-                    || System.nanoTime() - v.nanos() > SESSION_GRACE.toNanos()) {
-                throw new ApiException(503, "ServiceUnavailable", "The database is unavailable; retry the request");
-            }
-            databaseDownUntil = System.nanoTime() + 5_000_000_000L;
-            return v.principal();
-        }
+        return auth.authenticate(ctx, body == null ? new byte[0] : body, true);
     }
 
     private void me(Context ctx) {
@@ -248,32 +184,12 @@ final class RelecloudApi {
         require(ctx, null, "relecloud:ReadConcerts");
         int page = intParam(ctx, "page", 0, 0, 10_000);
         int size = intParam(ctx, "size", 20, 1, 100);
-        String key = page + "/" + size;
-        Cached cached = listCache.get(key);
-        if (cached != null && System.nanoTime() - cached.nanos() < 2_000_000_000L) {
-            ctx.json(cached.body());
-            return;
-        }
-        if (cached != null && System.nanoTime() < databaseDownUntil) {
-            ctx.json(cached.body().deepCopy().put("stale", true).put("asOf", cached.asOf().toString()));
-            return;
-        }
-        try {
-            Instant now = server.clock().now();
-            ArrayNode items = Json.array();
-            store.upcoming(now, page * size, size).forEach(c -> items.add(c.json()));
-            ObjectNode body = Json.object();
-            body.set("items", items);
-            body.put("page", page).put("size", size).put("total", store.countUpcoming(now)).put("stale", false);
-            listCache.put(key, new Cached(body, now, System.nanoTime()));
-            ctx.json(body);
-        } catch (Store.Unavailable | IllegalStateException e) {
-            databaseDownUntil = System.nanoTime() + 5_000_000_000L;
-            if (cached == null) {
-                throw e;
-            }
-            ctx.json(cached.body().deepCopy().put("stale", true).put("asOf", cached.asOf().toString()));
-        }
+        Instant now = server.clock().now();
+        ArrayNode items = Json.array();
+        store.upcoming(now, page * size, size).forEach(c -> items.add(c.json()));
+        ObjectNode body = Json.object();
+        body.set("items", items);
+        ctx.json(body.put("page", page).put("size", size).put("total", store.countUpcoming(now)));
     }
 
     private Concert concert(long id) {
@@ -331,9 +247,9 @@ final class RelecloudApi {
         ConcertSearch.Criteria c = new ConcertSearch.Criteria(q, genre, from, to, minPrice, maxPrice, sort,
                 intParam(ctx, "page", 0, 0, 1000), intParam(ctx, "size", 20, 1, 100));
         Instant now = server.clock().now();
-        boolean lever = server.guard() != null && server.guard().degraded("search-concerts");
-        String reason = app.degraded().contains("search-concerts") || lever ? "The search flow is switched to degraded mode"
-                : null;
+        Guard guard = server.guard();
+        String reason = guard != null && guard.degraded(SEARCH_FLOW)
+                ? "The search flow is switched to degraded mode by an operator" : null;
         if (reason == null) {
             try {
                 ConcertSearch.Hits hits = app.search().search(c, now);
@@ -587,12 +503,6 @@ final class RelecloudApi {
             }
             throw new ApiException(503, "ServiceUnavailable", "The payment gateway did not answer: " + e.cause());
         }
-    }
-
-    private ObjectNode degradedJson() {
-        ObjectNode o = Json.object();
-        DEGRADABLE.forEach(f -> o.put(f, app.degraded().contains(f)));
-        return o;
     }
 
     // ---- parameters ----------------------------------------------------------------------------

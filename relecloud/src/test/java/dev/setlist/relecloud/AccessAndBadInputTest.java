@@ -78,7 +78,8 @@ class AccessAndBadInputTest {
     void onlyOperatorsPullLevers() {
         for (Harness.User u : List.of(agent, planner, viewer)) {
             assertThat(u.put("/api/relecloud/gateway", "{\"failureRate\": 1}").status()).isEqualTo(403);
-            assertThat(u.put("/api/relecloud/degraded", "{\"search-concerts\": true}").status()).isEqualTo(403);
+            assertThat(u.put("/api/v1/guard/flows/search-concerts/levers", "{\"degraded\": true}").status())
+                    .isEqualTo(403);
         }
         assertThat(h.gateway.behaviour().failureRate()).isZero();
         Harness.Response r = operator.put("/api/relecloud/gateway", "{\"latencyMs\": {\"median\": 1, \"p99\": 2}}");
@@ -205,10 +206,10 @@ class AccessAndBadInputTest {
                         "failureRate"),
                 new Case("PUT", "/api/relecloud/gateway", "{\"outages\": [{\"start\": \"2030-01-02T00:00:00Z\", \"end\":"
                         + " \"2030-01-01T00:00:00Z\"}]}", Map.of(), 400, "ValidationException", "end"),
-                new Case("PUT", "/api/relecloud/degraded", "{\"checkout\": true}", Map.of(), 400, "ValidationException",
-                        "checkout"),
-                new Case("PUT", "/api/relecloud/degraded", "{\"search-concerts\": \"yes\"}", Map.of(), 400,
-                        "ValidationException", "true or false"));
+                new Case("PUT", "/api/v1/guard/flows/checkout/levers", "{\"degraded\": true}", Map.of(), 404,
+                        "ResourceNotFoundException", "checkout"),
+                new Case("PUT", "/api/v1/guard/flows/search-concerts/levers", "{\"degraded\": \"yes\"}", Map.of(), 400,
+                        "ValidationException", "degraded"));
         for (Case c : levers) {
             Harness.Response r = operator.send(c.method(), c.path(), c.body(), c.headers());
             assertThat(r.status()).as(c.body()).isEqualTo(c.status());
@@ -217,6 +218,6 @@ class AccessAndBadInputTest {
         assertThat(h.relecloud.store().concert(concert).seatsLeft()).isGreaterThanOrEqualTo(9);
         assertThat(h.relecloud.store().purchaseByKey(key)).isNull();
         assertThat(h.gateway.behaviour().failureRate()).isZero();
-        assertThat(h.relecloud.degraded()).isEmpty();
+        assertThat(h.server.guard().degraded("search-concerts")).isFalse();
     }
 }

@@ -90,7 +90,7 @@ class ConcertsTest {
         assertThat(page0.path("items").get(0).path("title").asText()).isEqualTo("Highway Lights");
         assertThat(page0.path("items").get(1).path("startsAt").asText())
                 .isLessThanOrEqualTo(page1.path("items").get(0).path("startsAt").asText());
-        assertThat(page0.path("stale").asBoolean()).isFalse();
+        assertThat(page0.has("stale")).isFalse();
     }
 
     @Test
@@ -113,18 +113,28 @@ class ConcertsTest {
     }
 
     @Test
-    void degradedSearch_answersFromTheList_andSaysSo() {
+    void degradedSearch_followsTheGuardsLever_answersFromTheList_andSaysSo() {
         Harness.User operator = h.login("olu");
-        assertThat(operator.put("/api/relecloud/degraded", "{\"search-concerts\": true}").status()).isEqualTo(200);
+        String levers = "/api/v1/guard/flows/search-concerts/levers";
+        Harness.Response pulled = operator.put(levers, "{\"degraded\": true, \"reason\": \"index rebuild\"}");
+        assertThat(pulled.status()).isEqualTo(200);
+        assertThat(pulled.json().path("degraded").asBoolean()).isTrue();
         try {
             JsonNode r = agent.get("/api/relecloud/search?q=rock&sort=price").json();
             assertThat(r.path("degraded").asBoolean()).isTrue();
             assertThat(r.path("reason").asText()).contains("degraded");
             assertThat(r.path("items").findValuesAsText("title")).containsExactly("Highway Lights", "Rock the Harbor");
         } finally {
-            operator.put("/api/relecloud/degraded", "{\"search-concerts\": false}");
+            assertThat(operator.put(levers, "{\"degraded\": false}").status()).isEqualTo(200);
         }
         assertThat(agent.get("/api/relecloud/search?q=rock").json().path("degraded").asBoolean()).isFalse();
+        Harness.Response audit = h.login("admin").get("/api/v1/audit");
+        assertThat(audit.bytes()).asString().contains("SetGuardLevers").contains("search-concerts");
+    }
+
+    @Test
+    void theOldDegradedEndpoint_isGone() {
+        assertThat(h.login("olu").put("/api/relecloud/degraded", "{\"search-concerts\": true}").status()).isEqualTo(404);
     }
 
     @Test

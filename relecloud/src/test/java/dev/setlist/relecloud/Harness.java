@@ -1,7 +1,6 @@
 package dev.setlist.relecloud;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.setlist.relecloud.gateway.GatewayClient;
 import dev.setlist.relecloud.gateway.PaymentGateway;
 import dev.setlist.server.SetlistServer;
 import dev.setlist.server.config.ServerConfig;
@@ -40,14 +39,15 @@ final class Harness implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         gateway = PaymentGateway.start(0, 42);
-        relecloud = new Relecloud(new Relecloud.Settings(gateway.uri(), new GatewayClient.Settings(Duration.ofSeconds(2),
-                3, Duration.ofMillis(20), 1000, Duration.ofSeconds(1)), Duration.ofMinutes(5), 2));
+        relecloud = new Relecloud(new Relecloud.Settings(gateway.uri(), Duration.ofMinutes(5), 2));
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl, databaseUrl == null ? "sa" : "postgres", "",
                 16, "us-east-1", "000000000000", 2 * 1024 * 1024, Duration.ofMinutes(1), Duration.ofSeconds(5),
                 Duration.ofSeconds(2), Duration.ofHours(1), true);
         server = SetlistServer.builder(cfg).env(Map.of("SETLIST_ADMIN_PASSWORD", PASSWORD))
                 .out(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-                .tasks(relecloud.tasks()).extension(relecloud).build().start();
+                .tasks(relecloud.tasks()).extension(relecloud)
+                // The gateway's breaker opens for a second only, so that one test's outage ends with it.
+                .outbound(o -> o.breaker(20, 10, Duration.ofSeconds(1))).build().start();
         for (String[] u : new String[][] {{"pat", "planner"}, {"ana", "agent"}, {"olu", "operator"}, {"vic", "viewer"}}) {
             server.authStore().createUser("test", u[0], PASSWORD);
             server.authStore().grant("test", u[0], u[1], "*");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.setlist.asl.StatesException;
+import dev.setlist.flows.guard.Outbound;
 import dev.setlist.relecloud.gateway.GatewayClient;
 import dev.setlist.relecloud.gateway.PaymentGateway;
 import dev.setlist.server.http.Json;
@@ -15,24 +16,36 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The gateway simulator's consistency and failures, and the client's retries and breaker, over real HTTP. */
+/**
+ * The gateway simulator's consistency and failures, and the client going through the guard's
+ * outbound wrapper (retries, retry budget, breaker), over real HTTP.
+ */
 class PaymentGatewayTest {
     PaymentGateway gateway;
     GatewayClient client;
+    Outbound outbound;
+    final AtomicInteger attempts = new AtomicInteger();
 
     @BeforeEach
     void start() {
         gateway = PaymentGateway.start(0, 7);
-        client = new GatewayClient(gateway.uri(), new GatewayClient.Settings(Duration.ofSeconds(2), 3,
-                Duration.ofMillis(10), 3, Duration.ofMillis(500)));
+        outbound = Outbound.builder().breaker(4, 4, Duration.ofMillis(500)).retryBudget(0.5, 100).build();
+        Outbound.Policy policy = new Outbound.Policy(Duration.ofSeconds(2), 3, Duration.ofMillis(10),
+                Duration.ofMillis(50));
+        client = new GatewayClient(gateway.uri(), (dependency, attempt) -> outbound.call(dependency, policy, () -> {
+            attempts.incrementAndGet();
+            return attempt.run();
+        }));
     }
 
     @AfterEach
     void stop() {
+        outbound.close();
         gateway.close();
     }
 
@@ -60,11 +73,13 @@ class PaymentGatewayTest {
     }
 
     @Test
-    void declinedCard_isPaymentDeclined() {
+    void declinedCard_isPaymentDeclined_andNotRetried() {
         assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", PaymentGateway.DECLINED_CARD))
                 .isInstanceOf(StatesException.class)
                 .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.DECLINED));
+        assertThat(attempts.get()).isEqualTo(1);
         assertThat(gateway.authorizations()).isEmpty();
+        assertThat(outbound.budget().retried()).isZero();
     }
 
     @Test
@@ -80,6 +95,7 @@ class PaymentGatewayTest {
             }
         }
         assertThat(ok).isPositive();
+        assertThat(outbound.budget().retried()).as("lost answers were retried").isPositive();
         for (int i = 0; i < 30; i++) {
             String ref = "R" + i;
             assertThat(gateway.authorizations().stream().filter(a -> a.path("reference").asText().equals(ref)))
@@ -92,16 +108,23 @@ class PaymentGatewayTest {
         Instant now = Instant.now();
         gateway.behaviour(new PaymentGateway.Behaviour(0, 0, 0, 0, List.of(new PaymentGateway.Outage(now.minusSeconds(1),
                 now.plusSeconds(60))), false));
-        for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
-                    .hasMessageContaining("did not answer");
-        }
+        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
+                .isInstanceOf(StatesException.class).hasMessageContaining("did not answer")
+                .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.UNAVAILABLE));
+        assertThat(attempts.get()).as("three attempts, then a clean failure").isEqualTo(3);
         assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
                 .hasMessageContaining("circuit open");
+        assertThat(outbound.state(client.dependency())).isEqualTo("OPEN");
+        int refused = attempts.get();
+        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
+                .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.UNAVAILABLE));
+        assertThat(attempts.get()).as("an open breaker sends nothing").isEqualTo(refused);
         gateway.behaviour(PaymentGateway.Behaviour.RELIABLE);
         Thread.sleep(600);
         assertThat(client.authorize("k", "P", 100, "USD", "4242424242424242").path("status").asText())
                 .isEqualTo("AUTHORIZED");
+        client.authorize("k", "P", 100, "USD", "4242424242424242");
+        assertThat(outbound.state(client.dependency())).isEqualTo("CLOSED");
     }
 
     @Test

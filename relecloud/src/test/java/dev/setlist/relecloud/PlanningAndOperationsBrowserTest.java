@@ -97,7 +97,7 @@ class PlanningAndOperationsBrowserTest extends BrowserTestBase {
         assertThat(text("#concerts tbody")).contains("Aurora Sessions", "Polaris Quartet", "$55.50", "300 of 300");
 
         // an operator switches search to degraded mode: the planner is told the answer is simpler
-        assertThat(operator.put("/api/relecloud/degraded", "{\"search-concerts\": true}").status()).isEqualTo(200);
+        assertThat(operator.put("/api/v1/guard/flows/search-concerts/levers", "{\"degraded\": true}").status()).isEqualTo(200);
         try {
             browser.next(() -> browser.driver.navigate().refresh());
             browser.until(d -> !browser.all("#degraded").isEmpty());
@@ -105,7 +105,7 @@ class PlanningAndOperationsBrowserTest extends BrowserTestBase {
             assertThat(text("#concerts tbody")).contains("Aurora Sessions");
             browser.screenshot("relecloud-11-degraded-search");
         } finally {
-            operator.put("/api/relecloud/degraded", "{\"search-concerts\": false}");
+            operator.put("/api/v1/guard/flows/search-concerts/levers", "{\"degraded\": false}");
         }
     }
 

@@ -96,6 +96,10 @@ class PurchaseFlowTest {
         assertThat(decodeQr(png)).isEqualTo(number);
         JsonNode mine = agent.get("/api/relecloud/customers/" + customerId + "/tickets").json().path("items");
         assertThat(mine.findValuesAsText("number")).contains(number);
+        // The gateway's calls went through the guard's outbound wrapper: its breaker is listed.
+        JsonNode outbound = h.login("olu").get("/api/v1/guard/outbound").json();
+        assertThat(outbound.path("dependencies").findValuesAsText("dependency"))
+                .contains(h.relecloud.gateway().dependency());
     }
 
     static String decodeQr(BufferedImage img) throws Exception {

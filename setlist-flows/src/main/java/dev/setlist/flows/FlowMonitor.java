@@ -44,6 +44,11 @@ public final class FlowMonitor implements AutoCloseable {
 
     private final Catalog catalog;
     private final Clock clock;
+    /**
+     * The first minute this monitor saw: a period that began before it was not watched, so its
+     * data is unknown rather than missing (a fresh start is not a silence).
+     */
+    private final long firstMinute;
     private final AlarmSink sink;
     private final MinuteStore minutes;
     private final AlarmBook book;
@@ -62,6 +67,7 @@ public final class FlowMonitor implements AutoCloseable {
     private FlowMonitor(Builder b) {
         this.catalog = b.catalog;
         this.clock = b.clock;
+        this.firstMinute = SloMath.minuteOf(b.clock.now());
         this.sink = b.sink;
         this.interval = b.interval;
         Db db = new Db(b.dataSource);
@@ -124,7 +130,10 @@ public final class FlowMonitor implements AutoCloseable {
 
     // ---- recording ------------------------------------------------------------------------------
 
-    /** Records an outcome of a flow of the catalog (in memory until the next flush). */
+    /**
+     * Records an outcome of a flow of the catalog (in memory until the next flush). A bad outcome
+     * whose error the flow lists in {@code targets.reliability.expectedErrors} counts as good.
+     */
     public void record(Outcome o) {
         record(o.flow(), SloMath.minuteOf(o.time()), o.good(), o.latency().toNanos(), o.error());
     }
@@ -143,6 +152,9 @@ public final class FlowMonitor implements AutoCloseable {
         Long tail = tailNanos.get(flow);
         if (tail == null) {
             throw new IllegalArgumentException("no flow " + flow + " in the catalog of " + catalog.workload());
+        }
+        if (!good && flowsById.get(flow).targets().reliability().expected(error)) {
+            good = true; // a business outcome (a declined payment): the flow worked
         }
         minutes.add(flow, minute, good, latencyNanos / 1e6, latencyNanos <= tail, good ? null : error);
     }
@@ -178,6 +190,11 @@ public final class FlowMonitor implements AutoCloseable {
                         NavigableMap<Long, Minute> data = cache.computeIfAbsent(m.period() + "/" + count,
                                 k -> minutes.minutes(f.id(), first, nowMinute + 1));
                         List<Double> range = Datapoints.of(m, data, nowMinute, count);
+                        int unwatched = Datapoints.periodsBefore(m, nowMinute, count, firstMinute);
+                        if (unwatched >= count) {
+                            continue; // no whole period watched yet: the alarm keeps its state
+                        }
+                        range = range.subList(unwatched, count);
                         MetricEvaluation.Result r = MetricEvaluation.evaluate(m, range, book.get(m.name()).state());
                         change(f, m.name(), m.name(), r.state(), r.reason(), now);
                     }

@@ -15,12 +15,28 @@ public record Targets(Reliability reliability, Performance performance, Security
 
     /**
      * The availability objective (a percentage of good outcomes, such as 99.9) during the named
-     * {@code hours}, over a rolling {@code window}, and when maintenance may take the flow down.
+     * {@code hours}, over a rolling {@code window}, when maintenance may take the flow down, and the
+     * {@code expectedErrors}: error names that are business outcomes, not failures of the flow (a
+     * declined payment, a sold-out concert). An outcome failing with one of them counts as good.
      */
-    public record Reliability(double availability, String hours, Duration window, Maintenance maintenance) {
+    public record Reliability(double availability, String hours, Duration window, Maintenance maintenance,
+                              List<String> expectedErrors) {
+        public Reliability {
+            expectedErrors = List.copyOf(expectedErrors);
+        }
+
+        public Reliability(double availability, String hours, Duration window, Maintenance maintenance) {
+            this(availability, hours, window, maintenance, List.of());
+        }
+
         /** The objective as a fraction: 0.999 for 99.9. */
         public double objective() {
             return availability / 100.0;
+        }
+
+        /** Whether an outcome failing with {@code error} is a business outcome (good for the flow). */
+        public boolean expected(String error) {
+            return error != null && expectedErrors.contains(error);
         }
     }
 

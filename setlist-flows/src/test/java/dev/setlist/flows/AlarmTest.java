@@ -151,6 +151,46 @@ class AlarmTest {
     }
 
     @Test
+    void metricAlarm_silence_aHeartbeatAMinuteKeepsAnIdleInstanceOk_fromItsFirstMinute_untilItStops() {
+        FlowMonitor m = monitor();
+        for (int i = 0; i < 30; i++) {
+            minute(m, "collect-telemetry", 1, 0, Duration.ofMillis(1)); // the instance's heartbeat, nothing else
+            m.evaluate();
+            // Until the first whole period since the start it is not known yet; then OK, never ALARM.
+            assertThat(m.alarm("collect-telemetry-silent").state()).as("minute " + i)
+                    .isEqualTo(i < 4 ? AlarmState.INSUFFICIENT_DATA : AlarmState.OK);
+        }
+        assertThat(changesOf("collect-telemetry-silent")).extracting(AlarmChange::to).containsExactly(AlarmState.OK);
+
+        // The heartbeat stops: the telemetry really went silent. The last real datapoint keeps the
+        // alarm OK while it is in the evaluation range (four 5-minute periods), then it fires.
+        AlarmState state = AlarmState.OK;
+        int minutes = 0;
+        for (; minutes < 30 && state != AlarmState.ALARM; minutes++) {
+            clock.advance(Duration.ofMinutes(1));
+            m.evaluate();
+            state = m.alarm("collect-telemetry-silent").state();
+        }
+        assertThat(state).isEqualTo(AlarmState.ALARM);
+        assertThat(minutes).isEqualTo(20);
+    }
+
+    @Test
+    void metricAlarm_silence_withoutAHeartbeat_alarmsOnceAWholePeriodWasWatched_notAtTheStart() {
+        FlowMonitor m = monitor();
+        m.evaluate();
+        assertThat(m.alarm("collect-telemetry-silent").state()).isEqualTo(AlarmState.INSUFFICIENT_DATA);
+        clock.advance(Duration.ofMinutes(4));
+        m.evaluate();
+        assertThat(m.alarm("collect-telemetry-silent").state()).isEqualTo(AlarmState.INSUFFICIENT_DATA);
+        clock.advance(Duration.ofMinutes(1));
+        m.evaluate();
+        assertThat(m.alarm("collect-telemetry-silent").state()).isEqualTo(AlarmState.ALARM);
+        assertThat(m.alarm("collect-telemetry-silent").reason())
+                .isEqualTo("no datapoints in the last 1 periods; missing data is treated as breaching");
+    }
+
+    @Test
     void metricAlarm_ignoreMissingData_keepsTheStateWhenTheFlowIsIdle() {
         FlowMonitor m = monitor();
         for (int i = 0; i < 5; i++) {

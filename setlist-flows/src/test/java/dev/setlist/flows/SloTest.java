@@ -238,4 +238,30 @@ class SloTest {
         assertThat(s.good()).isEqualTo(35);
         assertThat(s.bad()).isEqualTo(3);
     }
+
+    @Test
+    void slo_expectedErrors_countAsGood_otherErrorsStillBurnTheBudget() {
+        FlowMonitor m = monitor();
+        Duration took = Duration.ofMillis(300);
+        outcomes(m, "purchase-ticket", MONDAY_10AM, 990, 0, took);
+        for (int i = 0; i < 6; i++) {
+            m.record(Outcome.bad("purchase-ticket", MONDAY_10AM, took, "Payment.Declined"));
+        }
+        for (int i = 0; i < 3; i++) {
+            m.record(Outcome.bad("purchase-ticket", MONDAY_10AM, took, "Purchase.SoldOut"));
+        }
+        m.record(Outcome.bad("purchase-ticket", MONDAY_10AM, took, "Payment.GatewayUnavailable"));
+        // Expected by purchase-ticket only: for search it is a failure like any other.
+        m.record(Outcome.bad("search-concerts", MONDAY_10AM, took, "Payment.Declined"));
+        m.flush();
+        clock.advance(Duration.ofMinutes(1));
+
+        SloStatus s = m.slo("purchase-ticket");
+
+        assertThat(s.good()).isEqualTo(999);
+        assertThat(s.bad()).isEqualTo(1);
+        assertThat(s.availability()).isCloseTo(0.999, within(1e-9));
+        assertThat(s.budgetRemaining()).isCloseTo(0.0, within(1e-9));
+        assertThat(m.slo("search-concerts").bad()).isEqualTo(1);
+    }
 }

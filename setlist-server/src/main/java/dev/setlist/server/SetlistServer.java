@@ -79,6 +79,7 @@ public final class SetlistServer implements AutoCloseable {
     private volatile dev.setlist.flows.guard.Guard guard;
     private redis.clients.jedis.UnifiedJedis redis;
     private final List<Extension> started = new java.util.ArrayList<>();
+    private final java.util.function.UnaryOperator<dev.setlist.flows.guard.Outbound.Builder> outboundSettings;
 
     private SetlistServer(Builder b) {
         this.config = b.config;
@@ -89,6 +90,7 @@ public final class SetlistServer implements AutoCloseable {
         this.routingRandom = b.routingRandom;
         this.tasks = b.tasks;
         this.extensions = List.copyOf(b.extensions);
+        this.outboundSettings = b.outbound;
     }
 
     public static Builder builder(ServerConfig config) {
@@ -113,7 +115,7 @@ public final class SetlistServer implements AutoCloseable {
         try {
             telemetry.describeExecutionsWith(engine::describeExecution);
             sql = new Sql(engine.dataSource()).migrate();
-            outbound = dev.setlist.flows.guard.Outbound.builder().clock(clock).build();
+            outbound = outboundSettings.apply(dev.setlist.flows.guard.Outbound.builder().clock(clock)).build();
             SecureRandom random = new SecureRandom();
             SecretBox box = SecretBox.open(env.get("SETLIST_SERVER_KEY"), config.serverKeyFile(), random);
             authStore = new AuthStore(sql, box, clock, random, config.sessionTtl());
@@ -374,6 +376,7 @@ public final class SetlistServer implements AutoCloseable {
         private DoubleSupplier routingRandom = () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
         private TaskInvoker tasks = new TaskInvoker.Registry();
         private final List<Extension> extensions = new java.util.ArrayList<>();
+        private java.util.function.UnaryOperator<dev.setlist.flows.guard.Outbound.Builder> outbound = o -> o;
 
         private Builder(ServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -415,6 +418,16 @@ public final class SetlistServer implements AutoCloseable {
         /** Adds a workload: its roles, routes, catalog and start/stop (see {@link Extension}). */
         public Builder extension(Extension extension) {
             this.extensions.add(Objects.requireNonNull(extension, "extension"));
+            return this;
+        }
+
+        /**
+         * Changes the settings of the outbound wrapper (breakers, bulkheads, retry budget) that
+         * every outbound call of the server and its workloads goes through; tests shorten the
+         * breakers' open state.
+         */
+        public Builder outbound(java.util.function.UnaryOperator<dev.setlist.flows.guard.Outbound.Builder> settings) {
+            this.outbound = Objects.requireNonNull(settings, "settings");
             return this;
         }
 

@@ -71,6 +71,11 @@ public final class TestServer implements AutoCloseable {
         this(Map.of(), () -> 0.5, null, "sa", customize, build);
     }
 
+    /** A server on the given database whose builder {@code build} sets more (an extension). */
+    public TestServer(String databaseUrl, String databaseUser, java.util.function.UnaryOperator<SetlistServer.Builder> build) {
+        this(Map.of(), () -> 0.5, databaseUrl, databaseUser, c -> c, build);
+    }
+
     private TestServer(Map<String, String> extraEnv, DoubleSupplier routing, String databaseUrl, String databaseUser,
                        java.util.function.UnaryOperator<ServerConfig> customize) {
         this(extraEnv, routing, databaseUrl, databaseUser, customize, b -> b);

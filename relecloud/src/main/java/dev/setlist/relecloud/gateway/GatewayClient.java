@@ -3,6 +3,7 @@ package dev.setlist.relecloud.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.asl.StatesException;
+import dev.setlist.flows.guard.Outbound;
 import dev.setlist.server.http.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -12,42 +13,55 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Relecloud's client of the payment gateway: a timeout per call, a few retries with capped
- * exponential back-off and full jitter for 5xx answers and network errors (safe: every write
- * carries an idempotency key), and a circuit breaker that fails fast for a while after a run of
- * failures instead of piling calls onto a gateway that is down. Failures become the errors the
- * purchase state machine matches on: {@code Payment.Declined}, {@code Payment.GatewayUnavailable},
- * {@code Payment.Rejected}. Thread safe.
+ * Relecloud's client of the payment gateway. Every call goes out through a {@link Caller}, in the
+ * server the traffic guard's outbound wrapper ({@code Guard.call("purchase-ticket", …)}): a timeout
+ * per attempt, retries with capped exponential backoff and full jitter within the shared retry
+ * budget, and the gateway's own circuit breaker and bulkhead, all visible under
+ * {@code /api/v1/guard/outbound}. Retrying is safe: every write carries an idempotency key, one per
+ * effect. Only 5xx answers and network errors are retried; a 402 (declined card) or another 4xx is
+ * an answer, never retried. Failures become the errors the purchase state machine matches on:
+ * {@code Payment.Declined}, {@code Payment.GatewayUnavailable}, {@code Payment.Rejected}.
+ * Thread safe.
  */
 public final class GatewayClient {
     public static final String DECLINED = "Payment.Declined";
     public static final String UNAVAILABLE = "Payment.GatewayUnavailable";
     public static final String REJECTED = "Payment.Rejected";
 
-    /** Timeouts, retries and the breaker's thresholds. */
-    public record Settings(Duration timeout, int attempts, Duration backoff, int breakerThreshold, Duration breakerOpen) {
-        public static final Settings DEFAULT = new Settings(Duration.ofSeconds(2), 3, Duration.ofMillis(100), 5,
-                Duration.ofSeconds(5));
+    /** Runs the attempts of one call to {@code dependency} under some resilience policy. */
+    @FunctionalInterface
+    public interface Caller {
+        HttpResponse<String> call(String dependency, Outbound.Attempt<HttpResponse<String>> attempt)
+                throws Outbound.Failure;
     }
 
     private final URI base;
-    private final Settings settings;
+    private final String dependency;
+    private final Caller caller;
     private final HttpClient http;
-    private final AtomicInteger consecutiveFailures = new AtomicInteger();
-    private volatile long openUntilNanos;
 
-    public GatewayClient(URI base, Settings settings) {
+    public GatewayClient(URI base, Caller caller) {
         this.base = base;
-        this.settings = settings;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.timeout()).build();
+        this.dependency = "payment-gateway " + base.getHost() + ":" + base.getPort();
+        this.caller = caller;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2))
+                .build();
+    }
+
+    /** A client whose calls go through {@code outbound} under {@code policy} (outside a server). */
+    public static GatewayClient of(URI base, Outbound outbound, Outbound.Policy policy) {
+        return new GatewayClient(base, (dependency, attempt) -> outbound.call(dependency, policy, attempt));
     }
 
     public URI base() {
         return base;
+    }
+
+    /** The dependency's name in the outbound wrapper (its breaker and bulkhead). */
+    public String dependency() {
+        return dependency;
     }
 
     /** Authorizes {@code amountCents}; the result holds the authorization's {@code id}. */
@@ -85,53 +99,48 @@ public final class GatewayClient {
     }
 
     private JsonNode call(String method, String path, String key, JsonNode body) {
-        if (System.nanoTime() < openUntilNanos) {
-            throw new StatesException(UNAVAILABLE, "The payment gateway failed repeatedly; calls are paused for a moment"
-                    + " (circuit open)");
-        }
-        String last = null;
-        for (int attempt = 1; attempt <= settings.attempts(); attempt++) {
-            if (attempt > 1) {
-                long cap = settings.backoff().toMillis() << Math.min(attempt - 2, 10);
-                sleep(ThreadLocalRandom.current().nextLong(cap + 1));
+        HttpResponse<String> response;
+        try {
+            response = caller.call(dependency, () -> attempt(method, path, key, body));
+        } catch (Outbound.Failure f) {
+            String why = f.getMessage();
+            if (why != null && why.startsWith("Circuit breaker")) {
+                why += " (circuit open: the gateway failed repeatedly, calls are paused for a moment)";
             }
-            HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(path)).timeout(settings.timeout())
-                    .header("Content-Type", "application/json");
-            if (key != null) {
-                r.header("Idempotency-Key", key);
-            }
-            r.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
-            try {
-                HttpResponse<String> response = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
-                int status = response.statusCode();
-                if (status >= 500) {
-                    last = "HTTP " + status + " " + message(response.body());
-                    continue;
-                }
-                consecutiveFailures.set(0);
-                JsonNode answer = parse(response.body());
-                if (status == 402) {
-                    throw new StatesException(DECLINED, "The card was declined by the payment gateway");
-                }
-                if (status >= 400) {
-                    throw new StatesException(REJECTED, "The payment gateway refused " + method + " " + path + ": HTTP "
-                            + status + " " + message(response.body()));
-                }
-                return answer;
-            } catch (IOException e) {
-                last = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StatesException(UNAVAILABLE, "Interrupted while calling the payment gateway");
-            }
+            throw new StatesException(UNAVAILABLE, "The payment gateway did not answer " + method + " " + path + ": "
+                    + why);
         }
-        if (consecutiveFailures.incrementAndGet() >= settings.breakerThreshold()) {
-            openUntilNanos = System.nanoTime() + settings.breakerOpen().toNanos();
-            consecutiveFailures.set(0);
+        int status = response.statusCode();
+        if (status == 402) {
+            throw new StatesException(DECLINED, "The card was declined by the payment gateway");
         }
-        throw new StatesException(UNAVAILABLE, "The payment gateway did not answer " + method + " " + path + " after "
-                + settings.attempts() + " attempts (last: " + last + ")");
+        if (status >= 400) {
+            throw new StatesException(REJECTED, "The payment gateway refused " + method + " " + path + ": HTTP "
+                    + status + " " + message(response.body()));
+        }
+        return parse(response.body());
+    }
+
+    /** One attempt: an answer below 500 is the gateway's word; a 5xx or a network error may be retried. */
+    private HttpResponse<String> attempt(String method, String path, String key, JsonNode body)
+            throws Outbound.Failure, InterruptedException {
+        HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json");
+        if (key != null) {
+            r.header("Idempotency-Key", key);
+        }
+        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
+        HttpResponse<String> response;
+        try {
+            response = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new Outbound.Failure(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
+                    + e.getMessage()), true);
+        }
+        if (response.statusCode() >= 500) {
+            throw new Outbound.Failure("HTTP " + response.statusCode() + " " + message(response.body()), true);
+        }
+        return response;
     }
 
     private static JsonNode parse(String body) {
@@ -146,13 +155,5 @@ public final class GatewayClient {
     private static String message(String body) {
         JsonNode n = parse(body);
         return n.path("message").asText(n.path("error").asText(""));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

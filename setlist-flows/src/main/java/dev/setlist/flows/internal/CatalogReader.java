@@ -64,7 +64,10 @@ public final class CatalogReader {
     private static final List<String> CONTACT = List.of("name", "channel", "address", "ackTimeout");
     private static final List<String> TARGETS = List.of("reliability", "performance", "security", "cost",
             "operations");
-    private static final List<String> RELIABILITY = List.of("availability", "hours", "window", "maintenance");
+    private static final List<String> RELIABILITY = List.of("availability", "hours", "window", "maintenance",
+            "expectedErrors");
+    /** An error name as the ASL writes them: {@code Payment.Declined}, {@code SoldOut}. */
+    private static final java.util.regex.Pattern ERROR_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final List<String> MAINTENANCE = List.of("policy", "notice", "windows");
     private static final List<String> WINDOW = List.of("start", "end", "announced");
     private static final List<String> PERFORMANCE = List.of("latency", "throughput");
@@ -794,10 +797,48 @@ public final class CatalogReader {
         if (m != null) {
             maintenance = maintenance(m, at + "/maintenance", hoursName == null ? null : hours.get(hoursName), hoursName);
         }
-        if (availability == null || hoursName == null || window == null || maintenance == null) {
+        List<String> expected = List.of();
+        if (n.get("expectedErrors") != null) {
+            expected = expectedErrors(n, at);
+        }
+        if (availability == null || hoursName == null || window == null || maintenance == null || expected == null) {
             return null;
         }
-        return new Targets.Reliability(availability.doubleValue(), hoursName, window, maintenance);
+        return new Targets.Reliability(availability.doubleValue(), hoursName, window, maintenance, expected);
+    }
+
+    /**
+     * Error names that are business outcomes: names as the ASL writes them, each once; the
+     * {@code States.*} errors are failures of the runtime, never a business outcome.
+     */
+    private List<String> expectedErrors(JsonNode n, String at) {
+        List<String> names = texts(n, at, "expectedErrors", false);
+        if (names == null) {
+            return null;
+        }
+        boolean ok = true;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        JsonNode list = n.get("expectedErrors");
+        for (int i = 0, k = 0; i < list.size(); i++) {
+            if (!list.get(i).isTextual() || list.get(i).asText().isBlank()) {
+                ok = false;
+                continue;
+            }
+            String name = names.get(k++);
+            String where = at + "/expectedErrors/" + i;
+            if (!ERROR_NAME.matcher(name).matches()) {
+                problem(where, "must be an error name (letters, digits and _.:- up to 128), was " + quote(name));
+                ok = false;
+            } else if (name.startsWith("States.")) {
+                problem(where, "must not be a States.* error (a failure of the runtime, never a business outcome), was "
+                        + quote(name));
+                ok = false;
+            } else if (!seen.add(name)) {
+                problem(where, "duplicate error " + quote(name));
+                ok = false;
+            }
+        }
+        return ok ? names : null;
     }
 
     private Targets.Maintenance maintenance(JsonNode n, String at, Hours hours, String hoursName) {

@@ -31,6 +31,20 @@ public final class Datapoints {
         return out;
     }
 
+    /**
+     * How many of the oldest of the {@code count} periods before {@code nowMinute} began before
+     * {@code firstMinute} (were not watched from their start).
+     */
+    public static int periodsBefore(MetricAlarm alarm, long nowMinute, int count, long firstMinute) {
+        long period = alarm.period().toMinutes();
+        long end = Math.floorDiv(nowMinute, period) * period;
+        int n = 0;
+        for (int k = count; k >= 1 && end - k * period < firstMinute; k--) {
+            n++;
+        }
+        return n;
+    }
+
     /** The first minute an alarm's evaluation needs, for {@code count} periods before {@code nowMinute}. */
     public static long firstMinute(MetricAlarm alarm, long nowMinute, int count) {
         long period = alarm.period().toMinutes();

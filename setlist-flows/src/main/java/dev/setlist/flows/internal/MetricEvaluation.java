@@ -23,6 +23,8 @@ import java.util.List;
  *     keeps the state.
  * </ul>
  * In every case ALARM means at least {@code datapointsToAlarm} of the evaluated datapoints breach.
+ * The range may be shorter than {@code evaluationPeriods + 2} (periods before the monitor started
+ * are left out): then only the periods it has are filled.
  * A pure function.
  */
 public final class MetricEvaluation {
@@ -66,7 +68,7 @@ public final class MetricEvaluation {
                 case NOT_BREACHING -> new Result(AlarmState.OK, why + "; missing data is treated as not breaching");
             };
         }
-        int fill = n - real.size();
+        int fill = Math.min(n - real.size(), missing.size()); // a range shorter than n fills what it has
         List<Integer> filled = missing.subList(missing.size() - fill, missing.size());
         int breaching = breaching(alarm, range, real);
         boolean anyNotBreaching = breaching < real.size();
@@ -91,7 +93,7 @@ public final class MetricEvaluation {
                     return new Result(current, describe(breaching, n, m, rule, range, real, filled, as)
                             + "; the state stays " + current);
                 }
-                boolean oldestIsReal = real.get(0) < filled.get(0);
+                boolean oldestIsReal = filled.isEmpty() || real.get(0) < filled.get(0);
                 return new Result(oldestIsReal ? AlarmState.ALARM : AlarmState.INSUFFICIENT_DATA,
                         describe(breaching, n, m, rule, range, real, filled, as)
                                 + (oldestIsReal ? "; the oldest evaluated datapoint breaches" : ""));

@@ -280,6 +280,9 @@ public final class FlowsApi {
                     + (r.maintenance().notice() == null ? "" : ", notice " + r.maintenance().notice())
                     + (r.maintenance().windows().isEmpty() ? "" : ", " + r.maintenance().windows().size() + " windows"));
         }
+        if (!r.expectedErrors().isEmpty()) {
+            rel.put("expectedErrors", r.expectedErrors());
+        }
         out.put("reliability", rel);
         if (t.performance() != null) {
             Map<String, Object> perf = new LinkedHashMap<>();

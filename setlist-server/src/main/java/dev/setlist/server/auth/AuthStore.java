@@ -1,6 +1,8 @@
 package dev.setlist.server.auth;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.password4j.Password;
 import dev.setlist.asl.Clock;
 import dev.setlist.server.http.ApiException;
@@ -22,6 +24,9 @@ import java.util.regex.Pattern;
  * as SHA-256 digests; access-key secrets are sealed by the {@link SecretBox} because SigV4 needs
  * them. Every administrative change writes an audit record in the same transaction. Looked-up
  * callers are cached for a few seconds and the cache is cleared by every change made here.
+ * Sessions verified in the last {@link #RECENT} are remembered (at most {@link #RECENT_MAX}) so
+ * that {@link Authenticator} can still recognize them for reads while the database is down; sign-out
+ * forgets the session and every change of users or grants made on this node forgets them all.
  * Thread safe.
  */
 public final class AuthStore {
@@ -32,6 +37,9 @@ public final class AuthStore {
     private static final char[] UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
     private static final char[] SECRET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".toCharArray();
     private static final long CACHE_MILLIS = 5_000;
+    /** How long a verified session is recognized without the database. */
+    public static final Duration RECENT = Duration.ofMinutes(5);
+    public static final int RECENT_MAX = 10_000;
 
     private final Sql sql;
     private final SecretBox box;
@@ -42,12 +50,17 @@ public final class AuthStore {
 
     private record Cached(Principal principal, String secret, long until) {}
 
+    /** Sessions verified lately, by the digest of their id (the ids themselves are not kept). */
+    private final Cache<String, Session> recent;
+
     public AuthStore(Sql sql, SecretBox box, Clock clock, SecureRandom random, Duration sessionTtl) {
         this.sql = sql;
         this.box = box;
         this.clock = clock;
         this.random = random;
         this.sessionTtl = sessionTtl;
+        this.recent = Caffeine.newBuilder().maximumSize(RECENT_MAX).expireAfterWrite(RECENT)
+                .ticker(() -> clock.now().toEpochMilli() * 1_000_000L).executor(Runnable::run).build();
     }
 
     // ---- first start ----------------------------------------------------------------------------
@@ -345,12 +358,30 @@ public final class AuthStore {
                 + " WHERE s.id_hash = ? AND NOT u.disabled", rs -> new Row(rs.getString(1), rs.getString(2), rs.getLong(3)),
                 sha256(id));
         if (row == null || row.expires <= clock.now().toEpochMilli()) {
+            recent.invalidate(sha256(id));
             return null;
         }
-        return new Session(id, row.csrf, new Principal(row.user, grants(row.user), "session"), Instant.ofEpochMilli(row.expires));
+        Session s = new Session(id, row.csrf, new Principal(row.user, grants(row.user), "session"),
+                Instant.ofEpochMilli(row.expires));
+        recent.put(sha256(id), s);
+        return s;
+    }
+
+    /**
+     * The session as it was last verified by {@link #session}, if that was within {@link #RECENT},
+     * it has not expired since, and it was not signed out or affected by a change on this node;
+     * else null. Reads no table: for when the database cannot be reached.
+     */
+    public Session recentSession(String id) {
+        if (id == null || id.isEmpty() || id.length() > 100) {
+            return null;
+        }
+        Session s = recent.getIfPresent(sha256(id));
+        return s == null || !s.expires().isAfter(clock.now()) ? null : s;
     }
 
     public void logout(String id) {
+        recent.invalidate(sha256(id));
         sql.update("DELETE FROM sl_session WHERE id_hash = ?", sha256(id));
     }
 
@@ -375,6 +406,7 @@ public final class AuthStore {
 
     private void changed() {
         cache.clear();
+        recent.invalidateAll();
     }
 
     private String randomString(char[] alphabet, int length) {

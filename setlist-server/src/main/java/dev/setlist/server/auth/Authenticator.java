@@ -11,7 +11,13 @@ import java.util.Set;
  * ({@code Authorization: Bearer <key>} or {@code X-Api-Key}) or, where allowed, a console session
  * cookie. A session-authenticated request that changes something must carry the session's CSRF
  * token ({@code X-CSRF-Token} header or {@code _csrf} form field). No credentials at all is
- * {@code MissingAuthenticationTokenException} (403), as AWS answers. Thread safe.
+ * {@code MissingAuthenticationTokenException} (403), as AWS answers.
+ *
+ * <p>Credentials are checked against the database. When it cannot be reached the caller gets 503
+ * {@code ServiceUnavailable} with {@code Retry-After}, never a 500; except that a read
+ * ({@code GET}, {@code HEAD}) with a session verified in the last few minutes is still recognized
+ * ({@link AuthStore#recentSession}), so that cached and stale answers keep reaching signed-in
+ * users during an outage. Nothing that changes anything is let through that way. Thread safe.
  */
 public final class Authenticator {
     public static final String SESSION_COOKIE = "setlist_session";
@@ -31,6 +37,32 @@ public final class Authenticator {
         if (!enabled) {
             return Principal.unauthenticated();
         }
+        try {
+            return check(ctx, body, allowSession);
+        } catch (RuntimeException e) {
+            if (!databaseUnreachable(e)) {
+                throw e;
+            }
+            String sessionId = allowSession ? ctx.cookie(SESSION_COOKIE) : null;
+            String method = ctx.method().name();
+            AuthStore.Session recent = sessionId != null && ctx.header("Authorization") == null
+                    && ctx.header("X-Api-Key") == null && (method.equals("GET") || method.equals("HEAD"))
+                    ? store.recentSession(sessionId) : null;
+            if (recent == null) {
+                throw ApiException.unavailable("The database is unavailable, so credentials cannot be checked;"
+                        + " retry the request");
+            }
+            return recent.principal();
+        }
+    }
+
+    /** The store's failures to reach the database ({@code Sql}'s and the engine's). */
+    static boolean databaseUnreachable(Throwable e) {
+        return e instanceof dev.setlist.engine.internal.StoreException
+                || e instanceof IllegalStateException && e.getCause() instanceof java.sql.SQLException;
+    }
+
+    private Principal check(Context ctx, byte[] body, boolean allowSession) {
         String authorization = ctx.header("Authorization");
         if (authorization != null && authorization.startsWith("AWS4-")) {
             SigV4.Request r = new SigV4.Request(ctx.method().name(), ctx.req().getRequestURI(), ctx.req().getQueryString(),

@@ -70,7 +70,9 @@ public final class GuardApi {
     private Principal authorize(Context ctx, byte[] body, String action) {
         Principal p = auth.authenticate(ctx, body, true);
         if (!p.allows(action, null)) {
-            throw ApiException.accessDenied("User: " + p.user() + " is not authorized to perform: " + action);
+            // 403, as docs/guard-api.md promises (the AWS-compatible APIs answer their 400 instead).
+            throw new ApiException(403, "AccessDeniedException", "User: " + p.user() + " is not authorized to perform: "
+                    + action);
         }
         return p;
     }

@@ -212,7 +212,10 @@ public final class GuardHttp {
             if (status == 200) {
                 byte[] body = body(ctx);
                 if (body != null) {
-                    boolean kept = g.store(f.flow(), f.cacheKey(), status, ctx.res().getContentType(), body);
+                    // The handler may forbid keeping its answer (a concert's seats left, say).
+                    String cacheControl = ctx.res().getHeader("Cache-Control");
+                    boolean kept = (cacheControl == null || !cacheControl.toLowerCase(Locale.ROOT).contains("no-store"))
+                            && g.store(f.flow(), f.cacheKey(), status, ctx.res().getContentType(), body);
                     ctx.header("X-Cache", kept ? "MISS" : "BYPASS");
                 }
             } else if (status >= 500 && f.stale() != null) {

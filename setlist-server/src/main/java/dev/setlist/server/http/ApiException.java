@@ -35,6 +35,11 @@ public final class ApiException extends RuntimeException {
         return badRequest("SerializationException", message);
     }
 
+    /** A 503: a dependency (the database) cannot be reached; answered with {@code Retry-After}. */
+    public static ApiException unavailable(String message) {
+        return new ApiException(503, "ServiceUnavailable", message);
+    }
+
     public static ApiException accessDenied(String message) {
         return badRequest("AccessDeniedException", message);
     }

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place where failures become HTTP answers: {@link ApiException} and
- * {@link EngineException} as AWS-shaped JSON errors, anything unexpected as a 500
+ * {@link EngineException} as AWS-shaped JSON errors, a database that cannot be reached (the
+ * engine's {@code StoreException}, {@code Sql}'s failures) as a 503 with {@code Retry-After},
+ * anything unexpected as a 500
  * {@code InternalFailure} whose details go to the log, not to the caller.
  */
 public final class Errors {
@@ -21,10 +23,25 @@ public final class Errors {
     private Errors() {}
 
     public static void install(RoutesConfig routes) {
-        routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.type(), e.getMessage()));
+        routes.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 503 && ctx.res().getHeader("Retry-After") == null) {
+                ctx.header("Retry-After", "1");
+            }
+            write(ctx, e.status(), e.type(), e.getMessage());
+        });
         routes.exception(EngineException.class, (e, ctx) -> write(ctx, e.code() == EngineException.Code.ServiceUnavailable
                 ? 503 : 400, e.code().name(), e.getMessage()));
         routes.exception(dev.setlist.engine.internal.StoreException.class, (e, ctx) -> {
+            LOG.warn("Database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            ctx.header("Retry-After", "1");
+            write(ctx, 503, "ServiceUnavailable", "The database is unavailable; retry the request");
+        });
+        routes.exception(IllegalStateException.class, (e, ctx) -> {
+            if (!(e.getCause() instanceof java.sql.SQLException)) {
+                LOG.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                write(ctx, 500, "InternalFailure", "The server failed to process the request; see its log");
+                return;
+            }
             LOG.warn("Database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
             ctx.header("Retry-After", "1");
             write(ctx, 503, "ServiceUnavailable", "The database is unavailable; retry the request");

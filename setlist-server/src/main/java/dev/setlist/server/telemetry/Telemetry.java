@@ -40,6 +40,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +93,9 @@ public final class Telemetry implements AutoCloseable {
             });
     private volatile FlowIndex index = FlowIndex.EMPTY;
     private volatile FlowMonitor monitor;
+    /** How often the heartbeat beats: well inside the 5-minute periods of a silence alarm. */
+    static final Duration HEARTBEAT = Duration.ofMinutes(1);
+    private volatile java.util.concurrent.ScheduledExecutorService heartbeats;
     private volatile java.util.function.Function<String, ExecutionInfo> describe = arn -> null;
 
     private Telemetry(boolean enabled, String otlpEndpoint, int ringCapacity) {
@@ -143,12 +147,58 @@ public final class Telemetry implements AutoCloseable {
         return index;
     }
 
-    /** Which flow each route, state machine and rule belongs to, and where bound flows' outcomes go. */
+    /**
+     * Which flow each route, state machine and rule belongs to, and where bound flows' outcomes go.
+     * While telemetry is on, starts the heartbeat ({@link #heartbeat}) once a minute.
+     */
     public void flows(FlowIndex index, FlowMonitor monitor) {
         this.index = index;
         this.monitor = monitor;
         routeMeters.clear();
         otherMeters.clear();
+        if (enabled && heartbeats == null) {
+            heartbeat();
+            heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "setlist-telemetry-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
+            heartbeats.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * One heartbeat of this instance's telemetry: the metrics are rendered as a scrape renders them
+     * and the result is an outcome of the flow bound to {@code GET /metrics} (else to
+     * {@code POST /api/v1/telemetry}): good when they rendered, {@code Telemetry.ScrapeFailed}
+     * when not. So the flow's outcomes never stop while telemetry works, even on an idle
+     * instance, and an alarm on their absence (a "telemetry has gone silent" alarm) means that
+     * telemetry really stopped: the instance is gone or hung, or its telemetry was switched off.
+     * Returns the flow beaten for, or null when no flow is bound.
+     */
+    public String heartbeat() {
+        FlowIndex idx = index;
+        String flow = idx.route("GET", "/metrics");
+        if (FlowIndex.NONE.equals(flow)) {
+            flow = idx.route("POST", "/api/v1/telemetry");
+        }
+        if (FlowIndex.NONE.equals(flow) || monitor == null) {
+            return null;
+        }
+        long start = System.nanoTime();
+        boolean good;
+        try {
+            registry.scrape();
+            good = true;
+        } catch (RuntimeException e) {
+            log.warn("the telemetry heartbeat could not render the metrics: {}", e.toString());
+            good = false;
+        }
+        recordOutcome(flow, good, System.nanoTime() - start, good ? null : "Telemetry.ScrapeFailed");
+        Counter.builder("setlist.telemetry.heartbeats").description("Heartbeats of this instance's telemetry")
+                .tags("flow", flow, "outcome", good ? "good" : "bad").register(registry).increment();
+        return flow;
     }
 
     /**
@@ -519,6 +569,9 @@ public final class Telemetry implements AutoCloseable {
 
     @Override
     public void close() {
+        if (heartbeats != null) {
+            heartbeats.shutdownNow();
+        }
         if (tracerProvider != null) {
             openExecutions.clear();
             tracerProvider.shutdown().join(5, TimeUnit.SECONDS);
