@@ -3,7 +3,7 @@ package dev.setlist.relecloud.cli;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
-/** The {@code setlist} command with Relecloud: the server's commands plus {@code demo}. */
+/** The {@code setlist} command with Relecloud: the server's commands plus {@code demo} and {@code prove}. */
 public final class RelecloudMain {
     private RelecloudMain() {}
 
@@ -14,6 +14,8 @@ public final class RelecloudMain {
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = dev.setlist.server.cli.Main.commandLine();
         cli.addSubcommand("demo", new DemoCommand());
+        cli.addSubcommand("prove", new ProveCommand());
+        cli.addSubcommand("prove-server", new ProveServerCommand());
         return dev.setlist.server.cli.Main.execute(cli, out, err, args);
     }
 }
