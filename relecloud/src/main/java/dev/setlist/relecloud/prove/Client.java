@@ -98,6 +98,9 @@ final class Client {
                 Duration timeout) {
         int attempts = 0;
         boolean signedInAgain = false;
+        if (s != null && s.cookie == null) {
+            signIn(s); // the first sign-in failed: sign in before the call, as the console sends you to sign-in
+        }
         while (true) {
             attempts++;
             Answer a = once(s, method, path, body, headers, timeout, attempts);

@@ -142,6 +142,8 @@ final class Invariants {
                 ended.merge(machine, rs.getInt(3), Integer::sum);
             }
         });
+        query(c, "SELECT arn FROM sl_execution WHERE status = 'RUNNING' ORDER BY arn FETCH FIRST 5 ROWS ONLY",
+                rs -> problems.add(rs.getString(1).substring(rs.getString(1).indexOf(":execution:") + 11)));
         query(c, "SELECT status, COUNT(*) FROM relecloud_concert_request WHERE status IN ('PENDING', 'RUNNING') GROUP BY"
                 + " status", rs -> problems.add(rs.getInt(2) + " concert requests still " + rs.getString(1)));
         query(c, "SELECT status, COUNT(*) FROM relecloud_purchase WHERE status NOT IN ('SUCCEEDED', 'FAILED') GROUP BY"

@@ -134,6 +134,7 @@ public final class ProveRun {
             gateway(gateway.uri(), BASELINE);
             log.printf("proving ground: data %s, database %s, gateway %s, port %d%n", data, settings.postgres()
                     ? "PostgreSQL (through a TCP proxy)" : "H2 (embedded)", gateway.uri(), port);
+            String loadBefore = loadAverage();
             long t0 = System.nanoTime();
             server.start(Duration.ofSeconds(180));
             timeline.note(String.format(Locale.ROOT, "server started (pid %d) in %.1f s, sample data loaded", server.pid(),
@@ -146,6 +147,7 @@ public final class ProveRun {
             traffic.start(Math.max(1, settings.scale()));
             faults(trafficStart, server, gateway.uri(), proxy);
             sleepUntil(trafficStart + settings.traffic().toMillis());
+            String loadAfter = loadAverage();
             timeline.note("traffic stops; users finish what they are doing (purchases followed to their end)");
             traffic.stop(Duration.ofSeconds(100));
             gateway(gateway.uri(), "{\"failureRate\": 0, \"latencyMs\": {\"median\": 40, \"p99\": 300}, \"down\": false,"
@@ -162,7 +164,7 @@ public final class ProveRun {
             try (HikariDataSource ds = dataSource(jdbcUrl, jdbcUser)) {
                 checks = Invariants.check(ds, traffic.acks(), gateway.authorizations(), samples);
             }
-            List<Report.FlowResult> flows = Report.flows(catalog, samples);
+            List<Report.FlowResult> flows = Report.flows(catalog, samples, timeline.windows());
             String date = LocalDate.now(ZoneOffset.UTC).toString();
             List<String> setting = List.of(
                     "run " + runId + " of " + date + ": " + fmtMinutes(settings.traffic()) + " of mixed traffic, "
@@ -174,6 +176,8 @@ public final class ProveRun {
                     "client: HTTP/1.1 (JDK HttpClient) on virtual threads; idempotent calls retried up to "
                             + Client.MAX_ATTEMPTS + " attempts with full-jitter back-off from " + Client.BASE_BACKOFF_MS
                             + " ms capped at " + Client.MAX_BACKOFF_MS + " ms, honouring Retry-After",
+                    "machine: " + Runtime.getRuntime().availableProcessors() + " cores; load average (1 min) "
+                            + loadBefore + " before the server started, " + loadAfter + " when the traffic stopped",
                     "gateway simulator baseline: 2% failures, latency median 40 ms, p99 300 ms",
                     "faults: " + (settings.faults().isEmpty() ? "none" : FAULTS.stream().filter(settings.faults()::contains)
                             .toList()) + (settings.postgres() || !settings.faults().contains("database") ? ""
@@ -324,6 +328,15 @@ public final class ProveRun {
         c.setPassword("");
         c.setMaximumPoolSize(2);
         return new HikariDataSource(c);
+    }
+
+    /** The one-minute load average of the machine (Linux), or "unknown". */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static int freePort() throws IOException {

@@ -25,7 +25,7 @@ final class Report {
 
     /** The measured figures of one flow against its targets. */
     record FlowResult(Flow flow, int requests, int good, double availability, Map<Double, Long> percentiles,
-                      boolean availabilityMet, boolean latencyMet) {
+                      long p99OutsideFaults, boolean availabilityMet, boolean latencyMet) {
         boolean pass() {
             return availabilityMet && latencyMet;
         }
@@ -33,7 +33,7 @@ final class Report {
 
     private Report() {}
 
-    static List<FlowResult> flows(Catalog catalog, List<Recorder.Sample> samples) {
+    static List<FlowResult> flows(Catalog catalog, List<Recorder.Sample> samples, List<Timeline.Window> windows) {
         List<FlowResult> out = new ArrayList<>();
         for (String id : Traffic.FLOWS) {
             Flow f = catalog.flow(id);
@@ -55,7 +55,10 @@ final class Report {
                 }
             }
             boolean availabilityMet = !mine.isEmpty() && availability >= f.targets().reliability().availability();
-            out.add(new FlowResult(f, mine.size(), good, availability, pct, availabilityMet, latencyMet && !mine.isEmpty()));
+            long[] calm = mine.stream().filter(s -> windows.stream().noneMatch(w -> w.contains(s.startMillis(),
+                    AFTERMATH_MILLIS))).mapToLong(Recorder.Sample::nanos).sorted().toArray();
+            out.add(new FlowResult(f, mine.size(), good, availability, pct, percentile(calm, 99), availabilityMet,
+                    latencyMet && !mine.isEmpty()));
         }
         return out;
     }
@@ -78,19 +81,20 @@ final class Report {
         b.append("Availability is the share of requests that got the right answer as the client saw it, after the"
                 + " client's own retries (refused calls count as right when refused). Latency is the user's wait, retries"
                 + " included; a purchase and a concert creation are timed from the POST until their final state.\n\n");
-        b.append("| flow | criticality | requests | bad | availability | objective | p50 | p95 | p99 | latency target |"
-                + " result |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+        b.append("| flow | criticality | requests | bad | availability | objective | p50 | p95 | p99 | p99 outside"
+                + " faults | latency target | result |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (FlowResult r : flows) {
             Targets.Performance perf = r.flow().targets().performance();
             String targets = perf == null || perf.latency().isEmpty() ? "none" : perf.latency().entrySet().stream()
                     .map(e -> "p" + fmtPct(e.getKey()) + " ≤ " + fmtDuration(e.getValue())).collect(Collectors.joining(", "));
             String result = r.pass() ? "**pass**" : "**miss**" + (r.availabilityMet ? "" : " (availability)")
                     + (r.latencyMet ? "" : " (latency)");
-            b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s%% | %s | %s | %s | %s | %s |%n",
+            b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s%% | %s | %s | %s | %s | %s | %s |%n",
                     r.flow().id(), r.flow().criticality().yaml(), r.requests(), r.requests() - r.good(),
                     Double.isNaN(r.availability()) ? "–" : String.format(Locale.ROOT, "%.2f%%", r.availability()),
                     fmtPct(r.flow().targets().reliability().availability()), ms(r.percentiles().get(50.0)),
-                    ms(r.percentiles().get(95.0)), ms(r.percentiles().get(99.0)), targets, result));
+                    ms(r.percentiles().get(95.0)), ms(r.percentiles().get(99.0)), ms(r.p99OutsideFaults()), targets,
+                    result));
         }
         b.append("\n## Operations\n\n| flow | operation | requests | bad | retried | p50 | p99 | bad outcomes (most"
                 + " frequent first) |\n|---|---|---:|---:|---:|---:|---:|---|\n");

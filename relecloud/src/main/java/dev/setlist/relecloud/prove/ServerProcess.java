@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,8 +49,12 @@ final class ServerProcess implements AutoCloseable {
         return process == null ? -1 : process.pid();
     }
 
-    /** Starts the server and returns once {@code /readyz} answers 200; throws when it cannot start. */
+    /**
+     * Starts the server and returns once it printed {@code READY} (its sample data is loaded) and
+     * {@code /readyz} answers 200; throws when it cannot start.
+     */
     void start(Duration timeout) throws IOException, InterruptedException {
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
         List<String> cmd = new ArrayList<>(launcher);
         cmd.addAll(List.of("prove-server", "--port", Integer.toString(port), "--data", data.toString(), "--gateway",
                 gateway.toString()));
@@ -62,12 +67,22 @@ final class ServerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("The server exited with " + process.exitValue() + " while starting; see " + log);
             }
-            if (ready()) {
+            if (printedReady(logStart) && ready()) {
                 return;
             }
             Thread.sleep(100);
         }
         throw new IOException("The server did not become ready within " + timeout.toSeconds() + " s; see " + log);
+    }
+
+    private boolean printedReady(long from) throws IOException {
+        if (!Files.exists(log) || Files.size(log) <= from) {
+            return false;
+        }
+        try (var in = Files.newInputStream(log)) {
+            in.skipNBytes(from);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).contains("READY " + port);
+        }
     }
 
     boolean ready() {

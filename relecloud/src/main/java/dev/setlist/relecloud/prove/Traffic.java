@@ -260,7 +260,8 @@ final class Traffic {
                 if (b.ok()) {
                     ack(key, tickets, b);
                 }
-                record(PURCHASE, "purchase-twin", t0, b, same || b.ok() && !a.ok(), same ? null : "another purchase id");
+                record(PURCHASE, "purchase-twin", t0, b, same || b.ok() && !a.ok(), b.ok() && a.ok() && !same
+                        ? "another purchase id" : null);
             } catch (Exception e) {
                 rec.add("harness", "error", t0, 0, false, 1, e.toString());
             }
