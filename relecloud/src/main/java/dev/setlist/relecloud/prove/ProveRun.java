@@ -92,12 +92,13 @@ public final class ProveRun {
     private final Settings settings;
     private final PrintWriter log;
     private final Recorder rec = new Recorder(System.nanoTime());
-    private final Timeline timeline = new Timeline(rec);
+    private final Timeline timeline;
     private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private ProveRun(Settings settings, PrintWriter log) {
         this.settings = settings;
         this.log = log;
+        this.timeline = new Timeline(rec, log);
     }
 
     /** Runs the proving ground and writes its report; {@code log} gets progress lines. */
@@ -143,7 +144,6 @@ public final class ProveRun {
             Traffic traffic = new Traffic(client, rec, runId);
             traffic.prepare();
             long trafficStart = timeline.note("traffic starts: " + settings.traffic().toSeconds() + " s over the six flows");
-            log.println("proving ground: traffic for " + settings.traffic().toSeconds() + " s");
             traffic.start(Math.max(1, settings.scale()));
             faults(trafficStart, server, gateway.uri(), proxy);
             sleepUntil(trafficStart + settings.traffic().toMillis());
@@ -154,7 +154,6 @@ public final class ProveRun {
                     + " \"outages\": []}");
             timeline.note("users stopped; gateway reliable; grace period for the work in flight (at most "
                     + GRACE.toSeconds() + " s)");
-            log.println("proving ground: traffic done, waiting for the work in flight");
             boolean settled = settle(client, traffic.acks());
             timeline.note(settled ? "every purchase and execution ended" : "grace period over with work still running");
             int exit = server.stop(Duration.ofSeconds(60));
@@ -251,7 +250,6 @@ public final class ProveRun {
         for (Step s : steps) {
             sleepUntil(s.atMillis());
             timeline.note(s.what());
-            log.println("proving ground: " + s.what());
             try {
                 s.action().run();
             } catch (IOException e) {

@@ -20,16 +20,21 @@ final class Timeline {
     }
 
     private final Recorder clock;
+    private final java.io.PrintWriter log;
     private final List<Event> events = new ArrayList<>();
     private final List<Window> windows = new ArrayList<>();
 
-    Timeline(Recorder clock) {
+    /** Events are also printed on {@code log} as they happen. */
+    Timeline(Recorder clock, java.io.PrintWriter log) {
         this.clock = clock;
+        this.log = log;
     }
 
     synchronized long note(String text) {
         long at = clock.offsetMillis(System.nanoTime());
         events.add(new Event(at, text));
+        log.printf(java.util.Locale.ROOT, "proving ground [%6.1f s] %s%n", at / 1000.0, text);
+        log.flush();
         return at;
     }
 
