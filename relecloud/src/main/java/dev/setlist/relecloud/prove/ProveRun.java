@@ -156,8 +156,7 @@ public final class ProveRun {
                     + GRACE.toSeconds() + " s)");
             boolean settled = settle(client, traffic.acks());
             timeline.note(settled ? "every purchase and execution ended" : "grace period over with work still running");
-            int exit = server.stop(Duration.ofSeconds(60));
-            timeline.note("server stopped with SIGTERM (exit " + exit + ")");
+            timeline.note(server.stop(Duration.ofSeconds(60)));
             List<Recorder.Sample> samples = rec.samples();
             List<Invariants.Check> checks;
             try (HikariDataSource ds = dataSource(jdbcUrl, jdbcUser)) {
@@ -219,8 +218,8 @@ public final class ProveRun {
         if (settings.faults().contains("gateway-latency")) {
             long at = start + total * 30 / 100;
             long len = Math.max(5000, total * 11 / 100);
-            steps.add(new Step(at, "gateway latency spike: median 1.5 s, p99 6 s (the client's timeout is 2 s)", () ->
-                    gateway(gateway, "{\"latencyMs\": {\"median\": 1500, \"p99\": 6000}}")));
+            steps.add(new Step(at, "gateway latency spike: median 1.5 s, p99 6 s (the server's gateway client times out"
+                    + " at 2 s)", () -> gateway(gateway, "{\"latencyMs\": {\"median\": 1500, \"p99\": 6000}}")));
             steps.add(new Step(at + len, "gateway latency spike ends", () -> gateway(gateway, BASELINE)));
             timeline.window("gateway-latency", at, at + len);
         }

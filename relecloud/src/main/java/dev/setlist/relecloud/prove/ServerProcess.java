@@ -106,19 +106,20 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    /** SIGTERM and wait for the graceful stop (SIGKILL after {@code grace}); returns the exit code. */
-    int stop(Duration grace) throws InterruptedException {
-        if (process == null) {
-            return -1;
+    /** SIGTERM and wait for the graceful stop (SIGKILL after {@code grace}); says how it went. */
+    String stop(Duration grace) throws InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return "server already stopped";
         }
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(30, TimeUnit.SECONDS);
-            }
+        long t0 = System.nanoTime();
+        process.destroy();
+        if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            return String.format(java.util.Locale.ROOT, "server stopped by SIGTERM in %.1f s (exit %d)",
+                    (System.nanoTime() - t0) / 1e9, process.exitValue());
         }
-        return process.exitValue();
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        return "server still running " + grace.toSeconds() + " s after SIGTERM: killed with SIGKILL";
     }
 
     @Override

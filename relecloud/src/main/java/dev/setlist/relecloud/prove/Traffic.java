@@ -220,7 +220,7 @@ final class Traffic {
                 tickets++;
             }
         }
-        body.putObject("card").put("number", decline ? PaymentGateway.DECLINED_CARD + "0000" : CARD).put("expiry",
+        body.putObject("card").put("number", decline ? PaymentGateway.DECLINED_CARD : CARD).put("expiry",
                 "12/29").put("holder", "Prove Customer");
         String json = body.toString();
         Map<String, String> headers = Map.of("Idempotency-Key", key);
