@@ -55,12 +55,17 @@ final class Report {
                 }
             }
             boolean availabilityMet = !mine.isEmpty() && availability >= f.targets().reliability().availability();
-            long[] calm = mine.stream().filter(s -> windows.stream().noneMatch(w -> w.contains(s.startMillis(),
-                    AFTERMATH_MILLIS))).mapToLong(Recorder.Sample::nanos).sorted().toArray();
+            long[] calm = mine.stream().filter(s -> windows.stream().noneMatch(w -> during(w, s)))
+                    .mapToLong(Recorder.Sample::nanos).sorted().toArray();
             out.add(new FlowResult(f, mine.size(), good, availability, pct, percentile(calm, 99), availabilityMet,
                     latencyMet && !mine.isEmpty()));
         }
         return out;
+    }
+
+    /** Whether the request was under way during the fault's window or its aftermath. */
+    private static boolean during(Timeline.Window w, Recorder.Sample s) {
+        return w.overlaps(s.startMillis(), s.startMillis() + s.nanos() / 1_000_000, AFTERMATH_MILLIS);
     }
 
     /** Nearest-rank percentile in nanoseconds; 0 without samples. */
@@ -80,7 +85,9 @@ final class Report {
         b.append("\n## Flows against their targets\n\n");
         b.append("Availability is the share of requests that got the right answer as the client saw it, after the"
                 + " client's own retries (refused calls count as right when refused). Latency is the user's wait, retries"
-                + " included; a purchase and a concert creation are timed from the POST until their final state.\n\n");
+                + " included; a purchase and a concert creation are timed from the POST until their final state. \"p99"
+                + " outside faults\" leaves out the requests under way during a fault or within "
+                + AFTERMATH_MILLIS / 1000 + " s after it.\n\n");
         b.append("| flow | criticality | requests | bad | availability | objective | p50 | p95 | p99 | p99 outside"
                 + " faults | latency target | result |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (FlowResult r : flows) {
@@ -110,8 +117,9 @@ final class Report {
         });
         List<Timeline.Window> windows = timeline.windows();
         if (!windows.isEmpty()) {
-            b.append("\n## Where the bad outcomes fell\n\nA bad outcome is put down to a fault when its request began"
-                    + " during the fault or within ").append(AFTERMATH_MILLIS / 1000).append(" s after it.\n\n| flow |");
+            b.append("\n## Where the bad outcomes fell\n\nA bad outcome is put down to a fault when its request was under"
+                    + " way during the fault or within ").append(AFTERMATH_MILLIS / 1000).append(" s after it (the first"
+                    + " fault that matches).\n\n| flow |");
             windows.forEach(w -> b.append(' ').append(w.fault()).append(" |"));
             b.append(" outside faults |\n|---|");
             windows.forEach(w -> b.append("---:|"));
@@ -123,7 +131,7 @@ final class Report {
                         continue;
                     }
                     int i = 0;
-                    while (i < windows.size() && !windows.get(i).contains(s.startMillis(), AFTERMATH_MILLIS)) {
+                    while (i < windows.size() && !during(windows.get(i), s)) {
                         i++;
                     }
                     counts[i]++;

@@ -14,8 +14,9 @@ final class Timeline {
 
     /** A fault's window; {@code endMillis} is {@code Long.MAX_VALUE} while it lasts. */
     record Window(String fault, long startMillis, long endMillis) {
-        boolean contains(long t, long afterMillis) {
-            return t >= startMillis && t < endMillis + afterMillis;
+        /** Whether a request from {@code from} to {@code to} overlaps the window extended by {@code afterMillis}. */
+        boolean overlaps(long from, long to, long afterMillis) {
+            return to >= startMillis && from < endMillis + afterMillis;
         }
     }
 
