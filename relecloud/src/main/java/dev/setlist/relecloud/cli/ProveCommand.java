@@ -48,6 +48,10 @@ public final class ProveCommand implements Callable<Integer> {
     @Option(names = "--scale", paramLabel = "N", defaultValue = "1", description = "multiplies the virtual users (default 1)")
     int scale;
 
+    @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "150",
+            description = "how long to wait after the traffic for purchases and executions to end (default ${DEFAULT-VALUE})")
+    int grace;
+
     @Option(names = "--output", paramLabel = "DIR", defaultValue = "bench/results",
             description = "where the report is written (default ${DEFAULT-VALUE})")
     Path output;
@@ -71,6 +75,9 @@ public final class ProveCommand implements Callable<Integer> {
         if (scale < 1 || scale > 20) {
             throw new CommandLine.ParameterException(cl, "--scale must be between 1 and 20, was " + scale);
         }
+        if (grace < 0 || grace > 3600) {
+            throw new CommandLine.ParameterException(cl, "--grace must be between 0 and 3600 seconds, was " + grace);
+        }
         Set<String> chosen = new LinkedHashSet<>(faults);
         chosen.remove("none");
         for (String f : chosen) {
@@ -80,7 +87,8 @@ public final class ProveCommand implements Callable<Integer> {
             }
         }
         ProveRun.Settings settings = new ProveRun.Settings(Duration.ofMillis(Math.round(minutes * 60_000)), port, data,
-                database.equals("postgres"), chosen, output, ProveRun.launcher(System.getProperty("java.class.path")), scale);
+                database.equals("postgres"), chosen, output, ProveRun.launcher(System.getProperty("java.class.path")), scale,
+                Duration.ofSeconds(grace));
         ProveRun.Result result = ProveRun.run(settings, spec.commandLine().getErr());
         out.println(result.markdown());
         out.println("Report written to " + result.file().toAbsolutePath());

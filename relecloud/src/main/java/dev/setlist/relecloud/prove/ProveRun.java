@@ -52,7 +52,6 @@ public final class ProveRun {
             + " \"p99\": 300}, \"down\": false}";
     private static final String PG_ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
     private static final String PG_DATABASE = "setlist_prove";
-    private static final Duration GRACE = Duration.ofSeconds(150);
 
     /**
      * How to run.
@@ -65,9 +64,10 @@ public final class ProveRun {
      * @param output    the directory the report is written to
      * @param launcher  the command that runs the {@code setlist} command line for the child server
      * @param scale     multiplies the number of virtual users
+     * @param grace     how long to wait after the traffic for the work in flight to end
      */
     public record Settings(Duration traffic, int port, Path data, boolean postgres, Set<String> faults, Path output,
-                           List<String> launcher, int scale) {
+                           List<String> launcher, int scale, Duration grace) {
         public Settings {
             faults = Set.copyOf(faults);
             launcher = List.copyOf(launcher);
@@ -153,7 +153,7 @@ public final class ProveRun {
             gateway(gateway.uri(), "{\"failureRate\": 0, \"latencyMs\": {\"median\": 40, \"p99\": 300}, \"down\": false,"
                     + " \"outages\": []}");
             timeline.note("users stopped; gateway reliable; grace period for the work in flight (at most "
-                    + GRACE.toSeconds() + " s)");
+                    + settings.grace().toSeconds() + " s)");
             boolean settled = settle(client, traffic.acks());
             timeline.note(settled ? "every purchase and execution ended" : "grace period over with work still running");
             timeline.note(server.stop(Duration.ofSeconds(60)));
@@ -277,7 +277,7 @@ public final class ProveRun {
         client.signIn(admin);
         Set<String> open = new HashSet<>();
         acks.values().forEach(a -> open.addAll(a.purchaseIds()));
-        long end = System.nanoTime() + GRACE.toNanos();
+        long end = System.nanoTime() + settings.grace().toNanos();
         while (System.nanoTime() < end) {
             open.removeIf(id -> {
                 Client.Answer a = client.get(admin, "/api/relecloud/purchases/" + id);
