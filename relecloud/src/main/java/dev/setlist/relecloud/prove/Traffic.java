@@ -248,8 +248,11 @@ final class Traffic {
             }
             String status = p.path("status").asText();
             String error = p.path("error").asText(null);
-            boolean good = decline ? "FAILED".equals(status) && "Payment.Declined".equals(error)
-                    : "SUCCEEDED".equals(status) || "FAILED".equals(status) && "Purchase.SoldOut".equals(error);
+            // Sold out is a right answer for any card (seats are held before the payment); the declined card
+            // must end declined unless the seats ran out first.
+            boolean soldOut = "FAILED".equals(status) && "Purchase.SoldOut".equals(error);
+            boolean good = soldOut || (decline ? "FAILED".equals(status) && "Payment.Declined".equals(error)
+                    : "SUCCEEDED".equals(status));
             rec.add(PURCHASE, "purchase", t0, a.status(), good, a.attempts(), status + (error == null ? "" : " " + error));
         }
         if (twin != null) {
