@@ -341,11 +341,19 @@ public final class Run implements ExecutionContext {
         n.taskDeadline = task.timeoutSeconds() == null ? null : now + task.timeoutSeconds() * 1000L;
         n.heartbeatSeconds = task.heartbeatSeconds();
         n.heartbeatDeadline = task.heartbeatSeconds() == null ? null : now + task.heartbeatSeconds() * 1000L;
+        boolean activity = runner.arns.isActivity(resource);
+        if (activity && n.token != null) {
+            // A token left from an earlier scheduling of this frame's task whose queue entry may still
+            // be there: replace the entry, so the insert below cannot collide with it and a worker
+            // holding the old token is told the task no longer exists.
+            pendingOps.add(new Write.Op(Write.DELETE, "DELETE FROM sl_activity_task WHERE token = ?",
+                    new Object[] {n.token}));
+            n.token = null;
+        }
         if (n.token == null) {
             n.token = task.taskToken() != null ? task.taskToken() : Tokens.make(id, n.id, runner.entropy.uuid());
         }
         n.dirty = true;
-        boolean activity = runner.arns.isActivity(resource);
         if (activity) {
             if (meta.express()) {
                 return taskError(n, ErrorNames.RUNTIME, "Activities are not supported by Express state machines");
