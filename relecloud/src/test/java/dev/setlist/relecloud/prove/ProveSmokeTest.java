@@ -23,7 +23,7 @@ class ProveSmokeTest {
     void run_shortWithGatewayErrors_drivesEveryFlowAndTheInvariantsHold() throws Exception {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ProveRun.Settings settings = new ProveRun.Settings(Duration.ofSeconds(15), 0, dir.resolve("data"), false,
-                Set.of("gateway-errors"), dir.resolve("results"), ProveRun.launcher(classPath), 1, Duration.ofSeconds(20));
+                Set.of("gateway-errors"), dir.resolve("results"), ProveRun.launcher(classPath), 1, Duration.ofSeconds(40));
 
         ProveRun.Result result = ProveRun.run(settings, new java.io.PrintWriter(System.err, true));
 
