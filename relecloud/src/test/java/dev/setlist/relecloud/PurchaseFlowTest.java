@@ -144,17 +144,25 @@ class PurchaseFlowTest {
     void gatewayOutage_retriesThenFailsCleanly_withNoSeatHeldAndNoAuthorizationLeft() {
         long concert = h.concert("Outage", "Folk", 10, 2000, 14);
         h.gateway.behaviour(new PaymentGateway.Behaviour(0, 0, 0, 0, List.of(), true));
-        Harness.Response r = buy("key-" + UUID.randomUUID(), cart(concert, 2, null));
+        Harness.Response started = buy("key-" + UUID.randomUUID(), cart(concert, 2, null));
+        // The authorization retries an unreachable gateway for up to about half a minute (longer
+        // than one wait=20 answer), so the purchase is followed to its end.
+        JsonNode r = started.json();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(120).toNanos();
+        while (r.path("status").asText().equals("RUNNING") && System.nanoTime() < deadline) {
+            sleep(500);
+            r = agent.get("/api/relecloud/purchases/" + r.path("purchaseId").asText()).json();
+        }
 
-        assertThat(r.json().path("status").asText()).isEqualTo("FAILED");
-        assertThat(r.json().path("error").asText()).isEqualTo("Payment.GatewayUnavailable");
+        assertThat(r.path("status").asText()).isEqualTo("FAILED");
+        assertThat(r.path("error").asText()).isEqualTo("Payment.GatewayUnavailable");
         assertThat(seatsLeft(concert)).isEqualTo(10);
-        var history = h.server.engine().getExecutionHistory(r.json().path("executionArn").asText(), 1000, false, null,
+        var history = h.server.engine().getExecutionHistory(r.path("executionArn").asText(), 1000, false, null,
                 false).items();
         long authorizeAttempts = history.stream().filter(e -> e.type().equals("TaskScheduled")
                 && e.toString().contains("authorizePayment")).count();
         assertThat(authorizeAttempts).as("the state machine retried the authorization").isGreaterThan(1);
-        String purchaseId = r.json().path("purchaseId").asText();
+        String purchaseId = r.path("purchaseId").asText();
         h.gateway.behaviour(PaymentGateway.Behaviour.RELIABLE);
         assertThat(h.gateway.authorizations()).noneMatch(a -> a.path("reference").asText().equals(purchaseId)
                 && a.path("status").asText().equals("AUTHORIZED"));
@@ -218,5 +226,14 @@ class PurchaseFlowTest {
         assertThat(purchases.findValuesAsText("purchaseId")).containsExactlyInAnyOrder(
                 first.json().path("purchaseId").asText(), second.json().path("purchaseId").asText());
         assertThat(seatsLeft(concert)).isEqualTo(8);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
