@@ -32,6 +32,17 @@ public final class Quotas {
     /** What a request against a quota got: allowed or not, the count after it, and when the period ends. */
     public record Outcome(boolean allowed, long used, Instant resetsAt) {}
 
+    /** Counts one; sets the relative expiry on a new key; past the limit gives it back; answers {allowed, count}. */
+    private static final String TAKE = """
+            local n = redis.call('INCR', KEYS[1])
+            if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+            if n > tonumber(ARGV[2]) then
+              redis.call('DECR', KEYS[1])
+              return {0, n - 1}
+            end
+            return {1, n}
+            """;
+
     private Quotas(Clock clock, UnifiedJedis redis, String prefix) {
         this.clock = clock;
         this.redis = redis;
@@ -52,17 +63,16 @@ public final class Quotas {
         Instant start = start(now, quota.period());
         Instant end = end(start, quota.period());
         String key = key(flow, caller, quota.period(), start);
-        long used;
         if (redis != null) {
-            used = redis.incr(prefix + key);
-            if (used == 1) {
-                redis.pexpireAt(prefix + key, end.toEpochMilli() + 60_000);
-            }
-            if (used > quota.limit()) {
-                redis.decr(prefix + key);
-                return new Outcome(false, used - 1, end);
-            }
-            return new Outcome(true, used, end);
+            // The period's end comes from the injected clock, which need not agree with Redis's own
+            // clock (a test's clock, a skewed node): the key is given a time to live relative to
+            // now, never an absolute instant that Redis would compare with its clock. The count, its
+            // expiry and the refusal past the limit happen in one script, so a crash between them
+            // cannot leave a key that never expires or a count that was never given back.
+            long ttl = Math.max(1, java.time.Duration.between(now, end).toMillis()) + 60_000;
+            Object n = redis.eval(TAKE, List.of(prefix + key), List.of(Long.toString(ttl), Long.toString(quota.limit())));
+            List<?> r = (List<?>) n;
+            return new Outcome(((Number) r.get(0)).longValue() == 1, ((Number) r.get(1)).longValue(), end);
         }
         AtomicLong n = local.computeIfAbsent(key, k -> new AtomicLong());
         while (true) {

@@ -152,4 +152,24 @@ class RedisGuardTest {
         clock.advance(Duration.ofSeconds(31));
         assertThat(two.admit("buy", "alice", null)).isInstanceOf(Guard.Admitted.class);
     }
+
+    @Test
+    void quotas_keyExpiresRelativeToTheInjectedClock_notRedisClock() {
+        // A clock years away from Redis's: the key must still live until the period's end by this
+        // clock (30 s) plus the minute of grace, and keep counting meanwhile.
+        Clock.Manual past = Clock.manual(Instant.parse("2019-03-01T23:59:30Z"));
+        Quotas quotas = Quotas.redis(past, a, prefix + "quota:");
+        var quota = new dev.setlist.flows.GuardSpec.Quota(2, dev.setlist.flows.GuardSpec.Period.DAY);
+        assertThat(quotas.take("buy", "bob", quota).allowed()).isTrue();
+        assertThat(quotas.take("buy", "bob", quota).allowed()).isTrue();
+        Quotas.Outcome third = quotas.take("buy", "bob", quota);
+        assertThat(third.allowed()).isFalse();
+        assertThat(third.used()).isEqualTo(2);
+        assertThat(third.resetsAt()).isEqualTo(Instant.parse("2019-03-02T00:00:00Z"));
+
+        var keys = List.copyOf(a.keys(prefix + "quota:*"));
+        assertThat(keys).hasSize(1);
+        assertThat(a.pttl(keys.get(0))).isBetween(80_000L, 90_000L);
+        assertThat(a.get(keys.get(0))).isEqualTo("2");
+    }
 }
