@@ -131,6 +131,17 @@ public final class Relecloud implements Extension {
         return new ConsolePages("relecloud", "relecloud/console");
     }
 
+    /**
+     * Relecloud's state machines, activity, rules and event sources are its own: the generic APIs
+     * cannot start them, send their task results, change them or publish as their sources without
+     * a grant that names them.
+     */
+    @Override
+    public Machinery machinery() {
+        return new Machinery(List.of(PURCHASE, CREATE_CONCERT, RENDER), List.of(RENDER_ACTIVITY), List.of("relecloud-*"),
+                List.of("relecloud.*"));
+    }
+
     @Override
     public String flowsYaml() {
         return resource("relecloud/flows.yaml");
@@ -184,7 +195,7 @@ public final class Relecloud implements Extension {
 
     @Override
     public void routes(RoutesConfig routes, SetlistServer server) {
-        routes.get("/", ctx -> ctx.redirect("/console/"));
+        routes.get("/", ctx -> ctx.redirect("/console/"), dev.setlist.server.http.Access.anyone());
         api.routing(routes);
     }
 

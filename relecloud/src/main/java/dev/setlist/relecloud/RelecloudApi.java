@@ -11,7 +11,9 @@ import dev.setlist.flows.guard.Guard;
 import dev.setlist.server.SetlistServer;
 import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
+import dev.setlist.server.http.Access;
 import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Gate;
 import dev.setlist.server.http.Bodies;
 import dev.setlist.server.http.Errors;
 import dev.setlist.server.http.Json;
@@ -77,21 +79,21 @@ final class RelecloudApi {
             ctx.header("Retry-After", "1");
             Errors.write(ctx, 503, "ServiceUnavailable", "The database is unavailable; retry the request");
         });
-        routes.get(BASE + "/me", this::me);
-        routes.get(BASE + "/concerts", this::upcoming);
+        routes.get(BASE + "/me", this::me, Access.signedIn());
+        routes.get(BASE + "/concerts", this::upcoming, Access.action("relecloud:ReadConcerts"));
         routes.get(BASE + "/concerts/{id}", ctx -> {
             require(ctx, null, "relecloud:ReadConcerts");
             // Seats left change with every purchase: the guard must not keep this answer.
             ctx.header("Cache-Control", "no-store").json(concert(longParam(ctx.pathParam("id"), "id")).json());
-        });
-        routes.post(BASE + "/concerts", this::requestConcert);
-        routes.get(BASE + "/search", this::search);
+        }, Access.action("relecloud:ReadConcerts"));
+        routes.post(BASE + "/concerts", this::requestConcert, Access.action("relecloud:CreateConcert"));
+        routes.get(BASE + "/search", this::search, Access.action("relecloud:ReadConcerts"));
         routes.get(BASE + "/concert-requests", ctx -> {
             Principal p = require(ctx, null, "relecloud:ReadConcertRequests");
             ArrayNode items = Json.array();
             store.requestsOf(p.user(), 50).forEach(r -> items.add(r.json()));
             ctx.json(Json.object().set("items", items));
-        });
+        }, Access.action("relecloud:ReadConcertRequests"));
         routes.get(BASE + "/concert-requests/{id}", ctx -> {
             require(ctx, null, "relecloud:ReadConcertRequests");
             Store.Request r = ctx.pathParam("id").length() > 64 ? null : store.request(ctx.pathParam("id"));
@@ -99,13 +101,13 @@ final class RelecloudApi {
                 throw notFound("No concert request " + ctx.pathParam("id"));
             }
             ctx.json(r.json());
-        });
-        routes.get(BASE + "/customers", this::findCustomers);
-        routes.post(BASE + "/customers", this::createCustomer);
+        }, Access.action("relecloud:ReadConcertRequests"));
+        routes.get(BASE + "/customers", this::findCustomers, Access.action("relecloud:ReadCustomers"));
+        routes.post(BASE + "/customers", this::createCustomer, Access.action("relecloud:WriteCustomers"));
         routes.get(BASE + "/customers/{id}", ctx -> {
             require(ctx, null, "relecloud:ReadCustomers");
             ctx.json(customer(longParam(ctx.pathParam("id"), "id")).json());
-        });
+        }, Access.action("relecloud:ReadCustomers"));
         routes.get(BASE + "/customers/{id}/tickets", ctx -> {
             require(ctx, null, "relecloud:ReadTickets");
             Store.Customer c = customer(longParam(ctx.pathParam("id"), "id"));
@@ -117,8 +119,8 @@ final class RelecloudApi {
                         .put("startsAt", concert.startsAt().toString()).put("venue", concert.venue()));
             }
             ctx.json(Json.object().set("items", items));
-        });
-        routes.post(BASE + "/purchases", this::purchase);
+        }, Access.action("relecloud:ReadTickets"));
+        routes.post(BASE + "/purchases", this::purchase, Access.action("relecloud:BuyTickets"));
         routes.get(BASE + "/purchases", ctx -> {
             require(ctx, null, "relecloud:ReadPurchases");
             String customer = ctx.queryParam("customerId");
@@ -128,26 +130,30 @@ final class RelecloudApi {
             ArrayNode items = Json.array();
             store.purchasesOf(longParam(customer, "customerId"), 50).forEach(p -> items.add(purchaseJson(p, false)));
             ctx.json(Json.object().set("items", items));
-        });
+        }, Access.action("relecloud:ReadPurchases"));
         routes.get(BASE + "/purchases/{id}", ctx -> {
             require(ctx, null, "relecloud:ReadPurchases");
             ctx.json(purchaseJson(purchase(ctx.pathParam("id")), true));
-        });
-        routes.get(BASE + "/tickets/{number}/image", this::image);
+        }, Access.action("relecloud:ReadPurchases"));
+        routes.get(BASE + "/tickets/{number}/image", this::image, Access.action("relecloud:ReadTickets"));
         routes.get(BASE + "/gateway", ctx -> {
             require(ctx, null, "relecloud:OperateGateway");
             ctx.json(gateway(() -> app.gateway().behaviour()));
-        });
+        }, Access.action("relecloud:OperateGateway"));
         routes.put(BASE + "/gateway", ctx -> {
             byte[] raw = Bodies.read(ctx, MAX_BODY);
             require(ctx, raw, "relecloud:OperateGateway");
             JsonNode change = Req.parse(raw).body();
             ctx.json(gateway(() -> app.gateway().behaviour(change)));
-        });
+        }, Access.action("relecloud:OperateGateway"));
     }
 
     // ---- who may -------------------------------------------------------------------------------
 
+    /**
+     * The caller the server's gate verified for this route, which declares {@code action}; checked
+     * again here so that a handler can never run for a caller the action does not admit.
+     */
     private Principal require(Context ctx, byte[] body, String action) {
         Principal p = authenticate(ctx, body);
         if (!p.allows(action, null)) {
@@ -157,9 +163,9 @@ final class RelecloudApi {
         return p;
     }
 
-    /** Authenticates the caller (the server answers 503 when the database cannot be reached). */
+    /** The caller the server's gate verified (it answers 401 or 503 itself). */
     private Principal authenticate(Context ctx, byte[] body) {
-        return auth.authenticate(ctx, body == null ? new byte[0] : body, true);
+        return Gate.principal(ctx);
     }
 
     private void me(Context ctx) {

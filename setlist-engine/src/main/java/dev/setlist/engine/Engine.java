@@ -636,6 +636,17 @@ public final class Engine implements AutoCloseable {
         runner.callback(taskToken, "FAILURE", payload);
     }
 
+    /**
+     * The state machine of the execution a task token belongs to (a Map Run's child execution
+     * names its own); null when the token names no execution. Throws {@code InvalidToken} when it is
+     * not a token of this engine.
+     */
+    public String stateMachineOfTaskToken(String taskToken) {
+        Tokens.Parsed t = Tokens.parse(taskToken);
+        return db.queryOne("SELECT state_machine_arn FROM sl_execution WHERE id = ?", rs -> rs.getString(1),
+                t.executionId());
+    }
+
     public void sendTaskHeartbeat(String taskToken) {
         Tokens.parse(taskToken);
         runner.callback(taskToken, "HEARTBEAT", null);

@@ -33,6 +33,29 @@ public interface Extension {
     /** Adds this workload's routes; called while the HTTP server is configured. */
     default void routes(RoutesConfig routes, SetlistServer server) {}
 
+    /**
+     * The state machines, activities, rules and event sources this workload owns (names; {@code *}
+     * matches any run of characters). The generic Step Functions and EventBridge APIs refuse to
+     * drive them (start, stop, redrive, send task results, change, delete, target, publish as
+     * their source) unless one of the caller's grants names them explicitly; the built-in roles
+     * do not. Reading them stays open to whoever may read.
+     */
+    default Machinery machinery() {
+        return Machinery.NONE;
+    }
+
+    /** What a workload owns, by name: {@link #machinery()}. */
+    record Machinery(List<String> stateMachines, List<String> activities, List<String> rules, List<String> eventSources) {
+        public static final Machinery NONE = new Machinery(List.of(), List.of(), List.of(), List.of());
+
+        public Machinery {
+            stateMachines = List.copyOf(stateMachines);
+            activities = List.copyOf(activities);
+            rules = List.copyOf(rules);
+            eventSources = List.copyOf(eventSources);
+        }
+    }
+
     /** Stops what {@link #start} started; called before the engine stops. */
     default void stop() {}
 

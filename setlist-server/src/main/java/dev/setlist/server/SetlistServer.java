@@ -15,7 +15,9 @@ import dev.setlist.server.auth.SigV4;
 import dev.setlist.events.EventBus;
 import dev.setlist.server.events.EventBridge;
 import dev.setlist.server.config.ServerConfig;
+import dev.setlist.server.http.Access;
 import dev.setlist.server.http.Errors;
+import dev.setlist.server.http.Gate;
 import dev.setlist.server.http.Json;
 import dev.setlist.server.http.StepFunctionsEndpoint;
 import dev.setlist.server.sfn.StepFunctions;
@@ -124,10 +126,12 @@ public final class SetlistServer implements AutoCloseable {
                     config.authEnabled());
             authenticator = auth;
             Versions versions = new Versions(sql, clock, routingRandom);
+            dev.setlist.server.auth.Ownership ownership = dev.setlist.server.auth.Ownership.of(extensions,
+                    config.region(), config.account());
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
-                    config.activityPoll(), clock);
-            guardHttp = new dev.setlist.server.guard.GuardHttp(auth);
+                    config.activityPoll(), clock, ownership);
+            guardHttp = new dev.setlist.server.guard.GuardHttp();
             eventBus = EventBus.builder(engine).clock(clock).entropy(entropy)
                     .sender(new dev.setlist.server.guard.GuardedTargetSender(outbound,
                             new dev.setlist.events.internal.HttpTargetSender(java.time.Duration.ofSeconds(5)),
@@ -142,7 +146,7 @@ public final class SetlistServer implements AutoCloseable {
                 x.start(this);
                 started.add(x);
             }
-            EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account());
+            EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account(), ownership);
             StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge, auth,
                     config.maxBodyBytes());
             ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl());
@@ -156,13 +160,15 @@ public final class SetlistServer implements AutoCloseable {
                 c.startup.showJavalinBanner = false;
                 c.jetty.modifyServer(server -> server.setStopTimeout(config.shutdownGrace().toMillis()));
                 Errors.install(c.routes);
-                c.routes.get("/healthz", ctx -> ctx.json(Json.object().put("status", "UP")));
+                c.routes.get("/healthz", ctx -> ctx.json(Json.object().put("status", "UP")), Access.anyone());
                 c.routes.get("/readyz", ctx -> {
                     boolean ready = engine.ready();
                     ObjectNode body = Json.object().put("status", ready ? "READY" : "DATABASE_UNREACHABLE");
                     ctx.status(ready ? 200 : 503).json(body);
-                });
+                }, Access.anyone());
                 telemetry.routing(c.routes, auth);
+                // The gate first: nothing (the guard, its cache, a handler) answers before it has decided.
+                new Gate(auth, config.maxBodyBytes(), Gate.BODY_DEADLINE).routing(c.routes);
                 guardHttp.routing(c.routes);
                 new dev.setlist.server.guard.GuardApi(auth, () -> guard, config.maxBodyBytes())
                         .auditWith(new dev.setlist.server.guard.SqlLeverStore(sql, clock)::audit).routing(c.routes);
@@ -290,6 +296,27 @@ public final class SetlistServer implements AutoCloseable {
         app.unsafe.internalRouter.allHttpHandlers().forEach(h -> routes.add(h.endpoint.method.name() + " " + h.endpoint.path));
         return routes;
     }
+
+    /**
+     * Every route the server answers with the access it declares ({@link Access}); a route with
+     * none (null here) is closed by the gate. Tests check that this map has no null.
+     */
+    public Map<String, Access> routeAccess() {
+        Map<String, Access> out = new java.util.TreeMap<>();
+        app.unsafe.internalRouter.allHttpHandlers().forEach(h -> {
+            String method = h.endpoint.method.name();
+            if (!HTTP_METHODS.contains(method)) {
+                return;
+            }
+            io.javalin.security.Roles roles = h.endpoint.metadata(io.javalin.security.Roles.class);
+            List<Access> declared = roles == null ? List.of() : roles.getRoles().stream()
+                    .filter(Access.class::isInstance).map(Access.class::cast).toList();
+            out.put(method + " " + h.endpoint.path, declared.size() == 1 ? declared.get(0) : null);
+        });
+        return out;
+    }
+
+    private static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
 
     /** Who sent a request: extensions authenticate their routes with it. */
     public Authenticator authenticator() {

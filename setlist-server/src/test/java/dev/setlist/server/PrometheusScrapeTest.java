@@ -159,7 +159,7 @@ class PrometheusScrapeTest {
     void promtool_parsesAndLintsTheExposition() throws Exception {
         String promtool = Clients.promtool();
         server.get("/healthz", Map.of());
-        server.post("/api/v1/telemetry", Map.of(), new byte[0]); // a 403: an outcome other than SUCCESS
+        server.post("/api/v1/telemetry", Map.of(), new byte[0]); // a 401: an outcome other than SUCCESS
         TestServer.Response metrics = server.get("/metrics", Map.of());
         assertThat(metrics.status()).isEqualTo(200);
         Path text = dir.resolve("metrics.txt");

@@ -389,7 +389,7 @@ final class Traffic {
             case 1 -> {
                 what = "no credentials";
                 a = client.get(null, "/api/relecloud/concerts");
-                expected = 403;
+                expected = 401;
             }
             case 2 -> {
                 what = role + " without the role's grant";
@@ -409,7 +409,7 @@ final class Traffic {
                 a = switch (role) {
                     case "planner" -> client.send(forged, "POST", "/api/relecloud/concerts", concertBody(), Map.of(),
                             Client.Retry.UNSENT, Duration.ofSeconds(10));
-                    case "operator" -> client.send(forged, "PUT", "/api/relecloud/degraded", "{\"search-concerts\": false}",
+                    case "operator" -> client.send(forged, "PUT", "/api/relecloud/gateway", "{\"failureRate\": 0}",
                             Map.of(), Client.Retry.UNSENT, Duration.ofSeconds(10));
                     default -> client.send(forged, "POST", "/api/relecloud/customers", "{\"email\": \"forged-" + runId
                             + "@example.com\", \"name\": \"Forged\"}", Map.of(), Client.Retry.UNSENT, Duration.ofSeconds(10));

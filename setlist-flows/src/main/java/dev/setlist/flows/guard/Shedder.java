@@ -29,8 +29,15 @@ public final class Shedder {
             Criticality.MEDIUM, Duration.ofMillis(100), Criticality.HIGH, Duration.ofMillis(500));
     private static final int MAX_QUEUE = 1000;
 
-    private final Limit limit;
+    /** How long without a request in flight before an adaptive limit that fell is set back to its start. */
+    static final Duration IDLE_RESET = Duration.ofSeconds(10);
+
+    private volatile Limit limit;
+    private final java.util.function.Supplier<Limit> fresh;
+    private final int initial;
     private final LongSupplier nanos;
+    /** When the last request in flight ended (or the shedder started), by {@link #nanos}. */
+    private long idleSince;
     private final Map<Criticality, ArrayDeque<Waiter>> queues = new EnumMap<>(Criticality.class);
     private final Map<Criticality, LongAdder> shed = new EnumMap<>(Criticality.class);
     private int inFlight;
@@ -64,24 +71,38 @@ public final class Shedder {
         boolean done;
     }
 
-    private Shedder(Limit limit, LongSupplier nanos) {
-        this.limit = limit;
+    private Shedder(java.util.function.Supplier<Limit> fresh, int initial, LongSupplier nanos) {
+        this.fresh = fresh;
+        this.limit = fresh.get();
+        this.initial = initial;
         this.nanos = nanos;
+        this.idleSince = nanos.getAsLong();
         for (Criticality c : Criticality.values()) {
             queues.put(c, new ArrayDeque<>());
             shed.put(c, new LongAdder());
         }
     }
 
-    /** A limit that adapts to latency, starting at {@code initial} and never above {@code max}. */
+    /**
+     * A limit that adapts to latency, starting at {@code initial}, never above {@code max} and never
+     * below half of {@code initial} (a few slow requests cannot shrink it to nothing); after
+     * {@link #IDLE_RESET} without a request in flight a limit that fell starts again from
+     * {@code initial}, since an idle server has no latency left to learn from.
+     */
     public static Shedder adaptive(int initial, int max) {
-        return new Shedder(Gradient2Limit.newBuilder().initialLimit(initial).minLimit(Math.min(initial, 8))
-                .maxConcurrency(max).build(), System::nanoTime);
+        return adaptive(initial, max, System::nanoTime);
+    }
+
+    static Shedder adaptive(int initial, int max, LongSupplier nanos) {
+        int floor = Math.max(1, Math.min(initial, Math.max(8, initial / 2)));
+        return new Shedder(() -> Gradient2Limit.newBuilder().initialLimit(initial).minLimit(floor)
+                .maxConcurrency(max).build(), initial, nanos);
     }
 
     /** A fixed limit of {@code limit} requests in flight. */
     public static Shedder fixed(int limit) {
-        return new Shedder(FixedLimit.of(limit), System::nanoTime);
+        Limit fixed = FixedLimit.of(limit);
+        return new Shedder(() -> fixed, limit, System::nanoTime);
     }
 
     /**
@@ -92,6 +113,9 @@ public final class Shedder {
         Waiter w;
         Duration wait;
         synchronized (this) {
+            if (inFlight == 0 && limit.getLimit() < initial && nanos.getAsLong() - idleSince >= IDLE_RESET.toNanos()) {
+                limit = fresh.get();
+            }
             if (inFlight < threshold(c) && !higherOrEqualWaiting(c)) {
                 inFlight++;
                 return new Permit(nanos.getAsLong());
@@ -147,6 +171,9 @@ public final class Shedder {
     private void freeSlot() {
         synchronized (this) {
             inFlight--;
+            if (inFlight == 0) {
+                idleSince = nanos.getAsLong();
+            }
             for (Criticality c : new Criticality[] {Criticality.HIGH, Criticality.MEDIUM}) {
                 ArrayDeque<Waiter> q = queues.get(c);
                 while (!q.isEmpty() && inFlight < threshold(c)) {

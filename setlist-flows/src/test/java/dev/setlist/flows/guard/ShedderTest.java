@@ -138,4 +138,44 @@ class ShedderTest {
         held.release(false);
         assertThat(s.inFlight()).isZero();
     }
+
+    @Test
+    void adaptive_slowRequestsCannotPushTheLimitBelowItsFloor_andAnIdleShedderStartsAgain() throws Exception {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        Shedder shedder = Shedder.adaptive(64, 1000, now::get);
+        // Many quick requests teach the limit a baseline latency of 1 ms ...
+        for (int i = 0; i < 500; i++) {
+            Shedder.Permit p = shedder.acquire(Criticality.HIGH, null);
+            now.addAndGet(1_000_000L);
+            p.release(false);
+        }
+        // ... then rounds of slow ones filling the limit (clients trickling their bodies would look
+        // like this if their slots were taken before the bodies arrived) pull it down, to its floor.
+        for (int round = 0; round < 5; round++) {
+            List<Shedder.Permit> slow = new ArrayList<>();
+            for (int i = 0, n = shedder.limit(); i < n; i++) {
+                slow.add(shedder.acquire(Criticality.HIGH, null));
+            }
+            now.addAndGet(30_000_000_000L);
+            slow.forEach(p -> p.release(false));
+        }
+        assertThat(shedder.limit()).isLessThan(64).isGreaterThanOrEqualTo(32);
+        // Low criticality still has its share of the floor: half of 32.
+        List<Shedder.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            Shedder.Permit p = shedder.acquire(Criticality.LOW, null);
+            assertThat(p).as("low request %d", i).isNotNull();
+            held.add(p);
+        }
+        now.addAndGet(30_000_000_000L);
+        held.forEach(p -> p.release(false));
+
+        now.addAndGet(Shedder.IDLE_RESET.toNanos() - 1);
+        shedder.acquire(Criticality.HIGH, null).release(false);
+        assertThat(shedder.limit()).as("not idle long enough yet").isLessThan(64);
+        now.addAndGet(Shedder.IDLE_RESET.toNanos());
+        Shedder.Permit p = shedder.acquire(Criticality.HIGH, null);
+        assertThat(shedder.limit()).isEqualTo(64);
+        p.release(false);
+    }
 }

@@ -1,5 +1,7 @@
 package dev.setlist.server.api;
 
+import dev.setlist.server.http.Gate;
+import dev.setlist.server.http.Access;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.setlist.server.auth.Authenticator;
@@ -46,14 +48,14 @@ public final class ClientTelemetryApi {
     }
 
     public void routing(RoutesConfig routes) {
-        routes.post("/api/v1/telemetry", this::report);
+        routes.post("/api/v1/telemetry", this::report, Access.signedIn());
     }
 
     private record Report(String level, String message, String page, String flow, Instant time) {}
 
     private void report(Context ctx) {
         byte[] raw = Bodies.read(ctx, MAX_BODY);
-        Principal p = auth.authenticate(ctx, raw, true);
+        Principal p = Gate.principal(ctx);
         long wait = limiter.tryTake(p.user() != null ? p.user() : ctx.ip());
         if (wait > 0) {
             ctx.header("Retry-After", Long.toString(wait));

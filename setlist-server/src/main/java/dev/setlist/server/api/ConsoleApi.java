@@ -6,7 +6,9 @@ import dev.setlist.server.auth.AuthStore;
 import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Policy;
 import dev.setlist.server.auth.Principal;
+import dev.setlist.server.http.Access;
 import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Gate;
 import dev.setlist.server.http.Bodies;
 import dev.setlist.server.http.Json;
 import dev.setlist.server.sfn.Req;
@@ -42,51 +44,51 @@ public final class ConsoleApi {
     }
 
     public void routing(RoutesConfig routes) {
-        routes.post(BASE + "/session", this::login);
-        routes.get(BASE + "/session", ctx -> session(ctx));
-        routes.delete(BASE + "/session", this::logout);
+        routes.post(BASE + "/session", this::login, Access.anyone());
+        routes.get(BASE + "/session", this::session, Access.anyone());
+        routes.delete(BASE + "/session", this::logout, Access.signedIn());
         routes.get(BASE + "/state-machines", ctx -> call(ctx, "ListStateMachines", Json.object()
-                .put("nextToken", ctx.queryParam("nextToken"))));
+                .put("nextToken", ctx.queryParam("nextToken"))), Access.action("states:ListStateMachines"));
         routes.get(BASE + "/state-machines/{arn}/executions", ctx -> {
             Long max = parseLong(ctx.queryParam("maxResults"), "maxResults");
             call(ctx, "ListExecutions", Json.object()
                     .put("stateMachineArn", ctx.pathParam("arn")).put("statusFilter", ctx.queryParam("status"))
                     .put("nextToken", ctx.queryParam("nextToken"))
                     .put("maxResults", max == null ? null : (int) Math.max(0, Math.min(1000, max))));
-        });
-        routes.get(BASE + "/executions/{arn}", this::execution);
-        routes.get(BASE + "/roles", this::roles);
-        routes.get(BASE + "/users", ctx -> admin(ctx, p -> users()));
+        }, Access.action("states:ListExecutions"));
+        routes.get(BASE + "/executions/{arn}", this::execution, Access.action("states:DescribeExecution"));
+        routes.get(BASE + "/roles", this::roles, Access.signedIn());
+        routes.get(BASE + "/users", ctx -> admin(ctx, p -> users()), Access.action(ADMIN));
         routes.post(BASE + "/users", ctx -> admin(ctx, p -> {
             Req r = body(ctx);
             store.createUser(p.user(), r.str("name"), r.optStr("password"));
             return Json.object().put("name", r.str("name"));
-        }));
+        }), Access.action(ADMIN));
         routes.delete(BASE + "/users/{name}", ctx -> admin(ctx, p -> {
             store.deleteUser(p.user(), ctx.pathParam("name"));
             return Json.object();
-        }));
+        }), Access.action(ADMIN));
         routes.put(BASE + "/users/{name}/password", ctx -> admin(ctx, p -> {
             store.setPassword(p.user(), ctx.pathParam("name"), body(ctx).str("password"));
             return Json.object();
-        }));
+        }), Access.action(ADMIN));
         routes.post(BASE + "/users/{name}/grants", ctx -> admin(ctx, p -> {
             Req r = body(ctx);
             store.grant(p.user(), ctx.pathParam("name"), r.str("role"), r.optStr("resources"));
             return Json.object();
-        }));
+        }), Access.action(ADMIN));
         routes.delete(BASE + "/users/{name}/grants", ctx -> admin(ctx, p -> {
             store.revoke(p.user(), ctx.pathParam("name"), ctx.queryParam("role"), ctx.queryParam("resources"));
             return Json.object();
-        }));
+        }), Access.action(ADMIN));
         routes.post(BASE + "/users/{name}/access-keys", ctx -> admin(ctx, p -> {
             String[] k = store.createAccessKey(p.user(), ctx.pathParam("name"), null, null);
             return Json.object().put("accessKeyId", k[0]).put("secretAccessKey", k[1]);
-        }));
+        }), Access.action(ADMIN));
         routes.post(BASE + "/users/{name}/api-keys", ctx -> admin(ctx, p -> {
             String[] k = store.createApiKey(p.user(), ctx.pathParam("name"));
             return Json.object().put("id", k[0]).put("apiKey", k[1]);
-        }));
+        }), Access.action(ADMIN));
         routes.get(BASE + "/keys", ctx -> admin(ctx, p -> {
             ObjectNode out = Json.object();
             ArrayNode keys = out.putArray("keys");
@@ -96,12 +98,12 @@ public final class ConsoleApi {
                 Json.time(o, "created", k.created());
             }
             return out;
-        }));
+        }), Access.action(ADMIN));
         routes.delete(BASE + "/keys/{id}", ctx -> admin(ctx, p -> {
             store.deleteKey(p.user(), ctx.pathParam("id"));
             return Json.object();
-        }));
-        routes.get(BASE + "/audit", ctx -> admin(ctx, p -> audit(ctx)));
+        }), Access.action(ADMIN));
+        routes.get(BASE + "/audit", ctx -> admin(ctx, p -> audit(ctx)), Access.action(ADMIN));
     }
 
     private void login(Context ctx) {
@@ -137,7 +139,6 @@ public final class ConsoleApi {
     }
 
     private void logout(Context ctx) {
-        auth.authenticate(ctx, Bodies.read(ctx, 16 * 1024), true);
         String id = ctx.cookie(Authenticator.SESSION_COOKIE);
         if (id != null) {
             store.logout(id);
@@ -154,13 +155,13 @@ public final class ConsoleApi {
     }
 
     private void call(Context ctx, String action, ObjectNode request) {
-        Principal p = auth.authenticate(ctx, new byte[0], true);
+        Principal p = Gate.principal(ctx);
         request.properties().removeIf(e -> e.getValue().isNull());
         ctx.json(sfn.handle(action, Req.of(request), p));
     }
 
     private void execution(Context ctx) {
-        Principal p = auth.authenticate(ctx, new byte[0], true);
+        Principal p = Gate.principal(ctx);
         String arn = ctx.pathParam("arn");
         ObjectNode out = Json.object();
         out.set("execution", sfn.handle("DescribeExecution", Req.of(Json.object().put("executionArn", arn)), p));
@@ -181,7 +182,6 @@ public final class ConsoleApi {
     }
 
     private void roles(Context ctx) {
-        auth.authenticate(ctx, new byte[0], true);
         ObjectNode out = Json.object();
         Policy.all().forEach((role, actions) -> {
             ArrayNode a = out.putArray(role);
@@ -229,8 +229,7 @@ public final class ConsoleApi {
     }
 
     private Req body(Context ctx) {
-        byte[] raw = ctx.attribute("body");
-        return Req.parse(raw == null ? new byte[0] : raw);
+        return Req.parse(Bodies.read(ctx, maxBodyBytes));
     }
 
     @FunctionalInterface
@@ -239,12 +238,6 @@ public final class ConsoleApi {
     }
 
     private void admin(Context ctx, AdminHandler h) {
-        byte[] raw = Bodies.read(ctx, maxBodyBytes);
-        Principal p = auth.authenticate(ctx, raw, true);
-        if (!p.allows(ADMIN, null)) {
-            throw ApiException.accessDenied("User: " + p.user() + " is not authorized to perform: " + ADMIN);
-        }
-        ctx.attribute("body", raw);
-        ctx.json(h.handle(p));
+        ctx.json(h.handle(Gate.principal(ctx)));
     }
 }

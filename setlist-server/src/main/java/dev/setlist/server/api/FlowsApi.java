@@ -1,5 +1,7 @@
 package dev.setlist.server.api;
 
+import dev.setlist.server.http.Gate;
+import dev.setlist.server.http.Access;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.asl.Clock;
@@ -51,22 +53,13 @@ public final class FlowsApi {
     }
 
     public void routing(RoutesConfig routes) {
-        routes.get("/api/v1/flows", this::list);
-        routes.get("/api/v1/flows/{id}", this::flow);
-        routes.get("/api/v1/alarms", this::alarms);
-        routes.post("/api/v1/flows/incidents/{id}/ack", this::acknowledge);
-    }
-
-    private Principal authorize(Context ctx, byte[] body, String action) {
-        Principal p = auth.authenticate(ctx, body, true);
-        if (!p.allows(action, null)) {
-            throw ApiException.accessDenied("User: " + p.user() + " is not authorized to perform: " + action);
-        }
-        return p;
+        routes.get("/api/v1/flows", this::list, Access.action(READ));
+        routes.get("/api/v1/flows/{id}", this::flow, Access.action(READ));
+        routes.get("/api/v1/alarms", this::alarms, Access.action(READ));
+        routes.post("/api/v1/flows/incidents/{id}/ack", this::acknowledge, Access.action(ACK));
     }
 
     private void list(Context ctx) {
-        authorize(ctx, new byte[0], READ);
         FlowMonitor m = monitor.get();
         ObjectNode out = Json.object();
         ArrayNode flows = out.putArray("flows");
@@ -147,7 +140,6 @@ public final class FlowsApi {
      * last {@code days} (default 7, at most 90).
      */
     private void flow(Context ctx) {
-        authorize(ctx, new byte[0], READ);
         FlowMonitor m = monitor.get();
         String id = ctx.pathParam("id");
         Flow f = m == null ? null : m.catalog().flow(id);
@@ -211,7 +203,6 @@ public final class FlowsApi {
 
     /** Every alarm of every flow with its state, the recent changes, and the incidents of the period. */
     private void alarms(Context ctx) {
-        authorize(ctx, new byte[0], READ);
         FlowMonitor m = monitor.get();
         ObjectNode out = Json.object();
         ArrayNode alarms = out.putArray("alarms");
@@ -322,7 +313,7 @@ public final class FlowsApi {
     }
 
     private void acknowledge(Context ctx) {
-        Principal p = authorize(ctx, Bodies.read(ctx, 16 * 1024), ACK);
+        Principal p = Gate.principal(ctx);
         FlowMonitor m = monitor.get();
         String id = ctx.pathParam("id");
         if (m == null) {

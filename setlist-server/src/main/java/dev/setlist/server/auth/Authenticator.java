@@ -11,7 +11,8 @@ import java.util.Set;
  * ({@code Authorization: Bearer <key>} or {@code X-Api-Key}) or, where allowed, a console session
  * cookie. A session-authenticated request that changes something must carry the session's CSRF
  * token ({@code X-CSRF-Token} header or {@code _csrf} form field). No credentials at all is
- * {@code MissingAuthenticationTokenException} (403), as AWS answers.
+ * {@code MissingAuthenticationTokenException}; every credentials problem is a 401, a
+ * missing CSRF token a 403.
  *
  * <p>Credentials are checked against the database. When it cannot be reached the caller gets 503
  * {@code ServiceUnavailable} with {@code Retry-After}, never a 500; except that a read
@@ -73,7 +74,7 @@ public final class Authenticator {
             String keyId = sigV4.verify(r, store::accessKeySecret);
             Principal p = store.byAccessKey(keyId);
             if (p == null) {
-                throw ApiException.badRequest("UnrecognizedClientException", "The security token included in the request is invalid.");
+                throw ApiException.unauthenticated("UnrecognizedClientException", "The security token included in the request is invalid.");
             }
             return p;
         }
@@ -82,19 +83,19 @@ public final class Authenticator {
         if (apiKey != null) {
             Principal p = apiKey.length() > 200 ? null : store.byApiKey(apiKey);
             if (p == null) {
-                throw ApiException.badRequest("UnrecognizedClientException", "The API key included in the request is invalid.");
+                throw ApiException.unauthenticated("UnrecognizedClientException", "The API key included in the request is invalid.");
             }
             return p;
         }
         if (authorization != null) {
-            throw ApiException.badRequest("IncompleteSignatureException", "Unsupported Authorization header: use AWS"
+            throw ApiException.unauthenticated("IncompleteSignatureException", "Unsupported Authorization header: use AWS"
                     + " Signature Version 4 or 'Bearer <API key>'");
         }
         String sessionId = allowSession ? ctx.cookie(SESSION_COOKIE) : null;
         if (sessionId != null) {
             AuthStore.Session s = store.session(sessionId);
             if (s == null) {
-                throw new ApiException(401, "UnrecognizedClientException", "The session has expired or was ended; log in again");
+                throw ApiException.unauthenticated("UnrecognizedClientException", "The session has expired or was ended; log in again");
             }
             if (!SAFE.contains(ctx.method().name())) {
                 String token = ctx.header("X-CSRF-Token");
@@ -108,7 +109,7 @@ public final class Authenticator {
             }
             return s.principal();
         }
-        throw new ApiException(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+        throw ApiException.unauthenticated("MissingAuthenticationTokenException", "Missing Authentication Token");
     }
 
     /** Whether authentication is on (off only for local experiments). */

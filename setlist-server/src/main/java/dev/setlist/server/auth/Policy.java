@@ -108,6 +108,29 @@ public final class Policy {
         return false;
     }
 
+    /**
+     * True when one of the grants allows {@code action} on {@code resource} and its resource
+     * pattern names the resource explicitly: its last segment (after the last {@code :} or
+     * {@code /}) is more than a bare {@code *}. {@code *} and
+     * {@code arn:aws:states:*:*:stateMachine:*} do not name anything; {@code
+     * arn:aws:states:*:*:stateMachine:purchase-ticket} and {@code ...:stateMachine:purchase-*} do.
+     * A workload's own machinery needs such a grant.
+     */
+    public static boolean allowsExplicitly(List<Grant> grants, String action, String resource) {
+        for (Grant g : grants) {
+            List<String> actions = roles.get(g.role());
+            if (actions == null || actions.stream().noneMatch(p -> glob(p, action))) {
+                continue;
+            }
+            String pattern = g.resources();
+            String last = pattern.substring(Math.max(pattern.lastIndexOf(':'), pattern.lastIndexOf('/')) + 1);
+            if (!last.replace("*", "").isEmpty() && glob(pattern, resource)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code *} matches any run of characters; everything else matches itself. */
     static boolean glob(String pattern, String value) {
         if (pattern.equals("*")) {

@@ -69,7 +69,7 @@ public final class SigV4 {
     /** Parses the Authorization header; refuses a malformed one with AWS's wording. */
     public static Authorization parse(String header) {
         if (!header.startsWith(ALGORITHM + " ")) {
-            throw ApiException.badRequest("IncompleteSignatureException", "Unsupported signing algorithm in '"
+            throw ApiException.unauthenticated("IncompleteSignatureException", "Unsupported signing algorithm in '"
                     + abbreviate(header) + "': only " + ALGORITHM + " is accepted");
         }
         String credential = null;
@@ -95,12 +95,12 @@ public final class SigV4 {
         String missing = credential == null ? "Credential" : signedHeaders == null ? "SignedHeaders"
                 : signature == null ? "Signature" : null;
         if (missing != null) {
-            throw ApiException.badRequest("IncompleteSignatureException", "Authorization header requires '" + missing
+            throw ApiException.unauthenticated("IncompleteSignatureException", "Authorization header requires '" + missing
                     + "' parameter. Authorization=" + abbreviate(header));
         }
         String[] scope = credential.split("/");
         if (scope.length != 5 || !scope[4].equals("aws4_request") || scope[0].isEmpty()) {
-            throw ApiException.badRequest("IncompleteSignatureException", "Credential must have the form"
+            throw ApiException.unauthenticated("IncompleteSignatureException", "Credential must have the form"
                     + " <key id>/<yyyymmdd>/<region>/<service>/aws4_request, was '" + credential + "'");
         }
         List<String> signed = List.of(signedHeaders.toLowerCase(Locale.ROOT).split(";"));
@@ -116,44 +116,44 @@ public final class SigV4 {
         Authorization auth = parse(header);
         String amzDate = r.header("x-amz-date");
         if (amzDate == null) {
-            throw ApiException.badRequest("IncompleteSignatureException", "Authorization header requires existence of"
+            throw ApiException.unauthenticated("IncompleteSignatureException", "Authorization header requires existence of"
                     + " either a 'X-Amz-Date' or a 'Date' header");
         }
         Instant at = parseAmzDate(amzDate);
         Instant now = clock.now();
         if (at.isBefore(now.minus(MAX_SKEW))) {
-            throw ApiException.badRequest("InvalidSignatureException", "Signature expired: " + amzDate
+            throw ApiException.unauthenticated("InvalidSignatureException", "Signature expired: " + amzDate
                     + " is now earlier than " + AMZ_DATE.format(now.minus(MAX_SKEW)) + " (" + AMZ_DATE.format(now)
                     + " - 15 min.)");
         }
         if (at.isAfter(now.plus(MAX_SKEW))) {
-            throw ApiException.badRequest("InvalidSignatureException", "Signature not yet current: " + amzDate
+            throw ApiException.unauthenticated("InvalidSignatureException", "Signature not yet current: " + amzDate
                     + " is still later than " + AMZ_DATE.format(now.plus(MAX_SKEW)) + " (" + AMZ_DATE.format(now)
                     + " + 15 min.)");
         }
         if (!auth.date().equals(amzDate.substring(0, 8))) {
-            throw ApiException.badRequest("InvalidSignatureException", "Credential should be scoped to a valid date: the"
+            throw ApiException.unauthenticated("InvalidSignatureException", "Credential should be scoped to a valid date: the"
                     + " credential's date " + auth.date() + " is not the request's date " + amzDate.substring(0, 8));
         }
         if (!auth.region().equals(region)) {
-            throw ApiException.badRequest("InvalidSignatureException", "Credential should be scoped to a valid region, not '"
+            throw ApiException.unauthenticated("InvalidSignatureException", "Credential should be scoped to a valid region, not '"
                     + auth.region() + "'. This server's region is '" + region + "'");
         }
         if (!services.contains(auth.service())) {
-            throw ApiException.badRequest("InvalidSignatureException", "Credential should be scoped to correct service: '"
+            throw ApiException.unauthenticated("InvalidSignatureException", "Credential should be scoped to correct service: '"
                     + String.join("' or '", services) + "', not '" + auth.service() + "'");
         }
         if (!auth.signedHeaders().contains("host")) {
-            throw ApiException.badRequest("InvalidSignatureException", "The 'Host' header must be signed");
+            throw ApiException.unauthenticated("InvalidSignatureException", "The 'Host' header must be signed");
         }
         String secret = secretOf.apply(auth.accessKeyId());
         if (secret == null) {
-            throw ApiException.badRequest("UnrecognizedClientException", "The security token included in the request is invalid.");
+            throw ApiException.unauthenticated("UnrecognizedClientException", "The security token included in the request is invalid.");
         }
         String payloadHash = sha256Hex(r.body());
         String claimed = r.header("x-amz-content-sha256");
         if (claimed != null && !claimed.equals("UNSIGNED-PAYLOAD") && !claimed.equals(payloadHash)) {
-            throw ApiException.badRequest("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not"
+            throw ApiException.unauthenticated("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not"
                     + " match what was computed.");
         }
         String canonical = canonicalRequest(r, auth.signedHeaders(), claimed != null ? claimed : payloadHash);
@@ -172,7 +172,7 @@ public final class SigV4 {
             given = new byte[0];
         }
         if (!MessageDigest.isEqual(expected, given)) {
-            throw ApiException.badRequest("InvalidSignatureException", "The request signature we calculated does not match"
+            throw ApiException.unauthenticated("InvalidSignatureException", "The request signature we calculated does not match"
                     + " the signature you provided. Check your AWS Secret Access Key and signing method. Consult the"
                     + " service documentation for details.");
         }
@@ -189,7 +189,7 @@ public final class SigV4 {
         } catch (java.time.DateTimeException | NumberFormatException e) {
             // reported below
         }
-        throw ApiException.badRequest("IncompleteSignatureException", "X-Amz-Date must have the form"
+        throw ApiException.unauthenticated("IncompleteSignatureException", "X-Amz-Date must have the form"
                 + " yyyyMMddTHHmmssZ, was '" + s + "'");
     }
 

@@ -1,5 +1,7 @@
 package dev.setlist.server.console;
 
+import dev.setlist.server.http.Gate;
+import dev.setlist.server.http.Access;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.server.Extension;
@@ -87,10 +89,10 @@ public final class Console {
 
     public void routing(RoutesConfig routes) {
         // "/console" and "/console/" are one route (trailing slashes are ignored); pages use absolute paths
-        routes.get("/console/", ctx -> serve(ctx, "index.html"));
-        routes.get("/console/<path>", ctx -> serve(ctx, ctx.pathParam("path")));
-        routes.get("/api/v1/console/nav", this::nav);
-        routes.get("/api/v1/console/me", this::me);
+        routes.get("/console/", ctx -> serve(ctx, "index.html"), Access.anyone());
+        routes.get("/console/<path>", ctx -> serve(ctx, ctx.pathParam("path")), Access.anyone());
+        routes.get("/api/v1/console/nav", this::nav, Access.signedIn());
+        routes.get("/api/v1/console/me", this::me, Access.anyone());
     }
 
     /**
@@ -119,7 +121,7 @@ public final class Console {
 
     /** The navigation entries the caller may use, and the paths of those they may not (pages say so without calling). */
     private void nav(Context ctx) {
-        Principal p = auth.authenticate(ctx, new byte[0], true);
+        Principal p = Gate.principal(ctx);
         ObjectNode out = Json.object().put("user", p.user());
         ArrayNode list = out.putArray("links");
         ArrayNode denied = out.putArray("denied");

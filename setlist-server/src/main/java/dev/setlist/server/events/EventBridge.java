@@ -11,6 +11,7 @@ import dev.setlist.events.PutResult;
 import dev.setlist.events.ReplayInfo;
 import dev.setlist.events.RuleInfo;
 import dev.setlist.events.Target;
+import dev.setlist.server.auth.Ownership;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.ApiException;
 import dev.setlist.server.http.Json;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -30,12 +32,23 @@ import java.util.function.Function;
 public final class EventBridge {
     private record Action(Function<Req, String> resource, Function<Req, ObjectNode> handler) {}
 
+    /** The actions that only read: open on a workload's own rules to whoever may read. */
+    private static final Set<String> READS = Set.of("DescribeRule", "ListRules", "ListTargetsByRule", "TestEventPattern",
+            "DescribeEventBus", "ListEventBuses", "DescribeArchive", "ListArchives", "DescribeReplay", "ListReplays",
+            "ListTagsForResource", "ListRuleNamesByTarget");
+
     private final EventBus bus;
+    private final String region;
+    private final String account;
+    private final Ownership ownership;
     private final String arnPrefix;
     private final Map<String, Action> actions = new LinkedHashMap<>();
 
-    public EventBridge(EventBus bus, String region, String account) {
+    public EventBridge(EventBus bus, String region, String account, Ownership ownership) {
         this.bus = bus;
+        this.region = region;
+        this.account = account;
+        this.ownership = ownership;
         this.arnPrefix = "arn:aws:events:" + region + ":" + account + ":";
         Function<Req, String> none = r -> null;
         Function<Req, String> rule = r -> ruleArn(r.optStr("EventBusName"), r.optStr("Name"));
@@ -120,10 +133,61 @@ public final class EventBridge {
             throw ApiException.accessDenied("User: " + caller.user() + " is not authorized to perform: events:" + action
                     + (resource == null ? "" : " on resource: " + resource));
         }
+        ownership.check(caller, "events:" + action, resource, READS);
+        checkOwnedReferences(action, request, caller);
         try {
             return a.handler.apply(request);
         } catch (EventsException e) {
             throw ApiException.badRequest(e.code().name(), e.getMessage());
+        }
+    }
+
+    /**
+     * A workload's machinery reached through another resource: an event in its source's name, a
+     * target that starts its state machine, a replay into its rules. Each needs a grant naming it.
+     */
+    private void checkOwnedReferences(String action, Req r, Principal caller) {
+        switch (action) {
+            case "PutEvents" -> {
+                List<Req> entries = r.optObjects("Entries");
+                if (entries != null) {
+                    for (Req e : entries) {
+                        String source = e.optStr("Source");
+                        if (source != null) {
+                            ownership.check(caller, "events:PutEvents", Ownership.eventSource(region, account, source),
+                                    Set.of());
+                        }
+                    }
+                }
+            }
+            case "PutTargets" -> {
+                List<Req> targets = r.optObjects("Targets");
+                if (targets != null) {
+                    for (Req t : targets) {
+                        ownership.check(caller, "events:PutTargets", t.optStr("Arn"), Set.of());
+                    }
+                }
+            }
+            case "StartReplay" -> {
+                ObjectNode destination = r.optObject("Destination");
+                if (destination == null) {
+                    return;
+                }
+                Req d = Req.of(destination);
+                List<String> filters = d.optStrings("FilterArns");
+                if (filters != null && !filters.isEmpty()) {
+                    filters.forEach(arn -> ownership.check(caller, "events:StartReplay", arn, Set.of()));
+                } else if (d.optStr("Arn") != null) {
+                    // Every rule of the destination bus receives the replay.
+                    try {
+                        bus.listRules(nameOf(d.optStr("Arn")), null)
+                                .forEach(rule -> ownership.check(caller, "events:StartReplay", rule.arn(), Set.of()));
+                    } catch (EventsException e) {
+                        // no such bus: the handler answers
+                    }
+                }
+            }
+            default -> { }
         }
     }
 

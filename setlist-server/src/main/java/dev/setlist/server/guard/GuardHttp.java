@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.flows.GuardSpec;
 import dev.setlist.flows.guard.Guard;
 import dev.setlist.flows.guard.GuardPolicy;
-import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
-import dev.setlist.server.http.ApiException;
+import dev.setlist.server.http.Gate;
 import dev.setlist.server.http.Json;
 import dev.setlist.server.http.StepFunctionsEndpoint;
 import dev.setlist.server.telemetry.FlowIndex;
@@ -15,11 +14,7 @@ import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.TreeSet;
 
@@ -36,7 +31,6 @@ public final class GuardHttp {
     public static final String TIMEOUT_HEADER = "X-Setlist-Timeout-Ms";
     private static final String STATE = "setlist.guard";
 
-    private final Authenticator auth;
     private volatile Guard guard;
     private volatile FlowIndex index = FlowIndex.EMPTY;
 
@@ -81,9 +75,7 @@ public final class GuardHttp {
         }
     }
 
-    public GuardHttp(Authenticator auth) {
-        this.auth = auth;
-    }
+    public GuardHttp() {}
 
     /** Starts guarding the routes of {@code index}'s flows with {@code guard}. */
     public void start(Guard guard, FlowIndex index) {
@@ -161,17 +153,12 @@ public final class GuardHttp {
         String cacheControl = ctx.header("Cache-Control");
         boolean refresh = cacheControl != null && cacheControl.replace(" ", "").toLowerCase(Locale.ROOT)
                 .matches(".*(max-age=0|no-cache).*");
-        Principal principal = null;
-        if (refresh || c.keys().contains("role")) {
-            try {
-                principal = auth.authenticate(ctx, new byte[0], true);
-            } catch (ApiException e) {
-                principal = null; // the handler answers the caller's credentials problem itself
-            }
-        }
+        // The gate has verified the caller (none on a public route). An entry is shared only by
+        // callers who may see the same: the key always carries the caller's grants.
+        Principal principal = Gate.principalOrNull(ctx);
         String role = principal == null ? "" : String.join(",", new TreeSet<>(principal.grants().stream()
                 .map(gr -> gr.role()).toList()));
-        String key = Guard.cacheKey(c, "GET", ctx.path(), ctx.queryString(), ctx::header, role);
+        String key = Guard.cacheKey(c, "GET", ctx.path(), ctx.queryString(), ctx::header, role) + audience(principal);
         if (refresh) {
             boolean allowed = principal != null && (principal.allows(GuardApi.MANAGE, null)
                     || principal.grants().stream().anyMatch(gr -> c.refreshRoles().contains(gr.role())));
@@ -281,39 +268,22 @@ public final class GuardHttp {
     }
 
     /**
-     * Who is calling, for the buckets and quotas: the access key of a signature, a digest of an API
-     * key or session, else the address. Cheap: the credentials are checked by the handler.
+     * Who is calling, for the buckets and quotas: the user the gate verified, or the address on a
+     * public route. Whatever credential was sent, a caller the gate did not verify never gets here.
      */
     static String caller(Context ctx) {
-        String authorization = ctx.header("Authorization");
-        if (authorization != null && authorization.startsWith("AWS4-")) {
-            int i = authorization.indexOf("Credential=");
-            if (i >= 0) {
-                int end = authorization.indexOf('/', i);
-                if (end > i + 11 && end - i < 160) {
-                    return "akid:" + authorization.substring(i + 11, end);
-                }
-            }
-        }
-        String key = authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7).trim()
-                : ctx.header("X-Api-Key");
-        if (key != null) {
-            return "key:" + digest(key);
-        }
-        String session = ctx.cookie(Authenticator.SESSION_COOKIE);
-        if (session != null) {
-            return "session:" + digest(session);
-        }
-        return "ip:" + ctx.ip();
+        Principal p = Gate.principalOrNull(ctx);
+        return p != null ? "user:" + p.user() : "ip:" + ctx.ip();
     }
 
-    private static String digest(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /** What the caller may see, as part of a cache key: their grants in a stable order (nothing on a public route). */
+    static String audience(Principal p) {
+        if (p == null) {
+            return "";
         }
+        TreeSet<String> grants = new TreeSet<>();
+        p.grants().forEach(g -> grants.add(g.role() + "@" + g.resources()));
+        return "\u0002" + String.join("\u0003", grants);
     }
 
     private static String abbreviate(String s) {

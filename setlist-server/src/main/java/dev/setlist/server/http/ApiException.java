@@ -2,8 +2,8 @@ package dev.setlist.server.http;
 
 /**
  * An error answered in the AWS JSON shape: {@code {"__type": "...#Name", "message": "..."}} with
- * the HTTP status (400 for the API's own errors, 403 for a missing token, 413 for a body too
- * large). Every refusal of the server is one of these; they are mapped in one place
+ * the HTTP status (400 for the API's own errors, 401 for missing or bad credentials, 403 for a
+ * missing permission, 413 for a body too large). Every refusal of the server is one of these; they are mapped in one place
  * ({@link Errors}).
  */
 public final class ApiException extends RuntimeException {
@@ -40,8 +40,14 @@ public final class ApiException extends RuntimeException {
         return new ApiException(503, "ServiceUnavailable", message);
     }
 
+    /** A 403: the caller is known, but their grants do not allow what they asked. */
     public static ApiException accessDenied(String message) {
-        return badRequest("AccessDeniedException", message);
+        return new ApiException(403, "AccessDeniedException", message);
+    }
+
+    /** A 401: credentials are missing, malformed, unknown, expired or do not verify. */
+    public static ApiException unauthenticated(String type, String message) {
+        return new ApiException(401, type, message);
     }
 
     public int status() {

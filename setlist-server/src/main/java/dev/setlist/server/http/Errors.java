@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Errors {
     private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
-    /** The namespace botocore and the AWS SDKs strip before the '#'. */
-    public static final String NAMESPACE = "com.amazonaws.swf.service.v2.model#";
+    /** Setlist's own namespace of error names; botocore and the AWS SDKs strip what comes before the '#'. */
+    public static final String NAMESPACE = "dev.setlist#";
 
     private Errors() {}
 

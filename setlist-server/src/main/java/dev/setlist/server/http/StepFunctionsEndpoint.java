@@ -33,12 +33,12 @@ public final class StepFunctionsEndpoint {
     }
 
     public void routing(RoutesConfig routes) {
-        routes.post("/", this::handle);
+        routes.post("/", this::handle, Access.awsApi());
     }
 
     private void handle(Context ctx) {
         byte[] body = Bodies.read(ctx, maxBodyBytes);
-        Principal caller = auth.authenticate(ctx, body, false);
+        Principal caller = Gate.principal(ctx);
         String target = ctx.header("X-Amz-Target");
         if (target == null || target.isBlank()) {
             throw ApiException.badRequest("UnknownOperationException", "Missing X-Amz-Target header: name the action as"

@@ -13,6 +13,7 @@ import dev.setlist.engine.MapRunInfo;
 import dev.setlist.engine.Page;
 import dev.setlist.engine.StateMachineInfo;
 import dev.setlist.engine.StateMachineType;
+import dev.setlist.server.auth.Ownership;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.ApiException;
 import dev.setlist.server.http.Json;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -37,6 +39,7 @@ public final class StepFunctions {
     private record Action(Function<Req, String> resource, Function<Req, ObjectNode> handler) {}
 
     private final Engine engine;
+    private final Ownership ownership;
     private final Versions versions;
     private final Tags tags;
     private final TestStates testStates;
@@ -47,8 +50,9 @@ public final class StepFunctions {
     private final Machines machines;
 
     public StepFunctions(Engine engine, Versions versions, Tags tags, TestStates testStates, Duration syncTimeout,
-                         Duration activityPoll, dev.setlist.asl.Clock clock) {
+                         Duration activityPoll, dev.setlist.asl.Clock clock, Ownership ownership) {
         this.engine = engine;
+        this.ownership = ownership;
         this.versions = versions;
         this.tags = tags;
         this.testStates = testStates;
@@ -58,6 +62,12 @@ public final class StepFunctions {
         this.machines = new Machines(engine, clock);
         routing();
     }
+
+    /** The actions that only read: open on a workload's own machinery to whoever may read. */
+    private static final Set<String> READS = Set.of("DescribeStateMachine", "ListStateMachines", "DescribeExecution",
+            "ListExecutions", "GetExecutionHistory", "DescribeStateMachineForExecution", "DescribeActivity",
+            "ListActivities", "DescribeMapRun", "ListMapRuns", "ListStateMachineVersions", "DescribeStateMachineAlias",
+            "ListStateMachineAliases", "ListTagsForResource", "ValidateStateMachineDefinition");
 
     private void routing() {
         Function<Req, String> none = r -> null;
@@ -129,7 +139,21 @@ public final class StepFunctions {
             throw ApiException.accessDenied("User: " + caller.user() + " is not authorized to perform: states:" + action
                     + (resource == null ? "" : " on resource: " + resource));
         }
+        ownership.check(caller, "states:" + action, owned(action, request, resource), READS);
         return a.handler.apply(request);
+    }
+
+    /**
+     * The resource whose owner decides {@code action}: the state machine (unqualified, a Map Run's
+     * child executions included) or activity it names, or the state machine of the execution a
+     * task token belongs to.
+     */
+    private String owned(String action, Req request, String resource) {
+        if (resource == null && action.startsWith("SendTask")) {
+            String token = request.optStr("taskToken");
+            resource = token == null ? null : engine.stateMachineOfTaskToken(token);
+        }
+        return resource;
     }
 
     /** The state machine (unqualified) an ARN belongs to; an activity's ARN itself; null when unknown. */

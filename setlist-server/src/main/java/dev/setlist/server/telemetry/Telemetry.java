@@ -1,5 +1,6 @@
 package dev.setlist.server.telemetry;
 
+import dev.setlist.server.http.Access;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.asl.StatesException;
@@ -216,8 +217,8 @@ public final class Telemetry implements AutoCloseable {
     /** The hooks around every request, {@code GET /metrics} and {@code GET /api/v1/traces/{traceId}}. */
     public void routing(RoutesConfig routes, Authenticator auth) {
         routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                .result(registry.scrape()));
-        routes.get("/api/v1/traces/{traceId}", ctx -> trace(ctx, auth));
+                .result(registry.scrape()), Access.anyone());
+        routes.get("/api/v1/traces/{traceId}", this::trace, Access.action("setlist:ReadTelemetry"));
         if (!enabled) {
             return;
         }
@@ -531,11 +532,7 @@ public final class Telemetry implements AutoCloseable {
 
     // ---- the trace view ---------------------------------------------------------------------------
 
-    private void trace(Context ctx, Authenticator auth) {
-        Principal p = auth.authenticate(ctx, new byte[0], true);
-        if (!p.allows("setlist:ReadTelemetry", null)) {
-            throw ApiException.accessDenied("User: " + p.user() + " is not authorized to perform: setlist:ReadTelemetry");
-        }
+    private void trace(Context ctx) {
         String id = ctx.pathParam("traceId");
         if (!id.matches("[0-9a-f]{32}")) {
             throw ApiException.validation("traceId must be 32 lowercase hexadecimal digits, was '" + abbreviate(id) + "'");

@@ -122,10 +122,10 @@ class AuthorizationMatrixTest {
                 } else if (refused) {
                     denied++;
                     if (role.equals("anonymous")) {
-                        assertThat(r.status()).isEqualTo(403);
+                        assertThat(r.status()).isEqualTo(401);
                         assertThat(r.message()).isEqualTo("Missing Authentication Token");
                     } else {
-                        assertThat(r.status()).isEqualTo(400);
+                        assertThat(r.status()).isEqualTo(403);
                         assertThat(r.message()).startsWith("User: " + role + "-user is not authorized to perform: states:" + action);
                     }
                 } else {

@@ -112,7 +112,7 @@ class ConsoleTest {
         assertThat(StreamSupport.stream(viewer.get("denied").spliterator(), false).map(JsonNode::asText))
                 .containsExactly("/console/users.html", "/console/audit.html", "/console/shop/admin.html");
         TestServer.Response anonymous = get("/api/v1/console/nav", null);
-        assertThat(anonymous.status()).isEqualTo(403);
+        assertThat(anonymous.status()).isEqualTo(401);
         assertThat(anonymous.errorType()).isEqualTo("MissingAuthenticationTokenException");
     }
 

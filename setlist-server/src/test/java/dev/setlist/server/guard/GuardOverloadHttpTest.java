@@ -1,5 +1,6 @@
 package dev.setlist.server.guard;
 
+import dev.setlist.server.http.Access;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,8 +53,8 @@ class GuardOverloadHttpTest {
                     inside.countDown();
                     leave.await(30, TimeUnit.SECONDS);
                     ctx.result("found");
-                });
-                routes.get("/api/concerts", ctx -> ctx.result("list"));
+                }, Access.anyone());
+                routes.get("/api/concerts", ctx -> ctx.result("list"), Access.anyone());
             }
         };
         SetlistServer server = SetlistServer.builder(config)

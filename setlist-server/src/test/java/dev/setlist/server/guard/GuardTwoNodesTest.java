@@ -1,5 +1,6 @@
 package dev.setlist.server.guard;
 
+import dev.setlist.server.http.Access;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.setlist.server.Extension;
@@ -77,9 +78,9 @@ class GuardTwoNodesTest {
 
             @Override
             public void routes(RoutesConfig routes, SetlistServer s) {
-                routes.get("/api/concerts", ctx -> ctx.json(Map.of("listed", listed.incrementAndGet())));
-                routes.get("/api/search", ctx -> ctx.json(Map.of("degraded", s.guard().degraded("search"))));
-                routes.post("/api/tickets", ctx -> ctx.status(201).json(Map.of("ticket", 1)));
+                routes.get("/api/concerts", ctx -> ctx.json(Map.of("listed", listed.incrementAndGet())), Access.signedIn());
+                routes.get("/api/search", ctx -> ctx.json(Map.of("degraded", s.guard().degraded("search"))), Access.signedIn());
+                routes.post("/api/tickets", ctx -> ctx.status(201).json(Map.of("ticket", 1)), Access.signedIn());
             }
         };
         SetlistServer s = SetlistServer.builder(config)

@@ -39,7 +39,7 @@ class BadInputTest {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errorType()).isEqualTo("SerializationException");
         assertThat(r.message()).startsWith("The request body is not valid JSON: ").contains("line 1, column 16");
-        assertThat(r.body().get("__type").asText()).isEqualTo("com.amazonaws.swf.service.v2.model#SerializationException");
+        assertThat(r.body().get("__type").asText()).isEqualTo("dev.setlist#SerializationException");
         assertThat(r.headers().get("x-amzn-errortype")).containsExactly("SerializationException");
     }
 
@@ -131,15 +131,16 @@ class BadInputTest {
         Map<String, String> headers = new HashMap<>(Map.of("Content-Type", "application/x-amz-json-1.0",
                 "X-Amz-Target", "AWSStepFunctions.ListStateMachines"));
         TestServer.Response missing = server.post("/", headers, body);
-        assertThat(missing.status()).isEqualTo(403);
+        assertThat(missing.status()).isEqualTo(401);
         assertThat(missing.errorType()).isEqualTo("MissingAuthenticationTokenException");
 
         TestServer.Response unknown = server.callAs("SLNOSUCHKEY000000000", "whatever-secret-123", "ListStateMachines", body);
-        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.status()).isEqualTo(401);
         assertThat(unknown.errorType()).isEqualTo("UnrecognizedClientException");
         assertThat(unknown.message()).isEqualTo("The security token included in the request is invalid.");
 
         TestServer.Response wrongSecret = server.callAs(TestServer.KEY_ID, "wrong-secret-0123456789", "ListStateMachines", body);
+        assertThat(wrongSecret.status()).isEqualTo(401);
         assertThat(wrongSecret.errorType()).isEqualTo("InvalidSignatureException");
         assertThat(wrongSecret.message()).startsWith("The request signature we calculated does not match");
 

@@ -129,7 +129,7 @@ class TelemetryTest {
                 .isEqualTo(find(trace, "execution checkout-traced").get("spanId").asText());
         assertThat(find(trace, "deliver checkout-done").get("attributes").get("setlist.flow").asText())
                 .isEqualTo("checkout");
-        assertThat(server.get("/api/v1/traces/" + traceId, Map.of()).status()).isEqualTo(403);
+        assertThat(server.get("/api/v1/traces/" + traceId, Map.of()).status()).isEqualTo(401);
         assertThat(server.get("/api/v1/traces/not-hex", bearer(viewerKey)).status()).isEqualTo(400);
     }
 
@@ -185,7 +185,7 @@ class TelemetryTest {
         assertThat(checkout.at("/slo/objective").asDouble()).isBetween(0.99, 1.0);
         assertThat(checkout.at("/slo/burnRates").size()).isGreaterThan(0);
         assertThat(checkout.get("alarms").size()).isGreaterThan(0);
-        assertThat(server.get("/api/v1/flows", Map.of()).status()).isEqualTo(403);
+        assertThat(server.get("/api/v1/flows", Map.of()).status()).isEqualTo(401);
 
         String ack = "/api/v1/flows/incidents/nope/ack";
         assertThat(server.post(ack, bearer(viewerKey), new byte[0]).errorType()).isEqualTo("AccessDeniedException");
@@ -235,7 +235,7 @@ class TelemetryTest {
         }
         byte[] huge = ("{\"level\": \"error\", \"message\": \"" + "m".repeat(200_000) + "\"}").getBytes(StandardCharsets.UTF_8);
         assertThat(server.post("/api/v1/telemetry", h, huge).status()).isEqualTo(413);
-        assertThat(server.post("/api/v1/telemetry", Map.of(), "{}".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(403);
+        assertThat(server.post("/api/v1/telemetry", Map.of(), "{}".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(401);
     }
 
     @Test

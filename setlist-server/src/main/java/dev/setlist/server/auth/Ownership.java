@@ -1,0 +1,95 @@
+package dev.setlist.server.auth;
+
+import dev.setlist.server.Extension;
+import dev.setlist.server.http.ApiException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The resources workloads own ({@link Extension#machinery()}), as ARN patterns, and the rule that
+ * guards them: reading is allowed by the usual grants, anything else only by a grant that names
+ * the resource explicitly ({@link Policy#allowsExplicitly}). Immutable and thread safe.
+ */
+public final class Ownership {
+    /** No workload owns anything. */
+    public static final Ownership NONE = new Ownership(List.of());
+
+    private record Owned(String owner, String pattern) {}
+
+    private final List<Owned> owned;
+
+    private Ownership(List<Owned> owned) {
+        this.owned = List.copyOf(owned);
+    }
+
+    /** What {@code extensions} own, as ARNs of {@code region} and {@code account}. */
+    public static Ownership of(List<Extension> extensions, String region, String account) {
+        List<Owned> all = new ArrayList<>();
+        String states = "arn:aws:states:" + region + ":" + account + ":";
+        String events = "arn:aws:events:" + region + ":" + account + ":";
+        for (Extension x : extensions) {
+            String owner = x.getClass().getSimpleName();
+            Extension.Machinery m = x.machinery();
+            m.stateMachines().forEach(n -> all.add(new Owned(owner, states + "stateMachine:" + n)));
+            m.activities().forEach(n -> all.add(new Owned(owner, states + "activity:" + n)));
+            m.rules().forEach(n -> {
+                all.add(new Owned(owner, events + "rule/" + n));
+                all.add(new Owned(owner, events + "rule/*/" + n));
+            });
+            m.eventSources().forEach(n -> all.add(new Owned(owner, eventSource(region, account, n))));
+        }
+        return new Ownership(all);
+    }
+
+    /** The resource a {@code PutEvents} entry of {@code source} acts on, for grants: {@code arn:aws:events:…:event-source/<source>}. */
+    public static String eventSource(String region, String account, String source) {
+        return "arn:aws:events:" + region + ":" + account + ":event-source/" + source;
+    }
+
+    /**
+     * The workload that owns {@code arn}, or null. A qualified state machine ARN (version, alias),
+     * an execution's, an Express execution's and a Map Run's belong to their state machine.
+     */
+    public String ownerOf(String arn) {
+        if (arn == null || owned.isEmpty()) {
+            return null;
+        }
+        arn = unqualified(arn);
+        for (Owned o : owned) {
+            if (Policy.glob(o.pattern(), arn)) {
+                return o.owner();
+            }
+        }
+        return null;
+    }
+
+    /** {@code arn:aws:states:r:a:stateMachine:name} for any ARN that belongs to that state machine; other ARNs as they are. */
+    static String unqualified(String arn) {
+        String[] p = arn.split(":", -1);
+        if (p.length < 7 || !p[0].equals("arn") || !p[2].equals("states")) {
+            return arn;
+        }
+        return switch (p[5]) {
+            case "stateMachine", "execution", "express", "mapRun" -> String.join(":", p[0], p[1], p[2], p[3], p[4])
+                    + ":stateMachine:" + p[6].split("/", 2)[0];
+            default -> arn;
+        };
+    }
+
+    /**
+     * Refuses {@code action} on {@code arn} when a workload owns it and no grant of the caller names
+     * it explicitly; {@code reads} are the actions that only look.
+     */
+    public void check(Principal caller, String action, String arn, Set<String> reads) {
+        String owner = ownerOf(arn);
+        if (owner == null || reads.contains(action.substring(action.indexOf(':') + 1))) {
+            return;
+        }
+        if (!Policy.allowsExplicitly(caller.grants(), action, unqualified(arn))) {
+            throw ApiException.accessDenied("User: " + caller.user() + " is not authorized to perform: " + action
+                    + " on resource: " + arn + " because it belongs to the workload " + owner
+                    + "; only a grant naming it explicitly allows that");
+        }
+    }
+}
