@@ -211,6 +211,38 @@ class GuardServerTest {
     }
 
     @Test
+    void defaultCacheKey_anEntryIsServedOnlyToCallersTheGateAdmitted_withTheSameGrants() {
+        // "prices" caches by path and query only: the key must still carry who may see the entry.
+        Answer viewerFirst = get("/api/prices?x=private", viewer);
+        assertThat(viewerFirst.header("X-Cache")).isEqualTo("MISS");
+        assertThat(get("/api/prices?x=private", viewer).header("X-Cache")).isEqualTo("HIT");
+
+        Answer anonymous = get("/api/prices?x=private", null);
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.header("X-Cache")).isNull();
+        assertThat(anonymous.raw()).doesNotContain("priced");
+        Answer forged = get("/api/prices?x=private", "forged-key-of-nobody");
+        assertThat(forged.status()).isEqualTo(401);
+        assertThat(forged.header("X-Cache")).isNull();
+        // A caller with other grants gets an entry of their own.
+        assertThat(get("/api/prices?x=private", developer).header("X-Cache")).isEqualTo("MISS");
+    }
+
+    @Test
+    void disabledFlow_callersWithoutCredentialsHearTheGate_notTheLever() {
+        assertThat(send("PUT", "/api/v1/guard/flows/search/levers", admin, "{\"disabled\": true}").status())
+                .isEqualTo(200);
+        try {
+            Answer anonymous = get("/api/search", null);
+            assertThat(anonymous.status()).isEqualTo(401);
+            assertThat(anonymous.raw()).doesNotContain("FlowDisabled");
+            assertThat(get("/api/search", viewer).status()).isEqualTo(503);
+        } finally {
+            send("PUT", "/api/v1/guard/flows/search/levers", admin, "{\"disabled\": false}");
+        }
+    }
+
+    @Test
     void maxAgeZero_refreshesForAllowedCallersOnly() {
         get("/api/concerts/10", viewer);
         Answer denied = get("/api/concerts/10", viewer, "Cache-Control", "max-age=0");
