@@ -278,10 +278,10 @@ public final class EventBus implements AutoCloseable {
         }
         JsonNode parsed;
         try {
-            parsed = JSON.readTree(pattern);
+            parsed = dev.setlist.asl.JsonLimits.reader().readTree(pattern);
         } catch (JsonProcessingException e) {
             throw new EventsException(Code.InvalidEventPatternException, "Event pattern is not valid JSON: "
-                    + e.getOriginalMessage());
+                    + dev.setlist.asl.JsonLimits.describe(e));
         }
         if (parsed == null || !parsed.isObject() || parsed.isEmpty()) {
             throw new EventsException(Code.InvalidEventPatternException, "Event pattern must be a non-empty JSON object");
@@ -468,9 +468,10 @@ public final class EventBus implements AutoCloseable {
         checkPattern(pattern);
         JsonNode e;
         try {
-            e = JSON.readTree(event);
+            e = dev.setlist.asl.JsonLimits.reader().readTree(event);
         } catch (JsonProcessingException ex) {
-            throw new EventsException(Code.ValidationException, "Event is not valid JSON: " + ex.getOriginalMessage());
+            throw new EventsException(Code.ValidationException, "Event is not valid JSON: "
+                    + dev.setlist.asl.JsonLimits.describe(ex));
         }
         if (e == null || !e.isObject()) {
             throw new EventsException(Code.ValidationException, "Event must be a JSON object");
@@ -649,12 +650,12 @@ public final class EventBus implements AutoCloseable {
             return "Parameter Detail is not valid. Reason: Detail is a required argument.";
         }
         try {
-            JsonNode detail = JSON.readTree(e.detail());
+            JsonNode detail = dev.setlist.asl.JsonLimits.reader().readTree(e.detail());
             if (detail == null || !detail.isObject()) {
                 return "Parameter Detail is not valid. Reason: Detail must be a JSON object.";
             }
         } catch (JsonProcessingException ex) {
-            return "Parameter Detail is not valid. Reason: " + ex.getOriginalMessage();
+            return "Parameter Detail is not valid. Reason: " + dev.setlist.asl.JsonLimits.describe(ex);
         }
         int size = e.detail().getBytes(StandardCharsets.UTF_8).length + e.source().length() + e.detailType().length();
         if (size > MAX_ENTRY_BYTES) {
