@@ -45,6 +45,7 @@ public final class StepFunctions {
     private final String arnPrefix;
     private final Map<String, Action> actions = new LinkedHashMap<>();
     private final Machines machines;
+    private volatile Redactor redactor = Redactor.NONE;
 
     public StepFunctions(Engine engine, Versions versions, Tags tags, TestStates testStates, Duration syncTimeout,
                          Duration activityPoll, dev.setlist.asl.Clock clock) {
@@ -129,7 +130,12 @@ public final class StepFunctions {
             throw ApiException.accessDenied("User: " + caller.user() + " is not authorized to perform: states:" + action
                     + (resource == null ? "" : " on resource: " + resource));
         }
-        return a.handler.apply(request);
+        return redactor.answer(action, request, caller, a.handler.apply(request));
+    }
+
+    /** Redacts sensitive execution data in the answers for callers who may not read it (see {@link Redactor}). */
+    public void redactWith(Redactor redactor) {
+        this.redactor = redactor == null ? Redactor.NONE : redactor;
     }
 
     /** The state machine (unqualified) an ARN belongs to; an activity's ARN itself; null when unknown. */
