@@ -112,7 +112,7 @@ public final class EventBus implements AutoCloseable {
             try {
                 putEvents(List.of(statusChange(info)));
             } catch (RuntimeException e) {
-                log.warn("could not publish the status change of {}: {}", info.arn(), e.getMessage());
+                log.warn("could not publish the status change of {}: {}", info.arn(), dev.setlist.asl.SafeFailure.summary(e));
             }
         };
     }
@@ -542,7 +542,7 @@ public final class EventBus implements AutoCloseable {
                     try {
                         byBus.computeIfAbsent(r.eventBusName(), k -> new GenericMachine<>()).addRule(key, r.eventPattern());
                     } catch (Exception e) {
-                        log.warn("rule {} has a pattern that no longer compiles: {}", r.arn(), e.getMessage());
+                        log.warn("rule {} has a pattern that no longer compiles: {}", r.arn(), dev.setlist.asl.SafeFailure.summary(e));
                     }
                 }
             }
@@ -750,7 +750,7 @@ public final class EventBus implements AutoCloseable {
                 deliveryListener.attempted(new DeliveryListener.Attempt(row.bus(), row.rule(), row.targetArn(),
                         row.traceHeader(), row.attempts() + 1, Duration.ofNanos(System.nanoTime() - start), error));
             } catch (RuntimeException e) {
-                log.warn("the delivery listener failed: {}", e.toString());
+                log.warn("the delivery listener failed: {}", dev.setlist.asl.SafeFailure.summary(e));
             }
         }
     }
@@ -967,7 +967,7 @@ public final class EventBus implements AutoCloseable {
             db.update("UPDATE ev_replay SET state = 'COMPLETED', ended = ? WHERE name = ? AND state = 'RUNNING'",
                     clock.now().toEpochMilli(), name);
         } catch (Exception e) {
-            log.warn("replay {} failed", name, e);
+            log.warn("replay {} failed", name, dev.setlist.asl.SafeFailure.scrubbed(e));
             db.update("UPDATE ev_replay SET state = 'FAILED', reason = ?, ended = ? WHERE name = ?",
                     Objects.toString(e.getMessage(), e.toString()), clock.now().toEpochMilli(), name);
         }
@@ -1031,7 +1031,7 @@ public final class EventBus implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 if (!closed) {
-                    log.warn("schedule loop: {}", e.getMessage());
+                    log.warn("schedule loop: {}", dev.setlist.asl.SafeFailure.summary(e));
                 }
             }
         }

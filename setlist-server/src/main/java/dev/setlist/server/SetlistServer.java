@@ -351,7 +351,7 @@ public final class SetlistServer implements AutoCloseable {
             try {
                 started.get(i).stop();
             } catch (RuntimeException e) {
-                LOG.warn("stopping {} failed", started.get(i).getClass().getName(), e);
+                LOG.warn("stopping {} failed", started.get(i).getClass().getName(), dev.setlist.asl.SafeFailure.scrubbed(e));
             }
         }
         started.clear();
