@@ -420,7 +420,7 @@ public final class Relecloud implements Extension {
                 engine.sendTaskSuccess(task.taskToken(), Json.object().put("number", number).put("image", "READY")
                         .toString());
             } catch (Exception e) {
-                LOG.warn("Rendering a ticket failed: {}", e.toString());
+                LOG.warn("Rendering a ticket failed: {}", dev.setlist.asl.SafeFailure.summary(e));
                 try {
                     engine.sendTaskFailure(task.taskToken(), "Relecloud.RenderFailed", String.valueOf(e.getMessage()));
                 } catch (RuntimeException ignored) {
@@ -458,7 +458,7 @@ public final class Relecloud implements Extension {
                     }
                 }
             } catch (RuntimeException e) {
-                LOG.debug("Sweep failed: {}", e.toString());
+                LOG.debug("Sweep failed: {}", dev.setlist.asl.SafeFailure.summary(e));
             }
         }
     }

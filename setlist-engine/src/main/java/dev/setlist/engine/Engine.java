@@ -1,7 +1,6 @@
 package dev.setlist.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,8 +45,7 @@ import javax.sql.DataSource;
 public final class Engine implements AutoCloseable {
     private static final int MAX_PAGE = 1000;
     /** Parses JSON from callers: one value and nothing after it ("{} x" is not JSON; "" is empty, not missing). */
-    private static final ObjectReader STRICT_JSON = Json.MAPPER.reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader STRICT_JSON = dev.setlist.asl.JsonLimits.reader();
 
     private final Db db;
     private final String url;
@@ -367,9 +365,8 @@ public final class Engine implements AutoCloseable {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new EngineException(Code.InvalidExecutionInput, "Invalid State Machine Execution Input: '"
-                    + e.getOriginalMessage() + "' at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr());
+            throw new EngineException(Code.InvalidExecutionInput, "Invalid State Machine Execution Input: "
+                    + dev.setlist.asl.JsonLimits.describe(e));
         }
     }
 
@@ -611,7 +608,7 @@ public final class Engine implements AutoCloseable {
         try {
             parsed = STRICT_JSON.readTree(output);
         } catch (JsonProcessingException e) {
-            throw new EngineException(Code.InvalidOutput, "Invalid Output: '" + e.getOriginalMessage() + "'");
+            throw new EngineException(Code.InvalidOutput, "Invalid Output: " + dev.setlist.asl.JsonLimits.describe(e));
         }
         if (parsed == null || parsed.isMissingNode()) {
             throw new EngineException(Code.InvalidOutput, "Invalid Output: empty");

@@ -112,7 +112,7 @@ public final class EventBus implements AutoCloseable {
             try {
                 putEvents(List.of(statusChange(info)));
             } catch (RuntimeException e) {
-                log.warn("could not publish the status change of {}: {}", info.arn(), e.getMessage());
+                log.warn("could not publish the status change of {}: {}", info.arn(), dev.setlist.asl.SafeFailure.summary(e));
             }
         };
     }
@@ -278,10 +278,10 @@ public final class EventBus implements AutoCloseable {
         }
         JsonNode parsed;
         try {
-            parsed = JSON.readTree(pattern);
+            parsed = dev.setlist.asl.JsonLimits.reader().readTree(pattern);
         } catch (JsonProcessingException e) {
             throw new EventsException(Code.InvalidEventPatternException, "Event pattern is not valid JSON: "
-                    + e.getOriginalMessage());
+                    + dev.setlist.asl.JsonLimits.describe(e));
         }
         if (parsed == null || !parsed.isObject() || parsed.isEmpty()) {
             throw new EventsException(Code.InvalidEventPatternException, "Event pattern must be a non-empty JSON object");
@@ -468,9 +468,10 @@ public final class EventBus implements AutoCloseable {
         checkPattern(pattern);
         JsonNode e;
         try {
-            e = JSON.readTree(event);
+            e = dev.setlist.asl.JsonLimits.reader().readTree(event);
         } catch (JsonProcessingException ex) {
-            throw new EventsException(Code.ValidationException, "Event is not valid JSON: " + ex.getOriginalMessage());
+            throw new EventsException(Code.ValidationException, "Event is not valid JSON: "
+                    + dev.setlist.asl.JsonLimits.describe(ex));
         }
         if (e == null || !e.isObject()) {
             throw new EventsException(Code.ValidationException, "Event must be a JSON object");
@@ -541,7 +542,7 @@ public final class EventBus implements AutoCloseable {
                     try {
                         byBus.computeIfAbsent(r.eventBusName(), k -> new GenericMachine<>()).addRule(key, r.eventPattern());
                     } catch (Exception e) {
-                        log.warn("rule {} has a pattern that no longer compiles: {}", r.arn(), e.getMessage());
+                        log.warn("rule {} has a pattern that no longer compiles: {}", r.arn(), dev.setlist.asl.SafeFailure.summary(e));
                     }
                 }
             }
@@ -649,12 +650,12 @@ public final class EventBus implements AutoCloseable {
             return "Parameter Detail is not valid. Reason: Detail is a required argument.";
         }
         try {
-            JsonNode detail = JSON.readTree(e.detail());
+            JsonNode detail = dev.setlist.asl.JsonLimits.reader().readTree(e.detail());
             if (detail == null || !detail.isObject()) {
                 return "Parameter Detail is not valid. Reason: Detail must be a JSON object.";
             }
         } catch (JsonProcessingException ex) {
-            return "Parameter Detail is not valid. Reason: " + ex.getOriginalMessage();
+            return "Parameter Detail is not valid. Reason: " + dev.setlist.asl.JsonLimits.describe(ex);
         }
         int size = e.detail().getBytes(StandardCharsets.UTF_8).length + e.source().length() + e.detailType().length();
         if (size > MAX_ENTRY_BYTES) {
@@ -749,7 +750,7 @@ public final class EventBus implements AutoCloseable {
                 deliveryListener.attempted(new DeliveryListener.Attempt(row.bus(), row.rule(), row.targetArn(),
                         row.traceHeader(), row.attempts() + 1, Duration.ofNanos(System.nanoTime() - start), error));
             } catch (RuntimeException e) {
-                log.warn("the delivery listener failed: {}", e.toString());
+                log.warn("the delivery listener failed: {}", dev.setlist.asl.SafeFailure.summary(e));
             }
         }
     }
@@ -966,7 +967,7 @@ public final class EventBus implements AutoCloseable {
             db.update("UPDATE ev_replay SET state = 'COMPLETED', ended = ? WHERE name = ? AND state = 'RUNNING'",
                     clock.now().toEpochMilli(), name);
         } catch (Exception e) {
-            log.warn("replay {} failed", name, e);
+            log.warn("replay {} failed", name, dev.setlist.asl.SafeFailure.scrubbed(e));
             db.update("UPDATE ev_replay SET state = 'FAILED', reason = ?, ended = ? WHERE name = ?",
                     Objects.toString(e.getMessage(), e.toString()), clock.now().toEpochMilli(), name);
         }
@@ -1030,7 +1031,7 @@ public final class EventBus implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 if (!closed) {
-                    log.warn("schedule loop: {}", e.getMessage());
+                    log.warn("schedule loop: {}", dev.setlist.asl.SafeFailure.summary(e));
                 }
             }
         }

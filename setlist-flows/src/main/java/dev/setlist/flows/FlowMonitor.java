@@ -229,7 +229,7 @@ public final class FlowMonitor implements AutoCloseable {
         try {
             sink.accept(change);
         } catch (RuntimeException e) {
-            log.warn("the alarm sink failed on {} -> {}: {}", name, to, e.toString());
+            log.warn("the alarm sink failed on {} -> {}: {}", name, to, dev.setlist.asl.SafeFailure.summary(e));
         }
         if (to == AlarmState.ALARM && pages(flow, shortName)) {
             escalator.open(flow, name, reason, now);
@@ -378,7 +378,7 @@ public final class FlowMonitor implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                log.warn("flow evaluation failed: {}", e.toString());
+                log.warn("flow evaluation failed: {}", dev.setlist.asl.SafeFailure.summary(e));
             }
         }
     }
@@ -399,7 +399,7 @@ public final class FlowMonitor implements AutoCloseable {
         try {
             flush();
         } catch (RuntimeException e) {
-            log.warn("could not write the last outcomes: {}", e.toString());
+            log.warn("could not write the last outcomes: {}", dev.setlist.asl.SafeFailure.summary(e));
         }
     }
 

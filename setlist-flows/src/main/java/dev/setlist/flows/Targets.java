@@ -93,10 +93,29 @@ public record Targets(Reliability reliability, Performance performance, Security
         }
     }
 
-    /** Who may use the flow and how sensitive its data is. */
-    public record Security(List<String> roles, DataClassification dataClassification) {
+    /**
+     * Who may use the flow and how sensitive its data is: the classification and the fields of its
+     * executions' data ({@code sensitivePaths}) that callers without {@code setlist:ReadSensitive}
+     * see redacted.
+     */
+    public record Security(List<String> roles, DataClassification dataClassification,
+                           List<SensitivePath> sensitivePaths) {
         public Security {
             roles = List.copyOf(roles);
+            sensitivePaths = sensitivePaths == null ? List.of() : List.copyOf(sensitivePaths);
+        }
+
+        public Security(List<String> roles, DataClassification dataClassification) {
+            this(roles, dataClassification, List.of());
+        }
+
+        /**
+         * Whether executions' data is redacted whole for callers without {@code setlist:ReadSensitive}:
+         * a {@code confidential} or {@code restricted} flow that names no sensitive paths.
+         */
+        public boolean redactsWhole() {
+            return sensitivePaths.isEmpty() && dataClassification != null
+                    && dataClassification.compareTo(DataClassification.CONFIDENTIAL) >= 0;
         }
     }
 

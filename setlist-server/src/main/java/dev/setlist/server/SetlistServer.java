@@ -131,6 +131,7 @@ public final class SetlistServer implements AutoCloseable {
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
                     config.activityPoll(), clock, ownership);
+            stepFunctions.redactWith(new dev.setlist.server.sfn.Redactor(telemetry::flows));
             guardHttp = new dev.setlist.server.guard.GuardHttp();
             eventBus = EventBus.builder(engine).clock(clock).entropy(entropy)
                     .sender(new dev.setlist.server.guard.GuardedTargetSender(outbound,
@@ -377,7 +378,7 @@ public final class SetlistServer implements AutoCloseable {
             try {
                 started.get(i).stop();
             } catch (RuntimeException e) {
-                LOG.warn("stopping {} failed", started.get(i).getClass().getName(), e);
+                LOG.warn("stopping {} failed", started.get(i).getClass().getName(), dev.setlist.asl.SafeFailure.scrubbed(e));
             }
         }
         started.clear();

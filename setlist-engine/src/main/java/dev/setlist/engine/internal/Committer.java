@@ -101,7 +101,7 @@ public final class Committer implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                log.error("committer failed", e);
+                log.error("committer failed", dev.setlist.asl.SafeFailure.scrubbed(e));
                 for (Write w : group) {
                     w.done.completeExceptionally(e);
                 }

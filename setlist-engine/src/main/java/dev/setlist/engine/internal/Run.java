@@ -226,8 +226,8 @@ public final class Run implements ExecutionContext {
                 }
                 effect = compute(n, step);
             } catch (RuntimeException e) {
-                runner.log.error("execution {} failed in the engine", meta.arn(), e);
-                effect = failExecutionLocked(ErrorNames.RUNTIME, "Internal engine error: " + e);
+                runner.log.error("execution {} failed in the engine", meta.arn(), dev.setlist.asl.SafeFailure.scrubbed(e));
+                effect = failExecutionLocked(ErrorNames.RUNTIME, "Internal engine error: " + dev.setlist.asl.SafeFailure.summary(e));
             } finally {
                 lock.unlock();
             }

@@ -126,7 +126,7 @@ public final class Runner implements AutoCloseable {
             db.update("UPDATE sl_execution SET owner = NULL, lease_until = NULL, wake_at = ? WHERE owner = ?"
                     + " AND status = 'RUNNING'", clock.now().toEpochMilli(), nodeId);
         } catch (RuntimeException e) {
-            log.warn("could not take back the executions of an earlier process of node {}: {}", nodeId, e.getMessage());
+            log.warn("could not take back the executions of an earlier process of node {}: {}", nodeId, dev.setlist.asl.SafeFailure.summary(e));
         }
     }
 
@@ -331,7 +331,7 @@ public final class Runner implements AutoCloseable {
             try {
                 l.statusChanged(info);
             } catch (RuntimeException e) {
-                log.warn("execution listener failed for {}", info.arn(), e);
+                log.warn("execution listener failed for {}", info.arn(), dev.setlist.asl.SafeFailure.scrubbed(e));
             }
         }
         if (run.meta.parentToken() != null) {
@@ -345,7 +345,7 @@ public final class Runner implements AutoCloseable {
             try {
                 l.statusChanged(info);
             } catch (RuntimeException e) {
-                log.warn("execution listener failed for {}", info.arn(), e);
+                log.warn("execution listener failed for {}", info.arn(), dev.setlist.asl.SafeFailure.scrubbed(e));
             }
         }
     }
@@ -425,7 +425,7 @@ public final class Runner implements AutoCloseable {
                 poke(run.id);
             }
         } else {
-            log.error("could not commit a step of {}; it resumes from its last committed step", run.meta.arn(), cause);
+            log.error("could not commit a step of {}; it resumes from its last committed step", run.meta.arn(), dev.setlist.asl.SafeFailure.scrubbed(cause));
             if (removed) {
                 timers.schedule(() -> poke(run.id), config.pollMillis(), TimeUnit.MILLISECONDS);
             }
@@ -518,7 +518,7 @@ public final class Runner implements AutoCloseable {
                 return load(c, id);
             });
         } catch (RuntimeException e) {
-            log.warn("could not load execution {}", id, e);
+            log.warn("could not load execution {}", id, dev.setlist.asl.SafeFailure.scrubbed(e));
             return;
         }
         if (loaded == null) {
@@ -856,7 +856,7 @@ public final class Runner implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 if (!closing) {
-                    log.warn("polling for due executions failed: {}", e.getMessage());
+                    log.warn("polling for due executions failed: {}", dev.setlist.asl.SafeFailure.summary(e));
                 }
             }
             try {
@@ -946,7 +946,7 @@ public final class Runner implements AutoCloseable {
                 }
             } catch (SQLException | RuntimeException e) {
                 if (!closing) {
-                    log.warn("listening for notifications failed, retrying: {}", e.getMessage());
+                    log.warn("listening for notifications failed, retrying: {}", dev.setlist.asl.SafeFailure.summary(e));
                     try {
                         Thread.sleep(1000);
                     } catch (InterruptedException ie) {
@@ -1152,7 +1152,7 @@ public final class Runner implements AutoCloseable {
             db.update("UPDATE sl_execution SET owner = NULL, lease_until = NULL, wake_at = ? WHERE owner = ?"
                     + " AND status = 'RUNNING'", clock.now().toEpochMilli(), nodeId);
         } catch (RuntimeException e) {
-            log.warn("could not hand back executions: {}", e.getMessage());
+            log.warn("could not hand back executions: {}", dev.setlist.asl.SafeFailure.summary(e));
         }
         timers.shutdownNow();
         workers.shutdownNow();

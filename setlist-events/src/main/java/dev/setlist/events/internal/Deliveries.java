@@ -86,7 +86,7 @@ public final class Deliveries implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 if (!closed) {
-                    log.warn("delivery poll failed: {}", e.getMessage());
+                    log.warn("delivery poll failed: {}", dev.setlist.asl.SafeFailure.summary(e));
                     try {
                         Thread.sleep(pollMillis);
                     } catch (InterruptedException ie) {

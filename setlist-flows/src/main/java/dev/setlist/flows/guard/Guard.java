@@ -168,7 +168,7 @@ public final class Guard implements AutoCloseable {
                 refreshLevers();
             }
         } catch (RuntimeException e) {
-            log.warn("could not read the guard's levers: {}", e.toString());
+            log.warn("could not read the guard's levers: {}", dev.setlist.asl.SafeFailure.summary(e));
         }
     }
 

@@ -71,7 +71,7 @@ public final class CatalogReader {
     private static final List<String> MAINTENANCE = List.of("policy", "notice", "windows");
     private static final List<String> WINDOW = List.of("start", "end", "announced");
     private static final List<String> PERFORMANCE = List.of("latency", "throughput");
-    private static final List<String> SECURITY = List.of("roles", "dataClassification");
+    private static final List<String> SECURITY = List.of("roles", "dataClassification", "sensitivePaths");
     private static final List<String> COST = List.of("perThousandRuns", "perMonth", "currency");
     private static final List<String> OPERATIONS = List.of("alarms", "page");
     private static final List<String> BINDINGS = List.of("routes", "stateMachines", "eventRules");
@@ -1000,10 +1000,35 @@ public final class CatalogReader {
         List<String> roles = texts(n, at, "roles", false);
         DataClassification c = choice(n, at, "dataClassification", false, DataClassification.values(),
                 DataClassification::yaml);
-        if (n.get("roles") != null && roles == null || n.get("dataClassification") != null && c == null) {
+        List<String> paths = texts(n, at, "sensitivePaths", false);
+        List<dev.setlist.flows.SensitivePath> sensitive = new ArrayList<>();
+        JsonNode rawPaths = n.get("sensitivePaths");
+        boolean pathsOk = rawPaths == null || paths != null && paths.size() == rawPaths.size();
+        if (paths != null) {
+            Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < rawPaths.size(); i++) {
+                JsonNode e = rawPaths.get(i);
+                if (!e.isTextual() || e.asText().isBlank()) {
+                    continue;
+                }
+                try {
+                    dev.setlist.flows.SensitivePath p = dev.setlist.flows.SensitivePath.parse(e.asText());
+                    if (!seen.add(p.text())) {
+                        problem(at + "/sensitivePaths/" + i, "is listed twice: " + quote(p.text()));
+                        pathsOk = false;
+                    }
+                    sensitive.add(p);
+                } catch (dev.setlist.flows.SensitivePath.InvalidPathException ex) {
+                    problem(at + "/sensitivePaths/" + i, "must be a JSONPath such as $.card or $..email: "
+                            + ex.getMessage());
+                    pathsOk = false;
+                }
+            }
+        }
+        if (n.get("roles") != null && roles == null || n.get("dataClassification") != null && c == null || !pathsOk) {
             return null;
         }
-        return new Targets.Security(roles == null ? List.of() : roles, c);
+        return new Targets.Security(roles == null ? List.of() : roles, c, sensitive);
     }
 
     private Targets.Cost cost(JsonNode n, String at) {

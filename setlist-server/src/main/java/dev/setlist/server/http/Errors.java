@@ -32,17 +32,17 @@ public final class Errors {
         routes.exception(EngineException.class, (e, ctx) -> write(ctx, e.code() == EngineException.Code.ServiceUnavailable
                 ? 503 : 400, e.code().name(), e.getMessage()));
         routes.exception(dev.setlist.engine.internal.StoreException.class, (e, ctx) -> {
-            LOG.warn("Database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            LOG.warn("Database unavailable on {} {}: {}", ctx.method(), ctx.path(), dev.setlist.asl.SafeFailure.summary(e));
             ctx.header("Retry-After", "1");
             write(ctx, 503, "ServiceUnavailable", "The database is unavailable; retry the request");
         });
         routes.exception(IllegalStateException.class, (e, ctx) -> {
             if (!(e.getCause() instanceof java.sql.SQLException)) {
-                LOG.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                LOG.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), dev.setlist.asl.SafeFailure.scrubbed(e));
                 write(ctx, 500, "InternalFailure", "The server failed to process the request; see its log");
                 return;
             }
-            LOG.warn("Database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            LOG.warn("Database unavailable on {} {}: {}", ctx.method(), ctx.path(), dev.setlist.asl.SafeFailure.summary(e));
             ctx.header("Retry-After", "1");
             write(ctx, 503, "ServiceUnavailable", "The database is unavailable; retry the request");
         });
@@ -50,7 +50,7 @@ public final class Errors {
                 e.getStatus() == 413 ? "RequestEntityTooLargeException" : e.getStatus() == 404 ? "NotFound"
                         : "InvalidRequestException", e.getMessage()));
         routes.exception(Exception.class, (e, ctx) -> {
-            LOG.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+            LOG.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), dev.setlist.asl.SafeFailure.scrubbed(e));
             write(ctx, 500, "InternalFailure", "The server failed to process the request; see its log");
         });
         routes.error(404, "*", ctx -> {

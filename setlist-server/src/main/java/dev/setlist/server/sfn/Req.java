@@ -33,9 +33,7 @@ public final class Req {
         try {
             node = Json.MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw ApiException.serialization("The request body is not valid JSON: " + e.getOriginalMessage()
-                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")"));
+            throw ApiException.serialization("The request body is not valid JSON: " + dev.setlist.asl.JsonLimits.describe(e));
         } catch (java.io.IOException e) {
             throw ApiException.serialization("The request body cannot be read: " + e.getMessage());
         }

@@ -48,6 +48,7 @@ public final class StepFunctions {
     private final String arnPrefix;
     private final Map<String, Action> actions = new LinkedHashMap<>();
     private final Machines machines;
+    private volatile Redactor redactor = Redactor.NONE;
 
     public StepFunctions(Engine engine, Versions versions, Tags tags, TestStates testStates, Duration syncTimeout,
                          Duration activityPoll, dev.setlist.asl.Clock clock, Ownership ownership) {
@@ -140,7 +141,12 @@ public final class StepFunctions {
                     + (resource == null ? "" : " on resource: " + resource));
         }
         ownership.check(caller, "states:" + action, owned(action, request, resource), READS);
-        return a.handler.apply(request);
+        return redactor.answer(action, request, caller, a.handler.apply(request));
+    }
+
+    /** Redacts sensitive execution data in the answers for callers who may not read it (see {@link Redactor}). */
+    public void redactWith(Redactor redactor) {
+        this.redactor = redactor == null ? Redactor.NONE : redactor;
     }
 
     /**

@@ -241,7 +241,7 @@ public final class TestStates {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             String type = member.equals("definition") ? "InvalidDefinition" : member.equals("input") ? "InvalidExecutionInput"
                     : "ValidationException";
-            throw ApiException.badRequest(type, member + " is not valid JSON: " + e.getOriginalMessage());
+            throw ApiException.badRequest(type, member + " is not valid JSON: " + dev.setlist.asl.JsonLimits.describe(e));
         }
     }
 

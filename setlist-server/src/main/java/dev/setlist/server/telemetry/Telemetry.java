@@ -193,7 +193,7 @@ public final class Telemetry implements AutoCloseable {
             registry.scrape();
             good = true;
         } catch (RuntimeException e) {
-            log.warn("the telemetry heartbeat could not render the metrics: {}", e.toString());
+            log.warn("the telemetry heartbeat could not render the metrics: {}", dev.setlist.asl.SafeFailure.summary(e));
             good = false;
         }
         recordOutcome(flow, good, System.nanoTime() - start, good ? null : "Telemetry.ScrapeFailed");
@@ -369,7 +369,7 @@ public final class Telemetry implements AutoCloseable {
             try {
                 m.record(flow, good, latencyNanos, error);
             } catch (RuntimeException e) {
-                log.warn("could not record an outcome of flow {}: {}", flow, e.toString());
+                log.warn("could not record an outcome of flow {}: {}", flow, dev.setlist.asl.SafeFailure.summary(e));
             }
         }
     }

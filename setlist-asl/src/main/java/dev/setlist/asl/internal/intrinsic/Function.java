@@ -73,7 +73,7 @@ enum Function {
             try {
                 parsed = MAPPER.readTree(text);
             } catch (JsonProcessingException e) {
-                throw call.failure("argument 1 is not valid JSON text (" + e.getOriginalMessage() + "): "
+                throw call.failure("argument 1 is not valid JSON text (" + dev.setlist.asl.JsonLimits.describe(e) + "): "
                         + Json.describe(args[0]));
             }
             if (parsed == null || parsed.isMissingNode()) {
@@ -393,8 +393,7 @@ enum Function {
     static final int MAX_TEXT = 10_000;
     static final Set<String> ALGORITHMS = new LinkedHashSet<>(java.util.List.of("MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"));
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper MAPPER = dev.setlist.asl.JsonLimits.mapper();
     private static final Map<String, Function> BY_NAME = new HashMap<>();
 
     static {

@@ -38,8 +38,7 @@ final class StepFunctionsFunctions {
 
     static final Set<String> HASH_ALGORITHMS = Set.of("MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512");
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = dev.setlist.asl.JsonLimits.mapper();
 
     /** A fresh set of function objects for one compiled expression (they are not shared). */
     static Map<String, JFunction> create() {
@@ -149,7 +148,7 @@ final class StepFunctionsFunctions {
         try {
             node = JSON.readTree((String) text);
         } catch (JsonProcessingException e) {
-            throw new FunctionFailure("$parse could not parse its argument as JSON: " + e.getOriginalMessage());
+            throw new FunctionFailure("$parse could not parse its argument as JSON: " + dev.setlist.asl.JsonLimits.describe(e));
         }
         if (node == null || node.isMissingNode()) {
             throw new FunctionFailure("$parse could not parse its argument as JSON: there is no value in it.");

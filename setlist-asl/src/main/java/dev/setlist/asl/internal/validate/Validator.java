@@ -1,6 +1,5 @@
 package dev.setlist.asl.internal.validate;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -17,10 +16,10 @@ public final class Validator {
     /** Definitions nested deeper than this are rejected outright (the checks recurse). */
     static final int MAX_DEPTH = 500;
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    private static final ObjectMapper MAPPER = dev.setlist.asl.JsonLimits.limit(JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+            .build());
 
     /** All problems of a definition given as text; empty when it is valid. */
     public static List<Problem> check(String definition) {
@@ -31,8 +30,8 @@ public final class Validator {
         try {
             node = MAPPER.readTree(definition);
         } catch (JsonProcessingException e) {
-            return List.of(new Problem("", "is not valid JSON" + where(e.getLocation()) + ": "
-                    + firstLine(e.getOriginalMessage())));
+            return List.of(new Problem("", "is not valid JSON" + dev.setlist.asl.JsonLimits.where(e) + ": "
+                    + dev.setlist.asl.JsonLimits.reason(e)));
         } catch (RuntimeException | StackOverflowError e) {
             return List.of(new Problem("", "is not valid JSON: " + firstLine(String.valueOf(e.getMessage()))));
         }
@@ -53,13 +52,6 @@ public final class Validator {
             return List.of(new Problem("", "could not be checked: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()))));
         }
-    }
-
-    private static String where(JsonLocation location) {
-        if (location == null || location.getLineNr() < 0) {
-            return "";
-        }
-        return " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
     private static String firstLine(String message) {
