@@ -427,6 +427,11 @@ public final class AuthStore {
         return new SignIn(new Session(id, csrf, new Principal(claimed, grants(claimed), "session"), expires), 0);
     }
 
+    /** {@link #signIn} from an unknown address: the new session, or null when refused or wrong. */
+    public Session login(String name, String password) {
+        return signIn(name, password, null).session();
+    }
+
     private void auditSignIn(String claimed, String action, String clientAddress, String reason) {
         String who = claimed.isEmpty() ? "(none)" : claimed.length() > 64 ? claimed.substring(0, 64) : claimed;
         sql.transaction(c -> {
