@@ -109,7 +109,7 @@ public final class SignInThrottle {
     }
 
     /** Forgets everything about {@code userName} (an administrator reset the password). */
-    public void clear(Connection c, String userName) throws SQLException {
+    public static void clear(Connection c, String userName) throws SQLException {
         Sql.update(c, "DELETE FROM sl_sign_in_throttle WHERE throttle_key = ?", userKey(userName));
     }
 
