@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  * Sessions verified in the last {@link #RECENT} are remembered (at most {@link #RECENT_MAX}) so
  * that {@link Authenticator} can still recognize them for reads while the database is down; sign-out
  * forgets the session and every change of users or grants made on this node forgets them all.
+ * Sign-ins are throttled ({@link SignInThrottle}), cost the same work for unknown users
+ * ({@link Passwords}) and are audited, succeeded, failed or refused. No change leaves the
+ * installation without an enabled administrator (409).
  * Thread safe.
  */
 public final class AuthStore {
