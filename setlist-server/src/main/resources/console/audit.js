@@ -1,9 +1,9 @@
-// The audit log (administrators): every change of users, grants and keys, newest first.
+// The audit log (administrators): every change of users, grants and keys, and every sign-in, newest first.
 import {api, h, page, table, row, timeEl} from '/console/app.js';
 
 page('Audit log', async main => {
   const holder = h('div');
-  main.append(h('p', {class: 'lead'}, 'Every change of users, grants and keys, newest first.'), holder);
+  main.append(h('p', {class: 'lead'}, 'Every change of users, grants and keys, and every sign-in (failed and refused ones too), newest first.'), holder);
   const load = async before => {
     const data = await api('/api/v1/audit?limit=50' + (before ? '&before=' + before : ''));
     const last = data.records.length ? data.records[data.records.length - 1].id : null;

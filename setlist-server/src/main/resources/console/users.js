@@ -1,5 +1,6 @@
 // Users and roles (administrators): the users with their grants, creating a user, granting and
-// revoking roles, and API keys (a new key is shown once).
+// revoking roles, and API keys (a new key is shown once). Every revocation (a role, a key) is
+// confirmed in the page before it is sent.
 import {api, h, page, table, row, timeEl, notice, problem, badge} from '/console/app.js';
 
 page('Users and roles', async main => {
@@ -17,6 +18,33 @@ page('Users and roles', async main => {
       say(problem(e));
     }
   };
+
+  /**
+   * A button that asks first, in the page: its question with a confirm and a cancel button shows
+   * beside it, and only the confirm sends the call. The outcome (or the refusal) shows in the status.
+   */
+  function confirmButton(label, attrs, question, yes, done, call) {
+    const holder = h('span', {class: 'confirm'});
+    const button = h('button', Object.assign({type: 'button'}, attrs), label);
+    button.addEventListener('click', () => {
+      const ok = h('button', {type: 'button', class: 'danger confirm-yes'}, yes);
+      const cancel = h('button', {type: 'button', class: 'confirm-no'}, 'Cancel');
+      const box = h('div', {class: 'confirm-box', role: 'alertdialog', 'aria-label': question}, h('p', {}, question), ok, ' ', cancel);
+      const close = () => { box.remove(); button.disabled = false; };
+      cancel.addEventListener('click', () => { close(); button.focus(); });
+      ok.addEventListener('click', async () => {
+        ok.disabled = true;
+        cancel.disabled = true;
+        await act(done, call);
+        close();
+      });
+      button.disabled = true;
+      holder.append(box);
+      ok.focus();
+    });
+    holder.append(button);
+    return holder;
+  }
 
   async function draw() {
     const [users, keys] = await Promise.all([api('/api/v1/users'), api('/api/v1/keys')]);
@@ -51,9 +79,10 @@ page('Users and roles', async main => {
     const userRows = users.users.map(u => row([
       h('strong', {}, u.name), timeEl(u.created), u.disabled ? badge('ABORTED', 'disabled') : badge('OK', 'active'),
       h('ul', {class: 'grants'}, u.grants.map(g => h('li', {}, h('span', {}, h('code', {}, g.role), ' on ', h('code', {}, g.resources)),
-        h('button', {type: 'button', class: 'danger revoke', 'aria-label': 'Revoke ' + g.role + ' on ' + g.resources + ' from ' + u.name,
-          onclick: () => act('Revoked ' + g.role + ' from ' + u.name + '.', () => api('/api/v1/users/' + encodeURIComponent(u.name)
-            + '/grants?' + new URLSearchParams({role: g.role, resources: g.resources}), {method: 'DELETE'}))}, 'Revoke')))),
+        confirmButton('Revoke', {class: 'danger revoke', 'aria-label': 'Revoke ' + g.role + ' on ' + g.resources + ' from ' + u.name},
+          'Revoke ' + g.role + ' on ' + g.resources + ' from ' + u.name + '?', 'Revoke', 'Revoked ' + g.role + ' from ' + u.name + '.',
+          () => api('/api/v1/users/' + encodeURIComponent(u.name) + '/grants?'
+            + new URLSearchParams({role: g.role, resources: g.resources}), {method: 'DELETE'}))))),
       h('button', {type: 'button', class: 'new-key', 'aria-label': 'New API key for ' + u.name,
         onclick: () => act(k => h('div', {class: 'notice', role: 'status'}, 'New API key for ' + u.name + ' (shown once): ',
           h('span', {class: 'secret', id: 'new-api-key'}, k.apiKey)),
@@ -62,9 +91,9 @@ page('Users and roles', async main => {
 
     const keyRows = keys.keys.map(k => row([h('code', {}, k.id), k.kind, k.user, timeEl(k.created),
       k.active ? badge('OK', 'active') : badge('ABORTED', 'inactive'),
-      h('button', {type: 'button', class: 'danger', 'aria-label': 'Delete key ' + k.id,
-        onclick: () => { if (confirm('Delete key ' + k.id + '?')) act('Key ' + k.id + ' deleted.', () => api('/api/v1/keys/' + encodeURIComponent(k.id), {method: 'DELETE'})); }},
-        'Delete')]));
+      confirmButton('Delete', {class: 'danger delete-key', 'aria-label': 'Delete key ' + k.id},
+        'Delete key ' + k.id + ' of ' + k.user + '? Whoever uses it is refused from then on.', 'Delete', 'Key ' + k.id + ' deleted.',
+        () => api('/api/v1/keys/' + encodeURIComponent(k.id), {method: 'DELETE'}))]));
 
     holder.replaceChildren(
       h('h2', {}, 'Users'), table(null, ['User', 'Created', 'Status', 'Roles', 'Keys'], userRows, {id: 'users'}),

@@ -286,9 +286,22 @@ class ConsoleBrowserTest {
         new Select(browser.await("#grant-role-name")).selectByValue("operator");
         browser.await("#grant-role button").click();
         browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 2);
+        // a revocation asks first: nothing is sent until it is confirmed
         browser.await("button.revoke[aria-label='Revoke operator on * from vera']").click();
+        assertThat(text("tr[data-user='vera'] .confirm-box p")).isEqualTo("Revoke operator on * from vera?");
+        browser.await("tr[data-user='vera'] .confirm-no").click();
+        assertThat(browser.all("tr[data-user='vera'] .confirm-box")).isEmpty();
+        assertThat(server.server.authStore().grants("vera")).hasSize(2);
+        browser.await("button.revoke[aria-label='Revoke operator on * from vera']").click();
+        browser.await("tr[data-user='vera'] .confirm-yes").click();
         browser.until(d -> browser.all("tr[data-user='vera'] .grants li").size() == 1);
         assertThat(text("#users-status")).isEqualTo("Revoked operator from vera.");
+        // the last administrator's role cannot be revoked: the refusal shows, the grant stays
+        browser.await("button.revoke[aria-label='Revoke administrator on * from admin']").click();
+        browser.await("tr[data-user='admin'] .confirm-yes").click();
+        browser.until(d -> text("#users-status").contains("last grant of the administrator role"));
+        assertThat(server.server.authStore().grants("admin")).extracting(g -> g.role()).contains("administrator");
+        assertThat(browser.severe(m -> m.contains("status of 409"))).as("only the expected refusal").isEmpty();
         assertThat(server.server.authStore().grants("vera")).extracting(g -> g.role()).containsExactly("viewer");
         browser.await("tr[data-user='vera'] button.new-key").click();
         assertThat(text("#new-api-key")).isNotBlank();

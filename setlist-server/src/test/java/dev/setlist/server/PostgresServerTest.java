@@ -2,9 +2,11 @@ package dev.setlist.server;
 
 import static dev.setlist.server.TestServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.setlist.server.auth.AuthStore;
+import dev.setlist.server.http.ApiException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -49,7 +51,16 @@ class PostgresServerTest {
             store.createUser("admin", "pg-user", "pg-password-1");
             store.grant("admin", "pg-user", "viewer", "*");
             assertThat(store.login("pg-user", "pg-password-1")).isNotNull();
-            assertThat(store.audit(null, 10)).extracting(AuthStore.AuditRecord::action).startsWith("GrantRole", "CreateUser");
+            assertThat(store.audit(null, 10)).extracting(AuthStore.AuditRecord::action).startsWith("SignIn", "GrantRole", "CreateUser");
+
+            // the sign-in throttle's table and the last administrator's guard on PostgreSQL
+            for (int i = 0; i < 5; i++) {
+                assertThat(store.signIn("pg-user", "wrong-" + i, "10.0.0.1").session()).isNull();
+            }
+            assertThat(store.signIn("pg-user", "pg-password-1", "10.0.0.1").retryAfterSeconds()).isEqualTo(2);
+            assertThatThrownBy(() -> store.revoke("setlist", "admin", "administrator", "*"))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
+            assertThat(store.grants("admin")).extracting(g -> g.role()).contains("administrator");
         }
     }
 }

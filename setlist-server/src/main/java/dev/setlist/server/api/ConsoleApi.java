@@ -119,7 +119,13 @@ public final class ConsoleApi {
             user = r.str("user");
             password = r.str("password");
         }
-        AuthStore.Session s = store.login(user, password);
+        AuthStore.SignIn signIn = store.signIn(user, password, ctx.ip());
+        if (signIn.throttled()) {
+            ctx.header("Retry-After", Long.toString(signIn.retryAfterSeconds()));
+            throw new ApiException(429, "TooManyRequestsException", "Too many failed sign-ins: try again in "
+                    + signIn.retryAfterSeconds() + " s");
+        }
+        AuthStore.Session s = signIn.session();
         if (s == null) {
             throw new ApiException(401, "NotAuthorized", "Wrong user name or password");
         }

@@ -3,7 +3,6 @@ package dev.setlist.server.auth;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.password4j.Password;
 import dev.setlist.asl.Clock;
 import dev.setlist.server.http.ApiException;
 import dev.setlist.server.http.Json;
@@ -27,6 +26,9 @@ import java.util.regex.Pattern;
  * Sessions verified in the last {@link #RECENT} are remembered (at most {@link #RECENT_MAX}) so
  * that {@link Authenticator} can still recognize them for reads while the database is down; sign-out
  * forgets the session and every change of users or grants made on this node forgets them all.
+ * Sign-ins are throttled ({@link SignInThrottle}), cost the same work for unknown users
+ * ({@link Passwords}) and are audited, succeeded, failed or refused. No change leaves the
+ * installation without an enabled administrator (409).
  * Thread safe.
  */
 public final class AuthStore {
@@ -46,6 +48,8 @@ public final class AuthStore {
     private final Clock clock;
     private final SecureRandom random;
     private final Duration sessionTtl;
+    private final Passwords passwords;
+    private final SignInThrottle throttle;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(Principal principal, String secret, long until) {}
@@ -59,6 +63,8 @@ public final class AuthStore {
         this.clock = clock;
         this.random = random;
         this.sessionTtl = sessionTtl;
+        this.passwords = new Passwords(random);
+        this.throttle = new SignInThrottle(sql, clock);
         this.recent = Caffeine.newBuilder().maximumSize(RECENT_MAX).expireAfterWrite(RECENT)
                 .ticker(() -> clock.now().toEpochMilli() * 1_000_000L).executor(Runnable::run).build();
     }
@@ -109,7 +115,7 @@ public final class AuthStore {
         if (password != null && password.length() < 8) {
             throw ApiException.validation("password must be at least 8 characters");
         }
-        String hash = password == null ? null : Password.hash(password).addRandomSalt(16).withArgon2().getResult();
+        String hash = password == null ? null : passwords.hash(password);
         sql.transaction(c -> {
             if (!Sql.query(c, "SELECT 1 FROM sl_user WHERE name = ?", rs -> 1, name).isEmpty()) {
                 throw ApiException.badRequest("ResourceAlreadyExists", "User '" + name + "' already exists");
@@ -127,7 +133,7 @@ public final class AuthStore {
         if (password == null || password.length() < 8) {
             throw ApiException.validation("password must be at least 8 characters");
         }
-        String hash = Password.hash(password).addRandomSalt(16).withArgon2().getResult();
+        String hash = passwords.hash(password);
         sql.transaction(c -> {
             Sql.update(c, "UPDATE sl_user SET password_hash = ? WHERE name = ?", hash, name);
             Sql.update(c, "DELETE FROM sl_session WHERE user_name = ?", name);
@@ -140,13 +146,16 @@ public final class AuthStore {
     public void deleteUser(String actor, String name) {
         requireUser(name);
         if (name.equals(actor)) {
-            throw ApiException.badRequest("ConflictException", "Administrators cannot delete themselves");
+            throw conflict("Administrators cannot delete themselves");
         }
         sql.transaction(c -> {
+            int before = lockAdministrators(c);
             Sql.update(c, "DELETE FROM sl_grant WHERE user_name = ?", name);
             Sql.update(c, "DELETE FROM sl_key WHERE user_name = ?", name);
             Sql.update(c, "DELETE FROM sl_session WHERE user_name = ?", name);
             Sql.update(c, "DELETE FROM sl_user WHERE name = ?", name);
+            keepAnAdministrator(c, before, "User '" + name + "' is the last administrator: deleting them would leave"
+                    + " nobody able to administer Setlist. Grant the administrator role to another user first.");
             audit(c, actor, "DeleteUser", name, null);
             return null;
         });
@@ -187,15 +196,59 @@ public final class AuthStore {
         checkRole(role);
         String res = resources == null || resources.isBlank() ? "*" : resources;
         sql.transaction(c -> {
+            int before = lockAdministrators(c);
             int n = Sql.update(c, "DELETE FROM sl_grant WHERE user_name = ? AND role = ? AND resources = ?", user, role, res);
             if (n == 0) {
                 throw ApiException.badRequest("ResourceNotFound", "User '" + user + "' holds no grant of role '" + role
                         + "' on '" + res + "'");
             }
+            keepAnAdministrator(c, before, "User '" + user + "' holds the last grant of the administrator role: revoking"
+                    + " it would leave nobody able to administer Setlist. Grant the administrator role to another user first.");
             audit(c, actor, "RevokeRole", user, "{\"role\":\"" + role + "\",\"resources\":" + quote(res) + "}");
             return null;
         });
         changed();
+    }
+
+    /** The answer to a change that would leave nobody able to administer (409). */
+    static ApiException conflict(String message) {
+        return new ApiException(409, "ConflictException", message);
+    }
+
+    /** The roles that allow administration ({@code setlist:Admin}), the built-in one and any workload's. */
+    private static List<String> administratorRoles() {
+        return Policy.roles().stream().filter(r -> Policy.allows(List.of(new Policy.Grant(r, "*")), "setlist:Admin", null))
+                .toList();
+    }
+
+    /**
+     * Locks the grants of the roles that allow administration (so that two administrators removing
+     * each other at once on two nodes are serialized) and returns how many enabled users hold one.
+     */
+    private static int lockAdministrators(java.sql.Connection c) throws java.sql.SQLException {
+        List<String> roles = administratorRoles();
+        String in = String.join(", ", java.util.Collections.nCopies(roles.size(), "?"));
+        Sql.query(c, "SELECT user_name FROM sl_grant WHERE role IN (" + in + ") FOR UPDATE", rs -> 1, roles.toArray());
+        return administrators(c, roles);
+    }
+
+    private static int administrators(java.sql.Connection c, List<String> roles) throws java.sql.SQLException {
+        String in = String.join(", ", java.util.Collections.nCopies(roles.size(), "?"));
+        Long n = Sql.query(c, "SELECT COUNT(DISTINCT g.user_name) FROM sl_grant g JOIN sl_user u ON u.name = g.user_name"
+                + " WHERE g.role IN (" + in + ") AND NOT u.disabled", rs -> rs.getLong(1), roles.toArray()).get(0);
+        return n.intValue();
+    }
+
+    /**
+     * Refuses (409, and the transaction is rolled back) a change that took the last enabled
+     * administrator away: call it after the change, in its transaction, with what
+     * {@link #lockAdministrators} answered before it. Deleting a user and revoking a grant go
+     * through here (and so must anything that disables a user).
+     */
+    private static void keepAnAdministrator(java.sql.Connection c, int before, String message) throws java.sql.SQLException {
+        if (before > 0 && administrators(c, administratorRoles()) == 0) {
+            throw conflict(message);
+        }
     }
 
     private void requireUser(String name) {
@@ -332,21 +385,83 @@ public final class AuthStore {
     /** A console session: its id goes in an HttpOnly cookie, its CSRF token in every form post. */
     public record Session(String id, String csrf, Principal principal, Instant expires) {}
 
-    /** Checks a password; returns a new session, or null when the name or password is wrong. */
-    public Session login(String name, String password) {
-        if (name == null || password == null || !USER_NAME.matcher(name).matches()) {
-            return null;
+    /**
+     * The outcome of a sign-in: a session, or none (wrong user name or password: the same for both),
+     * or refused for {@code retryAfterSeconds} because of earlier failures ({@link SignInThrottle}).
+     */
+    public record SignIn(Session session, long retryAfterSeconds) {
+        public boolean throttled() {
+            return retryAfterSeconds > 0;
         }
-        String hash = sql.one("SELECT password_hash FROM sl_user WHERE name = ? AND NOT disabled", rs -> rs.getString(1), name);
-        if (hash == null || !Password.check(password, hash).withArgon2()) {
-            return null;
+    }
+
+    /**
+     * Signs in with a password from {@code clientAddress} (null when unknown). Refused without any
+     * check while the user name or the address is throttled; else the password is checked (against a
+     * dummy hash of the same cost when the user does not exist, is disabled or has no password, so
+     * that the work is the same). Every outcome is written to the audit log (never the password).
+     */
+    public SignIn signIn(String name, String password, String clientAddress) {
+        String claimed = name == null ? "" : name;
+        long wait = throttle.begin(claimed, clientAddress);
+        if (wait > 0) {
+            auditSignIn(claimed, "SignInRefused", clientAddress, "throttled for " + wait + " s after failed sign-ins");
+            return new SignIn(null, wait);
         }
+        boolean valid = password != null && USER_NAME.matcher(claimed).matches();
+        String hash = valid ? sql.one("SELECT password_hash FROM sl_user WHERE name = ? AND NOT disabled",
+                rs -> rs.getString(1), claimed) : null;
+        if (!passwords.check(password, hash) || !valid) {
+            throttle.failed(claimed, clientAddress);
+            auditSignIn(claimed, "SignInFailed", clientAddress, hash == null ? "no such user, disabled or no password"
+                    : "wrong password");
+            return new SignIn(null, 0);
+        }
+        throttle.succeeded(claimed, clientAddress);
         String id = randomString(SECRET, 43).replace('+', '-').replace('/', '_');
         String csrf = randomString(SECRET, 32).replace('+', '-').replace('/', '_');
         Instant expires = clock.now().plus(sessionTtl);
-        sql.update("INSERT INTO sl_session (id_hash, user_name, csrf, expires) VALUES (?, ?, ?, ?)", sha256(id), name, csrf,
-                expires.toEpochMilli());
-        return new Session(id, csrf, new Principal(name, grants(name), "session"), expires);
+        sql.transaction(c -> {
+            Sql.update(c, "INSERT INTO sl_session (id_hash, user_name, csrf, expires) VALUES (?, ?, ?, ?)", sha256(id), claimed,
+                    csrf, expires.toEpochMilli());
+            audit(c, claimed, "SignIn", claimed, signInDetails(clientAddress, null));
+            return null;
+        });
+        return new SignIn(new Session(id, csrf, new Principal(claimed, grants(claimed), "session"), expires), 0);
+    }
+
+    /** {@link #signIn} from an unknown address: the new session, or null when refused or wrong. */
+    public Session login(String name, String password) {
+        return signIn(name, password, null).session();
+    }
+
+    private void auditSignIn(String claimed, String action, String clientAddress, String reason) {
+        String who = claimed.isEmpty() ? "(none)" : claimed.length() > 64 ? claimed.substring(0, 64) : claimed;
+        sql.transaction(c -> {
+            audit(c, who, action, who, signInDetails(clientAddress, reason));
+            return null;
+        });
+    }
+
+    private static String signInDetails(String clientAddress, String reason) {
+        ObjectNode n = Json.object();
+        if (clientAddress != null) {
+            n.put("address", clientAddress);
+        }
+        if (reason != null) {
+            n.put("reason", reason);
+        }
+        return Json.text(n);
+    }
+
+    /** The password hashing (its counts tell tests how many checks were made). */
+    Passwords passwords() {
+        return passwords;
+    }
+
+    /** The sign-in throttle. */
+    SignInThrottle throttle() {
+        return throttle;
     }
 
     public Session session(String id) {
@@ -390,6 +505,11 @@ public final class AuthStore {
     public record AuditRecord(long id, Instant at, String actor, String action, String target, String details) {}
 
     private void audit(java.sql.Connection c, String actor, String action, String target, String details)
+            throws java.sql.SQLException {
+        audit(c, clock, actor, action, target, details);
+    }
+
+    static void audit(java.sql.Connection c, Clock clock, String actor, String action, String target, String details)
             throws java.sql.SQLException {
         Sql.update(c, "INSERT INTO sl_audit (ts, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
                 clock.now().toEpochMilli(), actor, action, target, details);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code setlist} command line. */
 @Command(name = "setlist", mixinStandardHelpOptions = true, version = "setlist 0.1.0",
         description = "A flow-first workload runtime: Amazon States Language state machines, run and held to their targets.",
-        subcommands = {AslCommand.class, ServeCommand.class, FlowsCommand.class})
+        subcommands = {AslCommand.class, ServeCommand.class, FlowsCommand.class, AdminCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
