@@ -11,13 +11,18 @@ page('Executions', async main => {
   if (!machine) {
     if (wanted) main.append(h('p', {class: 'problem', role: 'alert'}, 'No state machine named ' + wanted + '.'));
     main.append(h('p', {class: 'lead'}, 'Choose a state machine to see its executions.'));
-    main.append(table(null, ['State machine', 'Type', 'Created'], machines.map(m => row([
+    main.append(table(null, ['State machine', 'Type', 'Owner', 'Created'], machines.map(m => row([
       h('a', {href: '/console/executions.html?arn=' + encodeURIComponent(m.stateMachineArn)}, m.name),
-      m.type, timeEl(m.creationDate)])), {id: 'machines'}));
+      m.type, m.owner ? h('span', {class: 'muted', title: 'Started only by ' + m.owner + ' itself; read-only here'},
+        m.owner + ' · read-only') : '—', timeEl(m.creationDate)], {'data-owner': m.owner || ''})), {id: 'machines'}));
     return;
   }
   main.querySelector('h1').textContent = 'Executions of ' + machine.name;
   main.prepend(h('p', {}, h('a', {href: '/console/executions.html'}, '← All state machines')));
+  if (machine.owner) {
+    main.querySelector('h1').after(h('p', {class: 'muted', id: 'owner-note'}, 'This state machine belongs to ' + machine.owner
+      + ': only ' + machine.owner + ' starts, stops or changes its executions. What you see here is read-only.'));
+  }
   const status = h('select', {id: 'status', name: 'status'}, h('option', {value: ''}, 'Any status'),
     STATUSES.map(s => h('option', {value: s}, s.replace('_', ' ').toLowerCase())));
   status.value = param('status') || '';

@@ -175,6 +175,12 @@ class PlanningAndOperationsBrowserTest extends BrowserTestBase {
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.json().path("degraded").asBoolean()).isFalse();
         assertThat(h.login("admin").get("/api/v1/audit").json().toString()).contains("SetGuardLevers", "olu");
+
+        // Relecloud's state machines are shown to the operator as Relecloud's, read-only.
+        browser.open(base + "/console/executions.html");
+        assertThat(text("#machines tr[data-owner='Relecloud']")).contains("read-only");
+        browser.open(base + "/console/executions.html?machine=" + Relecloud.PURCHASE);
+        assertThat(text("#owner-note")).contains("belongs to Relecloud", "read-only");
     }
 
     /** Pulls a flow's lever in the page: its button, then the confirmation. */

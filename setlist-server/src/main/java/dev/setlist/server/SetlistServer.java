@@ -150,7 +150,8 @@ public final class SetlistServer implements AutoCloseable {
             EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account(), ownership);
             StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge, auth,
                     config.maxBodyBytes());
-            ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl());
+            ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl(),
+                    ownership);
             FlowsApi flowsApi = new FlowsApi(auth, () -> flowMonitor, clock);
             Console consoleUi = new Console(auth, authStore, extensions);
             ClientTelemetryApi clientTelemetry = new ClientTelemetryApi(auth, telemetry,

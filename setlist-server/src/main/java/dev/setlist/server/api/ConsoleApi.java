@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.server.auth.AuthStore;
 import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Policy;
+import dev.setlist.server.auth.Ownership;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.Access;
 import dev.setlist.server.http.ApiException;
@@ -30,13 +31,16 @@ public final class ConsoleApi {
     private static final String ADMIN = "setlist:Admin";
 
     private final StepFunctions sfn;
+    private final Ownership ownership;
     private final AuthStore store;
     private final Authenticator auth;
     private final int maxBodyBytes;
     private final Duration sessionTtl;
 
-    public ConsoleApi(StepFunctions sfn, AuthStore store, Authenticator auth, int maxBodyBytes, Duration sessionTtl) {
+    public ConsoleApi(StepFunctions sfn, AuthStore store, Authenticator auth, int maxBodyBytes, Duration sessionTtl,
+                      Ownership ownership) {
         this.sfn = sfn;
+        this.ownership = ownership;
         this.store = store;
         this.auth = auth;
         this.maxBodyBytes = maxBodyBytes;
@@ -47,8 +51,7 @@ public final class ConsoleApi {
         routes.post(BASE + "/session", this::login, Access.anyone());
         routes.get(BASE + "/session", this::session, Access.anyone());
         routes.delete(BASE + "/session", this::logout, Access.signedIn());
-        routes.get(BASE + "/state-machines", ctx -> call(ctx, "ListStateMachines", Json.object()
-                .put("nextToken", ctx.queryParam("nextToken"))), Access.action("states:ListStateMachines"));
+        routes.get(BASE + "/state-machines", this::stateMachines, Access.action("states:ListStateMachines"));
         routes.get(BASE + "/state-machines/{arn}/executions", ctx -> {
             Long max = parseLong(ctx.queryParam("maxResults"), "maxResults");
             call(ctx, "ListExecutions", Json.object()
@@ -164,6 +167,18 @@ public final class ConsoleApi {
         Principal p = Gate.principal(ctx);
         request.properties().removeIf(e -> e.getValue().isNull());
         ctx.json(sfn.handle(action, Req.of(request), p));
+    }
+
+    /** ListStateMachines, each machine with the workload that owns it ({@code owner}, null for none): the console shows those read-only. */
+    private void stateMachines(Context ctx) {
+        ObjectNode request = Json.object();
+        if (ctx.queryParam("nextToken") != null) {
+            request.put("nextToken", ctx.queryParam("nextToken"));
+        }
+        ObjectNode out = sfn.handle("ListStateMachines", Req.of(request), Gate.principal(ctx));
+        out.withArray("stateMachines").forEach(m -> ((ObjectNode) m).put("owner",
+                ownership.ownerOf(m.path("stateMachineArn").asText())));
+        ctx.json(out);
     }
 
     private void execution(Context ctx) {

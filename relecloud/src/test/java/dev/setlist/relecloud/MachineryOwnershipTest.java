@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * EventBridge APIs without a grant that names them; the guard's cache and levers answer nobody
  * the gate has not admitted; every route of the product declares its access.
  */
-class TrustBoundaryTest {
+class MachineryOwnershipTest {
     private static final String ARN = "arn:aws:states:us-east-1:000000000000:";
     private static Harness h;
     private static String operatorKey;
@@ -73,6 +73,16 @@ class TrustBoundaryTest {
                 .put("activityArn", ARN + "activity:" + Relecloud.RENDER_ACTIVITY)).status()).isEqualTo(403);
         assertThat(h.server.engine().listExecutions(h.relecloud.purchaseArn(), null, null, 100, null).items()
                 .stream().filter(e -> e.name().startsWith("forged-")).toList()).isEmpty();
+
+        // The console lists them with their owner, and shows them read-only.
+        Harness.Response machines = h.login("olu").get("/api/v1/state-machines");
+        assertThat(machines.status()).isEqualTo(200);
+        assertThat(machines.json().path("stateMachines").findValuesAsText("owner")).contains("Relecloud");
+        for (JsonNode m : machines.json().path("stateMachines")) {
+            if (m.path("name").asText().equals(Relecloud.PURCHASE)) {
+                assertThat(m.path("owner").asText()).isEqualTo("Relecloud");
+            }
+        }
 
         // Reading stays open to whoever may read.
         Harness.Response described = aws(operatorKey, "AWSStepFunctions.DescribeStateMachine", Json.object()
