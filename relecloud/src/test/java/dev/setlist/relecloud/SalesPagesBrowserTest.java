@@ -111,7 +111,7 @@ class SalesPagesBrowserTest extends BrowserTestBase {
         browser.await("#find-customer button").click();
         browser.await("#customer-results li[data-customer] button.choose").click();
         browser.await("#card-number").sendKeys("4000 0000 0000 0002");
-        browser.await("#card-expiry").sendKeys("12/29");
+        browser.await("#card-expiry").sendKeys("12/99");
         browser.await("#card-holder").sendKeys("Raj Patel");
         browser.await("#buy").click();
         browser.until(d -> !browser.all("li.outcome[data-outcome]").isEmpty());
