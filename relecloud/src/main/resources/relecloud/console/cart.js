@@ -289,8 +289,14 @@ function cardForm() {
       number.focus();
       return false;
     }
-    const card = {number: n};
-    if (expiry.value.trim()) card.expiry = expiry.value.trim();
+    if (!/^(0[1-9]|1[0-2])\/(\d{2}|\d{4})$/.test(expiry.value.trim())) {
+      error.textContent = 'Give the expiry as MM/YY.';
+      expiry.setAttribute('aria-invalid', 'true');
+      expiry.focus();
+      return false;
+    }
+    expiry.removeAttribute('aria-invalid');
+    const card = {number: n, expiry: expiry.value.trim()};
     if (holder.value.trim()) card.holder = holder.value.trim();
     return card;
   }};

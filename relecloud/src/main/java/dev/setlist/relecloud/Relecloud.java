@@ -255,83 +255,120 @@ public final class Relecloud implements Extension {
 
     // ---- task handlers -------------------------------------------------------------------------
 
+    /**
+     * The task handlers. The input of a step is a request, not a fact: each reads the purchase
+     * (or concert request) it names from the database and acts only when the row was made by the
+     * API, is bound to this very execution and is in the status the step expects; amounts, items,
+     * the customer and the card token come from the row. Anything else fails with
+     * {@code Purchase.NotFound}, {@code Purchase.WrongExecution} or {@code Purchase.WrongState}
+     * ({@code ConcertRequest.*} for concerts) and changes nothing.
+     */
     private void register() {
         handle("reserveSeats", (in, r) -> {
-            store.hold(in.path("purchaseId").asText(), items(in), settings.holdTtl());
+            store.reserve(purchaseId(in), r.executionId(), settings.holdTtl());
             return Json.object().put("heldUntil", clock().now().plus(settings.holdTtl()).toString());
         });
         handle("authorizePayment", (in, r) -> {
-            String purchaseId = in.path("purchaseId").asText();
-            JsonNode auth = gateway.authorize("auth-" + purchaseId, purchaseId, in.path("amountCents").asLong(),
-                    in.path("currency").asText("USD"), in.path("card").asText("4242424242424242"));
-            return Json.object().put("authorizationId", auth.path("id").asText()).put("amountCents",
-                    auth.path("amountCents").asLong());
+            Store.Purchase p = store.toAuthorize(purchaseId(in), r.executionId());
+            if (p.card().token() == null) {
+                throw new StatesException(Store.PURCHASE_WRONG_STATE, "Purchase " + p.id() + " has no card token");
+            }
+            JsonNode auth = gateway.authorize("auth-" + p.id(), p.id(), p.totalCents(), "USD", p.card().token());
+            String authorization = auth.path("id").asText();
+            store.authorized(p.id(), r.executionId(), authorization);
+            return Json.object().put("authorizationId", authorization).put("amountCents", auth.path("amountCents")
+                    .asLong());
         });
         handle("issueTickets", (in, r) -> {
             ArrayNode out = Json.array();
-            for (Store.Ticket t : store.issueTickets(in.path("purchaseId").asText(), in.path("customerId").asLong())) {
+            for (Store.Ticket t : store.issueTickets(purchaseId(in), r.executionId())) {
                 out.addObject().put("number", t.number()).put("concertId", t.concertId()).put("seat", t.seatLabel());
             }
             return out;
         });
         handle("capturePayment", (in, r) -> {
-            String purchaseId = in.path("purchaseId").asText();
-            JsonNode c = gateway.capture("capture-" + purchaseId, in.path("payment").path("authorizationId").asText(),
-                    in.path("payment").path("amountCents").asLong());
+            Store.Purchase p = store.toCapture(purchaseId(in), r.executionId());
+            JsonNode c = gateway.capture("capture-" + p.id(), p.authorizationId(), p.totalCents());
             return Json.object().put("status", c.path("status").asText());
         });
         handle("completePurchase", (in, r) -> {
-            String purchaseId = in.path("purchaseId").asText();
-            store.endPurchase(purchaseId, "SUCCEEDED", null, null);
-            ObjectNode detail = Json.object().put("purchaseId", purchaseId).put("customerId", in.path("customerId").asLong())
-                    .put("amountCents", in.path("amountCents").asLong());
-            detail.set("tickets", in.path("tickets"));
+            Store.Purchase p = store.complete(purchaseId(in), r.executionId());
+            ArrayNode tickets = Json.array();
+            for (Store.Ticket t : store.ticketsOfPurchase(p.id())) {
+                if (t.status().equals("ISSUED")) {
+                    tickets.addObject().put("number", t.number()).put("concertId", t.concertId()).put("seat",
+                            t.seatLabel());
+                }
+            }
+            ObjectNode detail = Json.object().put("purchaseId", p.id()).put("customerId", p.customerId())
+                    .put("amountCents", p.totalCents());
+            detail.set("tickets", tickets);
             server.eventBus().putEvents(List.of(PutEntry.of(SALES, "TicketsPurchased", detail.toString())));
-            ObjectNode out = Json.object().put("purchaseId", purchaseId).put("status", "SUCCEEDED");
-            out.set("tickets", in.path("tickets"));
+            ObjectNode out = Json.object().put("purchaseId", p.id()).put("status", "SUCCEEDED");
+            out.set("tickets", tickets);
             return out;
         });
         handle("cancelTickets", (in, r) -> {
-            store.cancelTickets(in.path("purchaseId").asText());
+            store.cancelTickets(purchaseId(in), r.executionId());
             return Json.object();
         });
         handle("voidPayment", (in, r) -> {
-            voidAll(in.path("purchaseId").asText(), true);
+            voidAll(store.toCompensate(purchaseId(in), r.executionId(), "voiding the payment").id(), true);
             return Json.object();
         });
-        handle("releaseSeats", (in, r) -> Json.object().put("released", store.release(in.path("purchaseId").asText())));
+        handle("releaseSeats", (in, r) -> Json.object().put("released", store.release(purchaseId(in), r.executionId())));
         handle("failPurchase", (in, r) -> {
-            store.endPurchase(in.path("purchaseId").asText(), "FAILED", in.path("error").path("Error").asText(null),
-                    in.path("error").path("Cause").asText(null));
+            store.fail(purchaseId(in), r.executionId(), text(in.path("error").path("Error"), 200),
+                    text(in.path("error").path("Cause"), 2000));
             return Json.object();
         });
 
         handle("validateConcert", (in, r) -> {
-            String requestId = in.path("requestId").asText();
-            store.requestRunning(requestId, r.executionId());
-            Concert.Draft d = ConcertRules.draft(in.path("concert"));
+            Store.Request request = store.requestRunning(requestId(in), r.executionId());
+            Concert.Draft d = ConcertRules.draft(request.payload());
             ConcertRules.check(d, clock().now());
-            if (store.concertExists(d.artist(), d.venue(), d.startsAt())) {
+            if (store.concertOfRequest(request.id()) == null && store.concertExists(d.artist(), d.venue(), d.startsAt())) {
                 throw new StatesException(ConcertRules.INVALID, d.artist() + " already plays " + d.venue() + " at "
                         + d.startsAt());
             }
             return Json.object();
         });
         handle("persistConcert", (in, r) -> Json.object().put("concertId",
-                store.addConcert(ConcertRules.draft(in.path("concert")), in.path("requestId").asText())));
+                store.persistRequested(requestId(in), r.executionId(), ConcertRules::draft)));
         handle("publishConcertCreated", (in, r) -> {
-            long id = in.path("created").path("concertId").asLong();
-            search.catchUp(); // searchable before the request reads SUCCEEDED
-            store.requestEnded(in.path("requestId").asText(), id, null, null);
+            String requestId = requestId(in);
+            Long created = store.concertOfRequest(requestId);
+            if (created != null) {
+                search.catchUp(); // searchable before the request reads SUCCEEDED
+            }
+            long id = store.requestSucceeded(requestId, r.executionId());
             Concert c = store.concert(id);
             server.eventBus().putEvents(List.of(PutEntry.of(PLANNING, "ConcertCreated", c.json().toString())));
-            return Json.object().put("requestId", in.path("requestId").asText()).put("concertId", id);
+            return Json.object().put("requestId", requestId).put("concertId", id);
         });
         handle("rejectConcertRequest", (in, r) -> {
-            store.requestEnded(in.path("requestId").asText(), null, in.path("error").path("Error").asText(null),
-                    in.path("error").path("Cause").asText(null));
+            store.requestFailed(requestId(in), r.executionId(), text(in.path("error").path("Error"), 200),
+                    text(in.path("error").path("Cause"), 2000));
             return Json.object();
         });
+    }
+
+    /** The purchase id a step names (what it names is checked against the database). */
+    private static String purchaseId(JsonNode in) {
+        JsonNode id = in.path("purchaseId");
+        return id.isTextual() ? id.textValue() : null;
+    }
+
+    private static String requestId(JsonNode in) {
+        JsonNode id = in.path("requestId");
+        return id.isTextual() ? id.textValue() : null;
+    }
+
+    private static String text(JsonNode n, int max) {
+        if (n == null || !n.isTextual()) {
+            return null;
+        }
+        return n.textValue().length() <= max ? n.textValue() : n.textValue().substring(0, max);
     }
 
     @FunctionalInterface
@@ -358,13 +395,6 @@ public final class Relecloud implements Extension {
                 throw new StatesException(Store.TRANSIENT, e.getMessage());
             }
         });
-    }
-
-    static List<Store.Item> items(JsonNode in) {
-        List<Store.Item> items = new ArrayList<>();
-        in.path("items").forEach(i -> items.add(new Store.Item(i.path("concertId").asLong(), i.path("quantity").asInt(),
-                i.path("priceCents").asLong())));
-        return items;
     }
 
     /**
@@ -415,14 +445,16 @@ public final class Relecloud implements Extension {
             }
             try {
                 JsonNode in = Json.MAPPER.readTree(task.input());
-                String number = in.path("number").asText();
+                String number = in.path("number").isTextual() ? in.path("number").textValue() : null;
                 render(number);
                 engine.sendTaskSuccess(task.taskToken(), Json.object().put("number", number).put("image", "READY")
                         .toString());
             } catch (Exception e) {
-                LOG.warn("Rendering a ticket failed: {}", dev.setlist.asl.SafeFailure.summary(e));
+                // A ticket that does not exist or is not to be rendered is refused for good (not retried).
+                String error = e instanceof StatesException se ? se.error() : "Relecloud.RenderFailed";
+                LOG.warn("Rendering a ticket failed: {} {}", error, dev.setlist.asl.SafeFailure.summary(e));
                 try {
-                    engine.sendTaskFailure(task.taskToken(), "Relecloud.RenderFailed", String.valueOf(e.getMessage()));
+                    engine.sendTaskFailure(task.taskToken(), error, String.valueOf(e.getMessage()));
                 } catch (RuntimeException ignored) {
                     // the task times out and is retried
                 }
@@ -430,12 +462,13 @@ public final class Relecloud implements Extension {
         }
     }
 
-    /** Renders a ticket's image and attaches it (again, harmlessly, when it was rendered before). */
+    /**
+     * Renders a ticket's image from the database and attaches it (again, harmlessly, when it was
+     * rendered before): only an issued ticket of a completed purchase ({@code Ticket.NotFound},
+     * {@code Ticket.WrongState} otherwise).
+     */
     public void render(String number) {
-        Store.Ticket t = store.ticket(number);
-        if (t == null) {
-            throw new IllegalArgumentException("No ticket " + number);
-        }
+        Store.Ticket t = store.ticketToRender(number);
         Concert c = store.concert(t.concertId());
         Store.Customer customer = store.customer(t.customerId());
         store.attachImage(number, TicketImage.render(number, c, t.seatLabel(), customer.name() + " <" + customer.email()

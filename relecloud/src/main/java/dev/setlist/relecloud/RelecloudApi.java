@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.asl.StatesException;
 import dev.setlist.engine.EngineException;
 import dev.setlist.engine.ExecutionInfo;
+import dev.setlist.relecloud.gateway.Cards;
 import dev.setlist.relecloud.gateway.GatewayClient;
 import dev.setlist.flows.guard.Guard;
 import dev.setlist.server.SetlistServer;
@@ -55,7 +56,8 @@ final class RelecloudApi {
     static final int MAX_BODY = 64 * 1024;
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]{8,80}");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,189}\\.[^@\\s.]{2,63}");
-    private static final Pattern CARD = Pattern.compile("[0-9]{12,19}");
+    /** The demo's test card, used (tokenized like any other) when a purchase names none. */
+    private static final String TEST_CARD = "4242424242424242";
     private static final Set<String> SORTS = Set.of("relevance", "date", "-date", "price", "-price", "title");
     /** The flow whose degraded mode (an operator's lever of the traffic guard) answers search from the concert list. */
     private static final String SEARCH_FLOW = "search-concerts";
@@ -209,6 +211,7 @@ final class RelecloudApi {
     private void requestConcert(Context ctx) {
         byte[] raw = Bodies.read(ctx, MAX_BODY);
         Principal p = require(ctx, raw, "relecloud:CreateConcert");
+        onlyQuery(ctx, Set.of());
         ObjectNode concert = ConcertRules.shape(Req.parse(raw));
         String id = "cr-" + code(10).toLowerCase(Locale.ROOT);
         store.addRequest(id, concert, p.user());
@@ -221,7 +224,7 @@ final class RelecloudApi {
                 throw new IllegalStateException(results.get(0).errorMessage());
             }
         } catch (RuntimeException e) {
-            store.requestEnded(id, null, "Concert.NotAccepted", "The request could not be queued: " + e.getMessage());
+            store.requestNotAccepted(id, "The request could not be queued: " + e.getMessage());
             throw new ApiException(503, "ServiceUnavailable", "The request could not be queued; retry");
         }
         ctx.status(202).json(Json.object().put("requestId", id).put("status", "PENDING").put("statusUrl",
@@ -319,20 +322,33 @@ final class RelecloudApi {
     private void createCustomer(Context ctx) {
         byte[] raw = Bodies.read(ctx, MAX_BODY);
         require(ctx, raw, "relecloud:WriteCustomers");
+        onlyQuery(ctx, Set.of());
         Store.Found f = customerOf(Req.parse(raw));
         ctx.status(f.created() ? 201 : 200).json(f.customer().json());
     }
 
     private Store.Found customerOf(Req r) {
+        String[] f = customerFields(r);
+        return store.findOrCreateCustomer(f[0], f[1]);
+    }
+
+    /** A customer's email and name, checked (no unknown fields). */
+    private static String[] customerFields(Req r) {
+        for (var it = r.body().fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!Set.of("email", "name").contains(f)) {
+                throw ApiException.validation("Unknown field '" + abbreviate(f) + "'");
+            }
+        }
         String email = r.str("email", 3, 254).strip();
         if (!EMAIL.matcher(email).matches()) {
-            throw ApiException.validation("'email' is not an email address: '" + email + "'");
+            throw ApiException.validation("'email' is not an email address: '" + abbreviate(email) + "'");
         }
         String name = r.str("name", 1, 200).strip();
         if (name.isEmpty()) {
             throw ApiException.validation("'name' must not be blank");
         }
-        return store.findOrCreateCustomer(email, name);
+        return new String[] {email, name};
     }
 
     private Store.Customer customer(long id) {
@@ -345,9 +361,21 @@ final class RelecloudApi {
 
     // ---- purchases -----------------------------------------------------------------------------
 
+    /** A card as the agent typed it; it never leaves this request except to the gateway. */
+    private record CardInput(String number, String expiry) {}
+
+    /**
+     * Makes a purchase. Every parameter (the query, the Idempotency-Key header, every body field,
+     * the card's number and expiry by the server's clock, the customer and concerts named) is
+     * checked before anything is written; then the card is exchanged for the gateway's token (the
+     * number goes nowhere else), the customer is created when given by email, and the purchase is
+     * recorded bound to its execution, which then starts with the purchase id only.
+     */
     private void purchase(Context ctx) {
         byte[] raw = Bodies.read(ctx, MAX_BODY);
         Principal p = require(ctx, raw, "relecloud:BuyTickets");
+        onlyQuery(ctx, Set.of("wait"));
+        Integer wait = ctx.queryParam("wait") == null ? null : intParam(ctx, "wait", 0, 0, 20);
         String key = ctx.header("Idempotency-Key");
         if (key == null) {
             throw ApiException.validation("The Idempotency-Key header is required (8 to 80 letters, digits, '-' or '_';"
@@ -367,19 +395,17 @@ final class RelecloudApi {
         if (lines == null || lines.isEmpty() || lines.size() > 10) {
             throw ApiException.validation("'items' must hold 1 to 10 {\"concertId\", \"quantity\"} objects");
         }
-        String card = "4242424242424242";
-        if (r.has("card")) {
-            Req cardReq = Req.of(r.optObject("card"));
-            card = nested("card.", () -> cardReq.str("number", 12, 19));
-            if (!CARD.matcher(card).matches()) {
-                throw ApiException.validation("'card.number' must be 12 to 19 digits");
-            }
-        }
         Set<Long> seen = new HashSet<>();
         List<long[]> wanted = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             Req line = lines.get(i);
             String at = "items[" + i + "].";
+            for (var it = line.body().fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!Set.of("concertId", "quantity").contains(f)) {
+                    throw ApiException.validation("Unknown field '" + at + f + "'");
+                }
+            }
             Long concertId = nested(at, () -> line.optLong("concertId", 1, Long.MAX_VALUE));
             Integer quantity = nested(at, () -> line.optInt("quantity", 1, 10));
             if (concertId == null) {
@@ -393,7 +419,10 @@ final class RelecloudApi {
             }
             wanted.add(new long[] {concertId, quantity});
         }
+        CardInput card = card(r);
+        // Who: an existing customer by id, or one given by email (created below, after every check).
         Store.Customer customer;
+        String[] newCustomer = null;
         if (r.has("customerId") == r.has("customer")) {
             throw ApiException.validation("Give exactly one of 'customerId' and 'customer'");
         } else if (r.has("customerId")) {
@@ -403,7 +432,9 @@ final class RelecloudApi {
                 throw ApiException.validation("No customer " + id);
             }
         } else {
-            customer = customerOf(Req.of(r.optObject("customer"))).customer();
+            ObjectNode given = r.optObject("customer");
+            newCustomer = nested("customer.", () -> customerFields(Req.of(given)));
+            customer = store.customerByEmail(newCustomer[0]);
         }
         List<Store.Item> items = new ArrayList<>();
         for (long[] w : wanted) {
@@ -413,22 +444,32 @@ final class RelecloudApi {
             }
             items.add(new Store.Item(c.id(), (int) w[1], c.priceCents()));
         }
-        String hash = sha256(customer.id() + "|" + Store.itemsJson(items.stream()
-                .map(i -> new Store.Item(i.concertId(), i.quantity(), 0)).toList()) + "|" + card);
+        // Every parameter is good. The card becomes a token (the gateway keeps the number).
+        JsonNode token = gateway(() -> app.gateway().tokenize(card.number(), card.expiry()));
+        Store.Card kept = new Store.Card(token.path("token").asText(), token.path("last4").asText(),
+                token.path("brand").asText());
+        String fingerprint = token.path("fingerprint").asText();
+        Store.Purchase before = store.purchaseByKey(key);
+        if (before != null && (customer == null || !before.requestHash().equals(requestHash(customer.id(), items,
+                fingerprint)))) {
+            throw keyReused(key, before);
+        }
+        if (customer == null) {
+            customer = store.findOrCreateCustomer(newCustomer[0], newCustomer[1]).customer();
+        }
+        String hash = requestHash(customer.id(), items, fingerprint);
         String id = code(10);
-        Store.Purchase purchase = store.createPurchase(id, key, hash, customer.id(), items, p.user());
+        Store.Purchase purchase = store.createPurchase(id, key, hash, customer.id(), items, p.user(), executionArn(id),
+                kept);
         boolean fresh = purchase.id().equals(id);
         if (!fresh && !purchase.requestHash().equals(hash)) {
-            throw new ApiException(409, "IdempotencyKeyReused", "The Idempotency-Key " + key + " was used for another"
-                    + " purchase (" + purchase.id() + "); use a new key for a new purchase");
+            throw keyReused(key, purchase);
         }
-        if (purchase.executionArn() == null) {
-            purchase = start(purchase, customer, card);
+        if (purchase.status().equals("PENDING")) {
+            purchase = start(purchase);
         }
-        String wait = ctx.queryParam("wait");
         if (wait != null) {
-            int seconds = (int) Math.min(20, Math.max(0, longParam(wait, "wait")));
-            server.engine().awaitExecution(purchase.executionArn(), Duration.ofSeconds(seconds));
+            server.engine().awaitExecution(purchase.executionArn(), Duration.ofSeconds(wait));
             ctx.status(fresh ? 201 : 200).json(purchaseJson(store.purchase(purchase.id()), true));
             return;
         }
@@ -436,20 +477,89 @@ final class RelecloudApi {
                 .put("statusUrl", BASE + "/purchases/" + purchase.id()));
     }
 
-    private Store.Purchase start(Store.Purchase p, Store.Customer customer, String card) {
-        ObjectNode input = Json.object().put("purchaseId", p.id()).put("customerId", customer.id())
-                .put("amountCents", p.totalCents()).put("currency", "USD").put("card", card);
-        input.set("items", Store.itemsJson(p.items()));
-        String arn;
+    private static ApiException keyReused(String key, Store.Purchase p) {
+        return new ApiException(409, "IdempotencyKeyReused", "The Idempotency-Key " + key + " was used for another"
+                + " purchase (" + p.id() + "); use a new key for a new purchase");
+    }
+
+    /** What a purchase request asks for, for the Idempotency-Key check: the card by the gateway's fingerprint. */
+    private static String requestHash(long customerId, List<Store.Item> items, String fingerprint) {
+        return sha256(customerId + "|" + Store.itemsJson(items.stream()
+                .map(i -> new Store.Item(i.concertId(), i.quantity(), 0)).toList()) + "|" + fingerprint);
+    }
+
+    /**
+     * The card of a purchase request, checked: {@code number} 12 to 19 digits passing the Luhn
+     * check, {@code expiry} MM/YY (or MM/YYYY) not before this month by the server's clock,
+     * optional {@code holder}. Without a card the demo's test card is used. Messages never repeat
+     * the number.
+     */
+    private CardInput card(Req r) {
+        if (!r.has("card")) {
+            java.time.YearMonth later = java.time.YearMonth.from(server.clock().now().atZone(ZoneOffset.UTC)).plusYears(3);
+            return new CardInput(TEST_CARD, String.format(Locale.ROOT, "%02d/%02d", later.getMonthValue(),
+                    later.getYear() % 100));
+        }
+        JsonNode c = r.body().get("card");
+        if (!c.isObject()) {
+            throw ApiException.validation("'card' must be an object {\"number\", \"expiry\", \"holder\"}");
+        }
+        for (var it = c.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!Set.of("number", "expiry", "holder").contains(f)) {
+                throw ApiException.validation("Unknown field 'card." + abbreviate(f) + "'");
+            }
+        }
+        JsonNode n = c.get("number");
+        if (n == null || n.isNull()) {
+            throw ApiException.missing("card.number");
+        }
+        String number = n.isTextual() ? n.textValue().replace(" ", "") : null;
+        if (!Cards.wellFormed(number)) {
+            throw ApiException.validation("'card.number' must be a string of 12 to 19 digits (spaces allowed)");
+        }
+        if (!Cards.luhn(number)) {
+            throw ApiException.validation("'card.number' fails the Luhn check: a digit is mistyped");
+        }
+        JsonNode e = c.get("expiry");
+        if (e == null || e.isNull()) {
+            throw ApiException.missing("card.expiry");
+        }
+        java.time.YearMonth expiry = e.isTextual() ? Cards.expiry(e.textValue().strip()) : null;
+        if (expiry == null) {
+            throw ApiException.validation("'card.expiry' must be MM/YY or MM/YYYY, was '" + abbreviate(e.asText()) + "'");
+        }
+        if (Cards.expired(expiry, server.clock().now())) {
+            throw ApiException.validation("'card.expiry' " + e.textValue().strip() + " is in the past: the card expired"
+                    + " at the end of " + expiry);
+        }
+        JsonNode holder = c.get("holder");
+        if (holder != null && !holder.isNull() && (!holder.isTextual() || holder.textValue().length() > 200)) {
+            throw ApiException.validation("'card.holder' must be a string of at most 200 characters");
+        }
+        return new CardInput(number, e.textValue().strip());
+    }
+
+    /** The ARN the purchase's execution gets: the purchase id is its name, recorded before it starts. */
+    private String executionArn(String purchaseId) {
+        return app.purchaseArn().replace(":stateMachine:", ":execution:") + ":" + purchaseId;
+    }
+
+    /**
+     * Starts the purchase's execution (its name is the purchase id, its input names the purchase
+     * only; the steps read everything else from the row). Starting again is harmless.
+     */
+    private Store.Purchase start(Store.Purchase p) {
+        ObjectNode input = Json.object().put("purchaseId", p.id());
+        input.putObject("card").put("last4", p.card().last4()).put("brand", p.card().brand());
         try {
-            arn = server.engine().startExecution(app.purchaseArn(), p.idempotencyKey(), input.toString(), null).arn();
+            server.engine().startExecution(app.purchaseArn(), p.id(), input.toString(), null);
         } catch (EngineException e) {
             if (e.code() != EngineException.Code.ExecutionAlreadyExists) {
                 throw e;
             }
-            arn = app.purchaseArn().replace(":stateMachine:", ":execution:") + ":" + p.idempotencyKey();
         }
-        store.purchaseStarted(p.id(), arn);
+        store.purchaseStarted(p.id());
         return store.purchase(p.id());
     }
 
@@ -467,6 +577,9 @@ final class RelecloudApi {
         o.set("items", Store.itemsJson(p.items()));
         Json.opt(o, "error", p.error());
         Json.opt(o, "cause", p.cause());
+        if (p.card() != null && p.card().last4() != null) {
+            o.putObject("card").put("last4", p.card().last4()).put("brand", p.card().brand());
+        }
         Json.opt(o, "executionArn", p.executionArn());
         o.put("createdBy", p.createdBy()).put("createdAt", p.createdAt().toString()).put("updatedAt",
                 p.updatedAt().toString());
@@ -520,6 +633,21 @@ final class RelecloudApi {
         } catch (ApiException e) {
             throw new ApiException(e.status(), e.type(), e.getMessage().replaceFirst("'([A-Za-z]+)'",
                     "'" + java.util.regex.Matcher.quoteReplacement(prefix) + "$1'"));
+        }
+    }
+
+    /** A write takes only the query parameters it knows; anything else is a 400 before any effect. */
+    private static void onlyQuery(Context ctx, Set<String> known) {
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!known.contains(name)) {
+                throw ApiException.validation("Unknown query parameter '" + abbreviate(name) + "'"
+                        + (known.isEmpty() ? "" : " (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")"));
+            }
+        }
+        for (String name : known) {
+            if (ctx.queryParams(name).size() > 1) {
+                throw ApiException.validation("Query parameter '" + name + "' is given more than once");
+            }
         }
     }
 

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -180,9 +181,12 @@ public final class Store {
     /** One line of a cart. */
     public record Item(long concertId, int quantity, long priceCents) {}
 
+    /** The card of a purchase as Relecloud may keep it: the gateway's token, the last four digits, the brand. */
+    public record Card(String token, String last4, String brand) {}
+
     public record Purchase(String id, String idempotencyKey, String requestHash, long customerId, List<Item> items,
                            long totalCents, String status, String error, String cause, String executionArn,
-                           String createdBy, Instant createdAt, Instant updatedAt) {}
+                           String createdBy, Instant createdAt, Instant updatedAt, Card card, String authorizationId) {}
 
     private static Purchase purchase(ResultSet rs) throws SQLException {
         List<Item> items = new ArrayList<>();
@@ -195,11 +199,13 @@ public final class Store {
         }
         return new Purchase(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), items, rs.getLong(6),
                 rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
-                Instant.ofEpochMilli(rs.getLong(12)), Instant.ofEpochMilli(rs.getLong(13)));
+                Instant.ofEpochMilli(rs.getLong(12)), Instant.ofEpochMilli(rs.getLong(13)),
+                new Card(rs.getString(14), rs.getString(15), rs.getString(16)), rs.getString(17));
     }
 
     private static final String PURCHASE_COLUMNS = "id, idempotency_key, request_hash, customer_id, items, total_cents,"
-            + " status, error, cause, execution_arn, created_by, created_at, updated_at";
+            + " status, error, cause, execution_arn, created_by, created_at, updated_at, card_token, card_last4,"
+            + " card_brand, authorization_id";
 
     public static ArrayNode itemsJson(List<Item> items) {
         ArrayNode a = Json.array();
@@ -209,10 +215,12 @@ public final class Store {
     }
 
     /**
-     * Records a purchase under its idempotency key, or returns the one recorded under it before
-     * ({@link Purchase#id()} tells which: a new one has the id given).
+     * Records a purchase under its idempotency key, {@code PENDING} and bound to the execution
+     * that will carry it out ({@code executionArn}, not started yet), or returns the one recorded
+     * under it before ({@link Purchase#id()} tells which: a new one has the id given).
      */
-    public Purchase createPurchase(String id, String key, String hash, long customerId, List<Item> items, String user) {
+    public Purchase createPurchase(String id, String key, String hash, long customerId, List<Item> items, String user,
+                                   String executionArn, Card card) {
         long total = items.stream().mapToLong(i -> i.priceCents() * i.quantity()).sum();
         for (int i = 0; ; i++) {
             Purchase seen = purchaseByKey(key);
@@ -221,8 +229,9 @@ public final class Store {
             }
             try {
                 tx(c -> update(c, "INSERT INTO relecloud_purchase (" + PURCHASE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?,"
-                        + " 'RUNNING', NULL, NULL, NULL, ?, ?, ?)", id, key, hash, customerId, itemsJson(items).toString(),
-                        total, user, now(), now()));
+                        + " 'PENDING', NULL, NULL, ?, ?, ?, ?, ?, ?, ?, NULL)", id, key, hash, customerId,
+                        itemsJson(items).toString(), total, executionArn, user, now(), now(), card.token(), card.last4(),
+                        card.brand()));
                 return purchase(id);
             } catch (IllegalStateException dup) {
                 if (i > 2) {
@@ -247,15 +256,172 @@ public final class Store {
                 + " created_at DESC FETCH FIRST ? ROWS ONLY", Store::purchase, customerId, limit));
     }
 
-    public void purchaseStarted(String id, String executionArn) {
-        tx(c -> update(c, "UPDATE relecloud_purchase SET execution_arn = ?, updated_at = ? WHERE id = ?", executionArn,
-                now(), id));
+    /** The purchase's execution was started: PENDING becomes RUNNING (unless its first step did it already). */
+    public void purchaseStarted(String id) {
+        tx(c -> update(c, "UPDATE relecloud_purchase SET status = 'RUNNING', updated_at = ? WHERE id = ? AND status ="
+                + " 'PENDING'", now(), id));
     }
 
-    /** Ends a running purchase (once: a purchase already ended keeps its outcome). */
+    /** Ends a pending or running purchase (once: a purchase already ended keeps its outcome). */
     public void endPurchase(String id, String status, String error, String cause) {
         tx(c -> update(c, "UPDATE relecloud_purchase SET status = ?, error = ?, cause = ?, updated_at = ? WHERE id = ? AND"
-                + " status = 'RUNNING'", status, error, truncate(cause, 2000), now(), id));
+                + " status IN ('PENDING', 'RUNNING')", status, error, truncate(cause, 2000), now(), id));
+    }
+
+    // ---- purchases as their execution's steps see them -----------------------------------------
+
+    public static final String PURCHASE_NOT_FOUND = "Purchase.NotFound";
+    public static final String PURCHASE_WRONG_EXECUTION = "Purchase.WrongExecution";
+    public static final String PURCHASE_WRONG_STATE = "Purchase.WrongState";
+    private static final Set<String> BEFORE_SUCCESS = Set.of("PENDING", "RUNNING", "FAILED");
+
+    /**
+     * The purchase a step of {@code executionArn} may act on, locked for the step's transaction:
+     * it exists (created by the API), is bound to this very execution, and is in one of the
+     * statuses the step expects. Anything else is a request the step refuses.
+     */
+    private static Purchase claim(Connection c, String purchaseId, String executionArn, Set<String> expected, String step)
+            throws SQLException {
+        Purchase p = purchaseId == null || purchaseId.isEmpty() || purchaseId.length() > 16 ? null
+                : first(query(c, "SELECT " + PURCHASE_COLUMNS + " FROM relecloud_purchase WHERE id = ? FOR UPDATE",
+                        Store::purchase, purchaseId));
+        if (p == null) {
+            throw new StatesException(PURCHASE_NOT_FOUND, "No purchase " + abbreviate(purchaseId) + " was made through"
+                    + " the API; " + step + " refused");
+        }
+        if (p.executionArn() == null || !p.executionArn().equals(executionArn)) {
+            throw new StatesException(PURCHASE_WRONG_EXECUTION, "Purchase " + p.id() + " belongs to another execution; "
+                    + step + " refused");
+        }
+        if (!expected.contains(p.status())) {
+            throw new StatesException(PURCHASE_WRONG_STATE, "Purchase " + p.id() + " is " + p.status() + "; " + step
+                    + " needs it " + String.join(" or ", new java.util.TreeSet<>(expected)));
+        }
+        return p;
+    }
+
+    /** Checks that a step of {@code executionArn} may act on the purchase (see {@link #claim}). */
+    public Purchase claimPurchase(String purchaseId, String executionArn, Set<String> expected, String step) {
+        return tx(c -> claim(c, purchaseId, executionArn, expected, step));
+    }
+
+    /**
+     * The first step: marks the purchase RUNNING and holds its seats (its own items, at its own
+     * prices) until {@code ttl} from now. Holding again changes nothing.
+     */
+    public Purchase reserve(String purchaseId, String executionArn, Duration ttl) {
+        return tx(c -> {
+            Purchase p = claim(c, purchaseId, executionArn, Set.of("PENDING", "RUNNING"), "holding seats");
+            update(c, "UPDATE relecloud_purchase SET status = 'RUNNING', updated_at = ? WHERE id = ? AND status ="
+                    + " 'PENDING'", now(), p.id());
+            holdIn(c, p.id(), p.items(), ttl);
+            return p;
+        });
+    }
+
+    /** The purchase to authorize: RUNNING with every seat still held. */
+    public Purchase toAuthorize(String purchaseId, String executionArn) {
+        return tx(c -> {
+            Purchase p = claim(c, purchaseId, executionArn, Set.of("RUNNING"), "authorizing the payment");
+            requireHeld(c, p, "HELD");
+            return p;
+        });
+    }
+
+    /** Records the authorization the gateway made for the purchase (the same one again is harmless). */
+    public void authorized(String purchaseId, String executionArn, String authorizationId) {
+        tx(c -> {
+            Purchase p = claim(c, purchaseId, executionArn, Set.of("RUNNING"), "recording the authorization");
+            if (p.authorizationId() != null && !p.authorizationId().equals(authorizationId)) {
+                throw new StatesException(PURCHASE_WRONG_STATE, "Purchase " + p.id() + " is authorized by "
+                        + p.authorizationId() + " already");
+            }
+            return update(c, "UPDATE relecloud_purchase SET authorization_id = ?, updated_at = ? WHERE id = ?",
+                    authorizationId, now(), p.id());
+        });
+    }
+
+    /** The purchase to capture: RUNNING, authorized, with all its tickets issued. */
+    public Purchase toCapture(String purchaseId, String executionArn) {
+        return tx(c -> {
+            Purchase p = claim(c, purchaseId, executionArn, Set.of("RUNNING"), "capturing the payment");
+            requireIssued(c, p);
+            return p;
+        });
+    }
+
+    /** Marks the purchase SUCCEEDED (again harmlessly); returns it with its tickets. */
+    public Purchase complete(String purchaseId, String executionArn) {
+        return tx(c -> {
+            Purchase p = claim(c, purchaseId, executionArn, Set.of("RUNNING", "SUCCEEDED"), "completing the purchase");
+            if (p.status().equals("RUNNING")) {
+                requireIssued(c, p);
+                update(c, "UPDATE relecloud_purchase SET status = 'SUCCEEDED', updated_at = ? WHERE id = ? AND status ="
+                        + " 'RUNNING'", now(), p.id());
+            }
+            return p;
+        });
+    }
+
+    /** A compensation may act on a purchase of this execution that has not succeeded. */
+    public Purchase toCompensate(String purchaseId, String executionArn, String step) {
+        return claimPurchase(purchaseId, executionArn, BEFORE_SUCCESS, step);
+    }
+
+    /** Cancels the tickets this purchase issued (only a purchase of this execution that has not succeeded). */
+    public void cancelTickets(String purchaseId, String executionArn) {
+        tx(c -> {
+            Purchase p = claim(c, purchaseId, executionArn, BEFORE_SUCCESS, "cancelling tickets");
+            return update(c, "UPDATE relecloud_ticket SET status = 'CANCELLED' WHERE purchase_id = ?", p.id());
+        });
+    }
+
+    /** Gives back the seats this purchase holds (only a purchase of this execution that has not succeeded). */
+    public int release(String purchaseId, String executionArn) {
+        return tx(c -> releaseIn(c, claim(c, purchaseId, executionArn, BEFORE_SUCCESS, "releasing seats").id()));
+    }
+
+    /** Fails the purchase of this execution with the reason for the agent. */
+    public void fail(String purchaseId, String executionArn, String error, String cause) {
+        tx(c -> {
+            Purchase p = claim(c, purchaseId, executionArn, BEFORE_SUCCESS, "failing the purchase");
+            return update(c, "UPDATE relecloud_purchase SET status = 'FAILED', error = ?, cause = ?, updated_at = ? WHERE"
+                    + " id = ? AND status IN ('PENDING', 'RUNNING')", error, truncate(cause, 2000), now(), p.id());
+        });
+    }
+
+    private static void requireHeld(Connection c, Purchase p, String status) throws SQLException {
+        List<String> holds = query(c, "SELECT status FROM relecloud_hold WHERE purchase_id = ?", rs -> rs.getString(1),
+                p.id());
+        if (holds.isEmpty()) {
+            throw new StatesException(PURCHASE_WRONG_STATE, "Purchase " + p.id() + " holds no seats");
+        }
+        if (holds.contains("RELEASED")) {
+            throw new StatesException(HOLD_EXPIRED, "The seats held for purchase " + p.id() + " were released before"
+                    + " the payment completed");
+        }
+        if (!holds.stream().allMatch(status::equals)) {
+            throw new StatesException(PURCHASE_WRONG_STATE, "The seats of purchase " + p.id() + " are " + holds
+                    + ", not " + status);
+        }
+    }
+
+    private static void requireIssued(Connection c, Purchase p) throws SQLException {
+        if (p.authorizationId() == null) {
+            throw new StatesException(PURCHASE_WRONG_STATE, "Purchase " + p.id() + " has no authorized payment");
+        }
+        requireHeld(c, p, "CONFIRMED");
+        int seats = p.items().stream().mapToInt(Item::quantity).sum();
+        int issued = query(c, "SELECT COUNT(*) FROM relecloud_ticket WHERE purchase_id = ? AND status = 'ISSUED'",
+                rs -> rs.getInt(1), p.id()).get(0);
+        if (issued != seats) {
+            throw new StatesException(PURCHASE_WRONG_STATE, "Purchase " + p.id() + " has " + issued + " tickets issued"
+                    + " for " + seats + " seats");
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s == null ? "(none)" : s.length() <= 40 ? s : s.substring(0, 40) + "…";
     }
 
     // ---- seats ---------------------------------------------------------------------------------
@@ -266,25 +432,29 @@ public final class Store {
      * {@code Purchase.ConcertNotFound} or {@code Purchase.ConcertPast}.
      */
     public void hold(String purchaseId, List<Item> items, Duration ttl) {
-        List<Item> sorted = new ArrayList<>(items);
-        sorted.sort(Comparator.comparingLong(Item::concertId)); // one lock order: no deadlocks between carts
         tx(c -> {
-            if (!query(c, "SELECT concert_id FROM relecloud_hold WHERE purchase_id = ?", rs -> rs.getLong(1), purchaseId)
-                    .isEmpty()) {
-                return null;
-            }
-            long now = now();
-            for (Item i : sorted) {
-                int taken = update(c, "UPDATE relecloud_concert SET seats_left = seats_left - ? WHERE id = ? AND"
-                        + " seats_left >= ? AND starts_at > ?", i.quantity(), i.concertId(), i.quantity(), now);
-                if (taken == 0) {
-                    throw whyNotHeld(c, i, now);
-                }
-                update(c, "INSERT INTO relecloud_hold (purchase_id, concert_id, quantity, status, expires_at) VALUES"
-                        + " (?, ?, ?, 'HELD', ?)", purchaseId, i.concertId(), i.quantity(), now + ttl.toMillis());
-            }
+            holdIn(c, purchaseId, items, ttl);
             return null;
         });
+    }
+
+    private void holdIn(Connection c, String purchaseId, List<Item> items, Duration ttl) throws SQLException {
+        List<Item> sorted = new ArrayList<>(items);
+        sorted.sort(Comparator.comparingLong(Item::concertId)); // one lock order: no deadlocks between carts
+        if (!query(c, "SELECT concert_id FROM relecloud_hold WHERE purchase_id = ?", rs -> rs.getLong(1), purchaseId)
+                .isEmpty()) {
+            return;
+        }
+        long now = now();
+        for (Item i : sorted) {
+            int taken = update(c, "UPDATE relecloud_concert SET seats_left = seats_left - ? WHERE id = ? AND"
+                    + " seats_left >= ? AND starts_at > ?", i.quantity(), i.concertId(), i.quantity(), now);
+            if (taken == 0) {
+                throw whyNotHeld(c, i, now);
+            }
+            update(c, "INSERT INTO relecloud_hold (purchase_id, concert_id, quantity, status, expires_at) VALUES"
+                    + " (?, ?, ?, 'HELD', ?)", purchaseId, i.concertId(), i.quantity(), now + ttl.toMillis());
+        }
     }
 
     private static StatesException whyNotHeld(Connection c, Item i, long now) throws SQLException {
@@ -305,15 +475,17 @@ public final class Store {
      * releases it: compensation or expiry) and cancels its tickets. Returns the seats given back.
      */
     public int release(String purchaseId) {
-        return tx(c -> {
-            update(c, "UPDATE relecloud_ticket SET status = 'CANCELLED' WHERE purchase_id = ?", purchaseId);
-            int seats = 0;
-            for (long[] h : query(c, "SELECT concert_id, quantity FROM relecloud_hold WHERE purchase_id = ? AND status <>"
-                    + " 'RELEASED' ORDER BY concert_id", rs -> new long[] {rs.getLong(1), rs.getLong(2)}, purchaseId)) {
-                seats += releaseOne(c, purchaseId, h[0], (int) h[1]);
-            }
-            return seats;
-        });
+        return tx(c -> releaseIn(c, purchaseId));
+    }
+
+    private static int releaseIn(Connection c, String purchaseId) throws SQLException {
+        update(c, "UPDATE relecloud_ticket SET status = 'CANCELLED' WHERE purchase_id = ?", purchaseId);
+        int seats = 0;
+        for (long[] h : query(c, "SELECT concert_id, quantity FROM relecloud_hold WHERE purchase_id = ? AND status <>"
+                + " 'RELEASED' ORDER BY concert_id", rs -> new long[] {rs.getLong(1), rs.getLong(2)}, purchaseId)) {
+            seats += releaseOne(c, purchaseId, h[0], (int) h[1]);
+        }
+        return seats;
     }
 
     private static int releaseOne(Connection c, String purchaseId, long concertId, int quantity) throws SQLException {
@@ -323,10 +495,6 @@ public final class Store {
         }
         update(c, "UPDATE relecloud_concert SET seats_left = seats_left + ? WHERE id = ?", quantity, concertId);
         return quantity;
-    }
-
-    public void cancelTickets(String purchaseId) {
-        tx(c -> update(c, "UPDATE relecloud_ticket SET status = 'CANCELLED' WHERE purchase_id = ?", purchaseId));
     }
 
     /** Releases holds that expired before their tickets were issued; returns how many. */
@@ -373,10 +541,26 @@ public final class Store {
      * Confirms the purchase's holds and issues one ticket per seat, numbered
      * {@code T-<purchase>-<n>}, with the next free seat numbers of each concert. Issuing again
      * returns the tickets issued the first time. Fails with {@code Purchase.HoldExpired} when a
-     * hold was released meanwhile.
+     * hold was released meanwhile. Only for a RUNNING, authorized purchase of this execution, to
+     * the purchase's own customer.
      */
-    public List<Ticket> issueTickets(String purchaseId, long customerId) {
+    public List<Ticket> issueTickets(String purchaseId, String executionArn) {
         return tx(c -> {
+            Purchase p = claim(c, purchaseId, executionArn, Set.of("RUNNING"), "issuing tickets");
+            if (p.authorizationId() == null) {
+                throw new StatesException(PURCHASE_WRONG_STATE, "Purchase " + p.id() + " has no authorized payment");
+            }
+            return issueIn(c, p.id(), p.customerId());
+        });
+    }
+
+    /** Issues the tickets of the seats held under {@code purchaseId} (seat accounting alone, for tests). */
+    List<Ticket> issueSeats(String purchaseId, long customerId) {
+        return tx(c -> issueIn(c, purchaseId, customerId));
+    }
+
+    private List<Ticket> issueIn(Connection c, String purchaseId, long customerId) throws SQLException {
+        {
             List<Ticket> issued = query(c, "SELECT " + TICKET_COLUMNS + " FROM relecloud_ticket WHERE purchase_id = ?"
                     + " ORDER BY number", Store::ticket, purchaseId);
             if (!issued.isEmpty()) {
@@ -405,7 +589,7 @@ public final class Store {
             }
             return query(c, "SELECT " + TICKET_COLUMNS + " FROM relecloud_ticket WHERE purchase_id = ? ORDER BY number",
                     Store::ticket, purchaseId);
-        });
+        }
     }
 
     public List<Ticket> ticketsOfPurchase(String purchaseId) {
@@ -421,6 +605,28 @@ public final class Store {
     public Ticket ticket(String number) {
         return first(tx(c -> query(c, "SELECT " + TICKET_COLUMNS + " FROM relecloud_ticket WHERE number = ?",
                 Store::ticket, number)));
+    }
+
+    public static final String TICKET_NOT_FOUND = "Ticket.NotFound";
+    public static final String TICKET_WRONG_STATE = "Ticket.WrongState";
+
+    /** A ticket whose image may be rendered: it exists, is ISSUED, and its purchase SUCCEEDED. */
+    public Ticket ticketToRender(String number) {
+        return tx(c -> {
+            Ticket t = number == null || number.isEmpty() || number.length() > 40 ? null
+                    : first(query(c, "SELECT " + TICKET_COLUMNS + " FROM relecloud_ticket WHERE number = ?", Store::ticket,
+                            number));
+            if (t == null) {
+                throw new StatesException(TICKET_NOT_FOUND, "No ticket " + abbreviate(number) + " was issued");
+            }
+            String purchase = first(query(c, "SELECT status FROM relecloud_purchase WHERE id = ?", rs -> rs.getString(1),
+                    t.purchaseId()));
+            if (!t.status().equals("ISSUED") || !"SUCCEEDED".equals(purchase)) {
+                throw new StatesException(TICKET_WRONG_STATE, "Ticket " + t.number() + " is " + t.status() + " and its"
+                        + " purchase " + purchase + "; only issued tickets of a completed purchase are rendered");
+            }
+            return t;
+        });
     }
 
     public void attachImage(String number, byte[] png) {
@@ -503,15 +709,86 @@ public final class Store {
                 + " ORDER BY created_at DESC FETCH FIRST ? ROWS ONLY", Store::request, user, limit));
     }
 
-    public void requestRunning(String id, String executionArn) {
-        tx(c -> update(c, "UPDATE relecloud_concert_request SET status = 'RUNNING', execution_arn = ?, updated_at = ?"
-                + " WHERE id = ? AND status IN ('PENDING', 'RUNNING')", executionArn, now(), id));
+    /** The API could not queue the request: it fails at once (no execution will act on it). */
+    public void requestNotAccepted(String id, String cause) {
+        tx(c -> update(c, "UPDATE relecloud_concert_request SET status = 'FAILED', error = 'Concert.NotAccepted',"
+                + " cause = ?, updated_at = ? WHERE id = ? AND status = 'PENDING' AND execution_arn IS NULL",
+                truncate(cause, 2000), now(), id));
     }
 
-    public void requestEnded(String id, Long concertId, String error, String cause) {
-        tx(c -> update(c, "UPDATE relecloud_concert_request SET status = ?, concert_id = ?, error = ?, cause = ?,"
-                + " updated_at = ? WHERE id = ?", error == null ? "SUCCEEDED" : "FAILED", concertId, error,
-                truncate(cause, 2000), now(), id));
+    public static final String REQUEST_NOT_FOUND = "ConcertRequest.NotFound";
+    public static final String REQUEST_WRONG_EXECUTION = "ConcertRequest.WrongExecution";
+    public static final String REQUEST_WRONG_STATE = "ConcertRequest.WrongState";
+
+    /**
+     * The concert request a step of {@code executionArn} may act on, locked: it exists (made
+     * through the API), is bound to this execution (the first execution to act on a PENDING
+     * request binds it) and is in a status the step expects.
+     */
+    private Request claimRequest(Connection c, String id, String executionArn, Set<String> expected, String step)
+            throws SQLException {
+        Request r = id == null || id.isEmpty() || id.length() > 64 ? null
+                : first(query(c, "SELECT " + REQUEST_COLUMNS + " FROM relecloud_concert_request WHERE id = ? FOR UPDATE",
+                        Store::request, id));
+        if (r == null) {
+            throw new StatesException(REQUEST_NOT_FOUND, "No concert request " + abbreviate(id) + " was made through the"
+                    + " API; " + step + " refused");
+        }
+        if (r.executionArn() != null && !r.executionArn().equals(executionArn)) {
+            throw new StatesException(REQUEST_WRONG_EXECUTION, "Concert request " + r.id() + " belongs to another"
+                    + " execution; " + step + " refused");
+        }
+        if (!expected.contains(r.status())) {
+            throw new StatesException(REQUEST_WRONG_STATE, "Concert request " + r.id() + " is " + r.status() + "; "
+                    + step + " needs it " + String.join(" or ", new java.util.TreeSet<>(expected)));
+        }
+        if (r.executionArn() == null) {
+            update(c, "UPDATE relecloud_concert_request SET status = 'RUNNING', execution_arn = ?, updated_at = ? WHERE"
+                    + " id = ?", executionArn, now(), r.id());
+            r = new Request(r.id(), "RUNNING", r.payload(), r.concertId(), r.error(), r.cause(), executionArn,
+                    r.requestedBy(), r.createdAt(), r.updatedAt());
+        }
+        return r;
+    }
+
+    /** Binds the request to this execution and marks it RUNNING; returns it (its concert is the payload). */
+    public Request requestRunning(String id, String executionArn) {
+        return tx(c -> claimRequest(c, id, executionArn, Set.of("PENDING", "RUNNING"), "validating the concert"));
+    }
+
+    /** Adds the request's own concert (once per request) for the execution that runs it. */
+    public long persistRequested(String id, String executionArn, java.util.function.Function<JsonNode, Concert.Draft> draft) {
+        Request r = tx(c -> claimRequest(c, id, executionArn, Set.of("RUNNING"), "creating the concert"));
+        return addConcert(draft.apply(r.payload()), r.id());
+    }
+
+    /** The concert created for the request (by its request id), or null. */
+    public Long concertOfRequest(String id) {
+        return first(tx(c -> query(c, "SELECT id FROM relecloud_concert WHERE request_id = ?", rs -> rs.getLong(1), id)));
+    }
+
+    /** Ends the request SUCCEEDED with the concert created for it; returns that concert's id. */
+    public long requestSucceeded(String id, String executionArn) {
+        return tx(c -> {
+            Request r = claimRequest(c, id, executionArn, Set.of("RUNNING", "SUCCEEDED"), "publishing the concert");
+            List<Long> concert = query(c, "SELECT id FROM relecloud_concert WHERE request_id = ?", rs -> rs.getLong(1),
+                    r.id());
+            if (concert.isEmpty()) {
+                throw new StatesException(REQUEST_WRONG_STATE, "No concert was created for request " + r.id());
+            }
+            update(c, "UPDATE relecloud_concert_request SET status = 'SUCCEEDED', concert_id = ?, error = NULL, cause ="
+                    + " NULL, updated_at = ? WHERE id = ?", concert.get(0), now(), r.id());
+            return concert.get(0);
+        });
+    }
+
+    /** Fails the request of this execution with its reason (a request that succeeded keeps its outcome). */
+    public void requestFailed(String id, String executionArn, String error, String cause) {
+        tx(c -> {
+            Request r = claimRequest(c, id, executionArn, Set.of("PENDING", "RUNNING", "FAILED"), "rejecting the request");
+            return update(c, "UPDATE relecloud_concert_request SET status = 'FAILED', error = ?, cause = ?, updated_at = ?"
+                    + " WHERE id = ? AND status <> 'SUCCEEDED'", error, truncate(cause, 2000), now(), r.id());
+        });
     }
 
     // ---- invariants (tests and the proving ground) ---------------------------------------------

@@ -30,6 +30,8 @@ class PaymentGatewayTest {
     GatewayClient client;
     Outbound outbound;
     final AtomicInteger attempts = new AtomicInteger();
+    String card;
+    String declined;
 
     @BeforeEach
     void start() {
@@ -41,6 +43,12 @@ class PaymentGatewayTest {
             attempts.incrementAndGet();
             return attempt.run();
         }));
+        // The cards are tokenized beforehand, outside the outbound wrapper under test (its breaker counts calls).
+        try (Outbound plain = Outbound.builder().build()) {
+            GatewayClient vault = GatewayClient.of(gateway.uri(), plain, policy);
+            card = vault.tokenize("4242424242424242", "12/99").path("token").asText();
+            declined = vault.tokenize(PaymentGateway.DECLINED_CARD, "12/99").path("token").asText();
+        }
     }
 
     @AfterEach
@@ -51,8 +59,8 @@ class PaymentGatewayTest {
 
     @Test
     void captureOnlyTheAuthorizedAmountOnce_voidOnlyUncaptured_sameKeySameAnswer() {
-        JsonNode a = client.authorize("k1", "P1", 5000, "USD", "4242424242424242");
-        JsonNode again = client.authorize("k1", "P1", 5000, "USD", "4242424242424242");
+        JsonNode a = client.authorize("k1", "P1", 5000, "USD", card);
+        JsonNode again = client.authorize("k1", "P1", 5000, "USD", card);
         assertThat(again.path("id").asText()).isEqualTo(a.path("id").asText());
         assertThat(gateway.authorizations()).hasSize(1);
         String id = a.path("id").asText();
@@ -65,7 +73,7 @@ class PaymentGatewayTest {
                 .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.REJECTED));
         assertThatThrownBy(() -> client.voidAuthorization("v1", id)).hasMessageContaining("captured");
 
-        String other = client.authorize("k2", "P2", 100, "USD", "4242424242424242").path("id").asText();
+        String other = client.authorize("k2", "P2", 100, "USD", card).path("id").asText();
         assertThat(client.voidAuthorization("v2", other).path("status").asText()).isEqualTo("VOIDED");
         assertThatThrownBy(() -> client.capture("c3", other, 100)).hasMessageContaining("VOIDED");
         assertThat(client.byReference("P2")).singleElement()
@@ -73,8 +81,32 @@ class PaymentGatewayTest {
     }
 
     @Test
+    void tokenize_keepsTheNumberAtTheGateway_answersLastFourBrandAndAStableFingerprint() throws Exception {
+        JsonNode t = client.tokenize("4111111111111111", "01/40");
+        assertThat(t.path("token").asText()).startsWith("tok_").doesNotContain("4111");
+        assertThat(t.path("last4").asText()).isEqualTo("1111");
+        assertThat(t.path("brand").asText()).isEqualTo("visa");
+        assertThat(t.toString()).doesNotContain("4111111111111111");
+        JsonNode again = client.tokenize("4111111111111111", "01/40");
+        assertThat(again.path("token").asText()).isNotEqualTo(t.path("token").asText());
+        assertThat(again.path("fingerprint").asText()).isEqualTo(t.path("fingerprint").asText());
+        assertThat(client.tokenize("5555555555554444", "01/40").path("fingerprint").asText())
+                .isNotEqualTo(t.path("fingerprint").asText());
+        assertThat(client.authorize("a1", "P9", 100, "USD", t.path("token").asText()).path("status").asText())
+                .isEqualTo("AUTHORIZED");
+        for (String[] bad : new String[][] {{"4111111111111112", "01/40", "Luhn"}, {"41111", "01/40", "digits"},
+                {"4111111111111111", "13/40", "expiry"}}) {
+            assertThatThrownBy(() -> client.tokenize(bad[0], bad[1])).isInstanceOf(StatesException.class)
+                    .hasMessageContaining(bad[2]).satisfies(e -> assertThat(e.getMessage()).doesNotContain(bad[0]));
+        }
+        assertThatThrownBy(() -> client.authorize("a2", "P9", 100, "USD", "tok_forged"))
+                .hasMessageContaining("token").satisfies(e -> assertThat(((StatesException) e).error())
+                        .isEqualTo(GatewayClient.REJECTED));
+    }
+
+    @Test
     void declinedCard_isPaymentDeclined_andNotRetried() {
-        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", PaymentGateway.DECLINED_CARD))
+        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", declined))
                 .isInstanceOf(StatesException.class)
                 .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.DECLINED));
         assertThat(attempts.get()).isEqualTo(1);
@@ -88,7 +120,7 @@ class PaymentGatewayTest {
         int ok = 0;
         for (int i = 0; i < 30; i++) {
             try {
-                client.authorize("key-" + i, "R" + i, 100, "USD", "4242424242424242");
+                client.authorize("key-" + i, "R" + i, 100, "USD", card);
                 ok++;
             } catch (StatesException e) {
                 assertThat(e.error()).isEqualTo(GatewayClient.UNAVAILABLE);
@@ -108,22 +140,22 @@ class PaymentGatewayTest {
         Instant now = Instant.now();
         gateway.behaviour(new PaymentGateway.Behaviour(0, 0, 0, 0, List.of(new PaymentGateway.Outage(now.minusSeconds(1),
                 now.plusSeconds(60))), false));
-        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
+        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", card))
                 .isInstanceOf(StatesException.class).hasMessageContaining("did not answer")
                 .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.UNAVAILABLE));
         assertThat(attempts.get()).as("three attempts, then a clean failure").isEqualTo(3);
-        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
+        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", card))
                 .hasMessageContaining("circuit open");
         assertThat(outbound.state(client.dependency())).isEqualTo("OPEN");
         int refused = attempts.get();
-        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", "4242424242424242"))
+        assertThatThrownBy(() -> client.authorize("k", "P", 100, "USD", card))
                 .satisfies(e -> assertThat(((StatesException) e).error()).isEqualTo(GatewayClient.UNAVAILABLE));
         assertThat(attempts.get()).as("an open breaker sends nothing").isEqualTo(refused);
         gateway.behaviour(PaymentGateway.Behaviour.RELIABLE);
         Thread.sleep(600);
-        assertThat(client.authorize("k", "P", 100, "USD", "4242424242424242").path("status").asText())
+        assertThat(client.authorize("k", "P", 100, "USD", card).path("status").asText())
                 .isEqualTo("AUTHORIZED");
-        client.authorize("k", "P", 100, "USD", "4242424242424242");
+        client.authorize("k", "P", 100, "USD", card);
         assertThat(outbound.state(client.dependency())).isEqualTo("CLOSED");
     }
 

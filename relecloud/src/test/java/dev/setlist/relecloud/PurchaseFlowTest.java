@@ -55,7 +55,7 @@ class PurchaseFlowTest {
 
     private static String cart(long concert, int quantity, String card) {
         return "{\"customerId\":" + customerId + ",\"items\":[{\"concertId\":" + concert + ",\"quantity\":" + quantity
-                + "}]" + (card == null ? "" : ",\"card\":{\"number\":\"" + card + "\"}") + "}";
+                + "}]" + (card == null ? "" : ",\"card\":{\"number\":\"" + card + "\",\"expiry\":\"12/99\"}") + "}";
     }
 
     private static int seatsLeft(long concert) {

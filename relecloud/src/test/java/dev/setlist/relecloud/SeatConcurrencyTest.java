@@ -94,8 +94,8 @@ class SeatConcurrencyTest {
                             assertThat(store.release(purchase)).isEqualTo(quantity);
                             assertThat(store.release(purchase)).isZero();
                         } else {
-                            store.issueTickets(purchase, 1).forEach(x -> ticketNumbers.add(x.number()));
-                            assertThat(store.issueTickets(purchase, 1)).hasSize(quantity);
+                            store.issueSeats(purchase, 1).forEach(x -> ticketNumbers.add(x.number()));
+                            assertThat(store.issueSeats(purchase, 1)).hasSize(quantity);
                             sold.addAndGet(quantity);
                         }
                     }

@@ -64,9 +64,19 @@ public final class GatewayClient {
         return dependency;
     }
 
-    /** Authorizes {@code amountCents}; the result holds the authorization's {@code id}. */
-    public JsonNode authorize(String key, String reference, long amountCents, String currency, String card) {
-        ObjectNode body = Json.object().put("amountCents", amountCents).put("currency", currency).put("card", card)
+    /**
+     * Exchanges a card for the gateway's token: the result holds {@code token}, {@code last4},
+     * {@code brand} and {@code fingerprint}. The number goes to the gateway only, never into an
+     * error message.
+     */
+    public JsonNode tokenize(String number, String expiry) {
+        ObjectNode body = Json.object().put("number", number).put("expiry", expiry);
+        return call("POST", "/v1/tokens", "tok-" + java.util.UUID.randomUUID(), body);
+    }
+
+    /** Authorizes {@code amountCents} on a tokenized card; the result holds the authorization's {@code id}. */
+    public JsonNode authorize(String key, String reference, long amountCents, String currency, String token) {
+        ObjectNode body = Json.object().put("amountCents", amountCents).put("currency", currency).put("token", token)
                 .put("reference", reference);
         return call("POST", "/v1/authorizations", key, body);
     }
@@ -93,9 +103,66 @@ public final class GatewayClient {
         return call("GET", "/admin/behaviour", null, null);
     }
 
-    /** Changes the simulator's behaviour; a 400 of the gateway comes back as {@code Payment.Rejected}. */
+    /**
+     * Changes the simulator's behaviour. The change is checked here first (known fields only, the
+     * values as the gateway reads them) so that a bad one is refused before anything is sent; a
+     * refusal, here or by the gateway, comes back as {@code Payment.Rejected} ("HTTP 400 …").
+     */
     public JsonNode behaviour(JsonNode change) {
+        String bad = checkBehaviour(change);
+        if (bad != null) {
+            throw new StatesException(REJECTED, "The behaviour change was refused: HTTP 400 " + bad);
+        }
         return call("PUT", "/admin/behaviour", null, change);
+    }
+
+    private static final java.util.Set<String> BEHAVIOUR = java.util.Set.of("failureRate", "declineRate", "latencyMs",
+            "outages", "down");
+
+    /** What is wrong with a behaviour change, or null. */
+    static String checkBehaviour(JsonNode change) {
+        if (change == null || !change.isObject()) {
+            return "The body must be a JSON object";
+        }
+        for (var it = change.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!BEHAVIOUR.contains(f)) {
+                return "Unknown field '" + (f.length() > 40 ? f.substring(0, 40) + "…" : f) + "' (known: "
+                        + new java.util.TreeSet<>(BEHAVIOUR) + ")";
+            }
+        }
+        JsonNode latency = change.get("latencyMs");
+        if (latency != null && latency.isObject()) {
+            for (var it = latency.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!f.equals("median") && !f.equals("p99")) {
+                    return "Unknown field 'latencyMs." + (f.length() > 40 ? f.substring(0, 40) + "…" : f) + "'";
+                }
+            }
+        }
+        JsonNode outages = change.get("outages");
+        if (outages != null && outages.isArray()) {
+            for (JsonNode w : outages) {
+                if (!w.isObject()) {
+                    return "An outage must be an object {\"start\", \"end\"}";
+                }
+                for (var it = w.fieldNames(); it.hasNext(); ) {
+                    String f = it.next();
+                    if (!f.equals("start") && !f.equals("end")) {
+                        return "Unknown field in an outage: '" + (f.length() > 40 ? f.substring(0, 40) + "…" : f) + "'";
+                    }
+                }
+            }
+        }
+        try {
+            PaymentGateway.parseBehaviour(change, PaymentGateway.Behaviour.RELIABLE);
+        } catch (RuntimeException e) {
+            if (PaymentGateway.isBadRequest(e)) {
+                return e.getMessage();
+            }
+            throw e;
+        }
+        return null;
     }
 
     private JsonNode call(String method, String path, String key, JsonNode body) {

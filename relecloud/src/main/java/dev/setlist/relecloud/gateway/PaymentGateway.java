@@ -21,11 +21,13 @@ import java.util.Random;
 import java.util.concurrent.Executors;
 
 /**
- * A simulated card payment gateway with its own HTTP server: authorize, capture and void, each
- * idempotent by its {@code Idempotency-Key} header, and consistent (capture at most the authorized
+ * A simulated card payment gateway with its own HTTP server: card tokenization (a card number and
+ * expiry become an opaque token, the only thing its clients keep), authorize (by token), capture
+ * and void, each idempotent by its {@code Idempotency-Key} header, and consistent (capture at most the authorized
  * amount, once; void only what is not captured). It fails the way real ones do, as its
  * {@link Behaviour} says: a share of requests answered 503 (half of them after the work was done,
- * as when a response is lost), outage windows, a log-normal latency, and declines. The behaviour
+ * as when a response is lost), outage windows, a log-normal latency, and declines (the failures hit
+ * the payment calls; the card vault only shares the latency). The behaviour
  * changes at run time through {@code PUT /admin/behaviour}. State is kept in memory: it is an
  * external system, not part of Relecloud.
  */
@@ -82,9 +84,15 @@ public final class PaymentGateway implements AutoCloseable {
         }
     }
 
+    /** A tokenized card: only the gateway holds the number. */
+    private record Vaulted(String number, String expiry) {}
+
     private final HttpServer http;
     private final Random random;
+    private final java.security.SecureRandom tokens = new java.security.SecureRandom();
+    private final byte[] fingerprintKey = new byte[32];
     private final Map<String, Authorization> authorizations = new LinkedHashMap<>();
+    private final Map<String, Vaulted> vault = new HashMap<>();
     private final Map<String, Answer> answered = new HashMap<>();
     private volatile Behaviour behaviour = Behaviour.RELIABLE;
     private long nextId = 1;
@@ -92,6 +100,7 @@ public final class PaymentGateway implements AutoCloseable {
     private PaymentGateway(HttpServer http, long seed) {
         this.http = http;
         this.random = new Random(seed);
+        tokens.nextBytes(fingerprintKey);
     }
 
     /** Starts a gateway on {@code port} (0 for a free one) of the loopback interface. */
@@ -129,6 +138,11 @@ public final class PaymentGateway implements AutoCloseable {
         List<JsonNode> out = new ArrayList<>();
         authorizations.values().forEach(a -> out.add(a.json()));
         return out;
+    }
+
+    /** How many cards were tokenized (for tests: a refused request tokenizes nothing). */
+    public synchronized int tokenCount() {
+        return vault.size();
     }
 
     @Override
@@ -171,10 +185,14 @@ public final class PaymentGateway implements AutoCloseable {
             }
             return new Answer(200, behaviour.json().toString());
         }
-        if (!path.startsWith("/v1/authorizations")) {
+        if (!path.startsWith("/v1/authorizations") && !path.equals("/v1/tokens")) {
             return error(404, "not_found", "No resource at " + path);
         }
         sleep(latency());
+        if (path.equals("/v1/tokens")) {
+            // The card vault is a service of its own: the injected failures are the payment network's.
+            return serve(method, path, x.getRequestHeaders().getFirst("Idempotency-Key"), x.getRequestURI().getQuery(), raw);
+        }
         if (unavailable()) {
             return error(503, "unavailable", "The gateway is unavailable; retry later");
         }
@@ -188,8 +206,9 @@ public final class PaymentGateway implements AutoCloseable {
 
     private synchronized Answer serve(String method, String path, String key, String query, byte[] raw) {
         String[] parts = path.split("/");
-        // /v1/authorizations[/id[/capture|/void]]
-        if (parts.length == 3 && method.equals("GET")) {
+        boolean tokenize = parts[2].equals("tokens");
+        // /v1/authorizations[/id[/capture|/void]], /v1/tokens
+        if (parts.length == 3 && method.equals("GET") && !tokenize) {
             String reference = query != null && query.startsWith("reference=") ? query.substring(10) : null;
             ArrayNode items = Json.array();
             authorizations.values().stream().filter(a -> reference == null || a.reference.equals(reference))
@@ -214,7 +233,9 @@ public final class PaymentGateway implements AutoCloseable {
             return seen;
         }
         Answer a;
-        if (parts.length == 3) {
+        if (tokenize) {
+            a = tokenize(object(raw));
+        } else if (parts.length == 3) {
             a = authorize(object(raw));
         } else if (parts.length == 5 && parts[4].equals("capture")) {
             a = capture(parts[3], object(raw));
@@ -229,17 +250,57 @@ public final class PaymentGateway implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Keeps a card and answers its token, last four digits, brand and fingerprint (the same for
+     * the same number at this gateway, a keyed hash: it tells two cards apart without revealing
+     * either). Error messages never repeat the number.
+     */
+    private Answer tokenize(JsonNode body) {
+        String number = body.path("number").isTextual() ? body.path("number").textValue() : "";
+        if (!Cards.wellFormed(number)) {
+            throw new BadRequest("number must be 12 to 19 digits");
+        }
+        if (!Cards.luhn(number)) {
+            throw new BadRequest("number fails the Luhn check");
+        }
+        String expiry = body.path("expiry").asText("");
+        if (Cards.expiry(expiry) == null) {
+            throw new BadRequest("expiry must be MM/YY or MM/YYYY");
+        }
+        byte[] t = new byte[18];
+        tokens.nextBytes(t);
+        String token = "tok_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+        vault.put(token, new Vaulted(number, expiry));
+        return new Answer(201, Json.object().put("token", token).put("last4", Cards.last4(number))
+                .put("brand", Cards.brand(number)).put("expiry", expiry).put("fingerprint", fingerprint(number))
+                .toString());
+    }
+
+    private String fingerprint(String number) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(fingerprintKey, "HmacSHA256"));
+            byte[] h = mac.doFinal(number.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return "fp_" + java.util.HexFormat.of().formatHex(h, 0, 16);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private Answer authorize(JsonNode body) {
         long amount = body.path("amountCents").asLong(-1);
         if (!body.path("amountCents").canConvertToLong() || amount <= 0) {
             throw new BadRequest("amountCents must be a positive integer");
         }
-        String card = body.path("card").asText("");
         String reference = body.path("reference").asText("");
         if (reference.isEmpty()) {
             throw new BadRequest("reference is required");
         }
-        if (card.startsWith(DECLINED_CARD) || random() < behaviour.declineRate()) {
+        Vaulted card = vault.get(body.path("token").asText(""));
+        if (card == null) {
+            throw new BadRequest("token is not a card token of this gateway (tokenize the card with POST /v1/tokens)");
+        }
+        if (card.number().startsWith(DECLINED_CARD) || random() < behaviour.declineRate()) {
             return new Answer(402, Json.object().put("error", "card_declined").put("message", "The card was declined")
                     .toString());
         }

@@ -118,7 +118,7 @@ final class Invariants {
         query(c, "SELECT idempotency_key, COUNT(*) FROM relecloud_purchase GROUP BY idempotency_key HAVING COUNT(*) > 1",
                 rs -> problems.add("key " + rs.getString(1) + ": " + rs.getInt(2) + " purchases"));
         query(c, "SELECT name, COUNT(*) FROM sl_execution WHERE state_machine_arn LIKE '%:purchase-ticket' GROUP BY name"
-                + " HAVING COUNT(*) > 1", rs -> problems.add("key " + rs.getString(1) + ": " + rs.getInt(2) + " executions"));
+                + " HAVING COUNT(*) > 1", rs -> problems.add("purchase " + rs.getString(1) + ": " + rs.getInt(2) + " executions"));
         for (Purchase p : byId.values()) {
             int t = issued.getOrDefault(p.id(), 0);
             if (t > p.quantity()) {
@@ -126,7 +126,7 @@ final class Invariants {
             }
         }
         return new Check("No purchase is duplicated (one per idempotency key)", problems.isEmpty(), problems.isEmpty()
-                ? byId.size() + " purchases for " + byId.size() + " keys, one purchase-ticket execution per key, no"
+                ? byId.size() + " purchases for " + byId.size() + " keys, one purchase-ticket execution per purchase (named by its id), no"
                 + " purchase with more tickets than seats asked for; every repeated key answered the same purchase"
                 : String.join("; ", first(problems)));
     }

@@ -221,7 +221,7 @@ final class Traffic {
             }
         }
         body.putObject("card").put("number", decline ? PaymentGateway.DECLINED_CARD : CARD).put("expiry",
-                "12/29").put("holder", "Prove Customer");
+                "12/99").put("holder", "Prove Customer");
         String json = body.toString();
         Map<String, String> headers = Map.of("Idempotency-Key", key);
         String path = "/api/relecloud/purchases?wait=5";
