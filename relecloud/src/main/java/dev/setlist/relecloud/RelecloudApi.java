@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.asl.StatesException;
 import dev.setlist.engine.EngineException;
-import dev.setlist.engine.ExecutionInfo;
 import dev.setlist.relecloud.gateway.Cards;
 import dev.setlist.relecloud.gateway.GatewayClient;
 import dev.setlist.flows.guard.Guard;
 import dev.setlist.server.SetlistServer;
-import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.Access;
 import dev.setlist.server.http.ApiException;
@@ -45,8 +43,8 @@ import java.util.regex.Pattern;
 /**
  * Relecloud's JSON API under {@code /api/relecloud} (documented in {@code relecloud/API.md}):
  * concerts, search, concert requests, customers, purchases, ticket images and the payment gateway
- * simulator's behaviour. Every call is authenticated by the server's {@link Authenticator} and
- * allowed or refused by the server's policy on a {@code relecloud:*} action; bad input is a 4xx
+ * simulator's behaviour. Every route declares the {@code relecloud:*} action it needs, and the
+ * server's gate authenticates and authorizes the caller before the guard or a handler runs; bad input is a 4xx
  * naming what is wrong and changes nothing. Caching, stale answers during an outage and search's
  * degraded mode are the server's traffic guard's (flows {@code list-concerts} and
  * {@code search-concerts} in {@code flows.yaml}).
@@ -65,14 +63,12 @@ final class RelecloudApi {
 
     private final Relecloud app;
     private final SetlistServer server;
-    private final Authenticator auth;
     private final Store store;
     private final SecureRandom random = new SecureRandom();
 
     RelecloudApi(Relecloud app, SetlistServer server) {
         this.app = app;
         this.server = server;
-        this.auth = server.authenticator();
         this.store = app.store();
     }
 
@@ -84,20 +80,18 @@ final class RelecloudApi {
         routes.get(BASE + "/me", this::me, Access.signedIn());
         routes.get(BASE + "/concerts", this::upcoming, Access.action("relecloud:ReadConcerts"));
         routes.get(BASE + "/concerts/{id}", ctx -> {
-            require(ctx, null, "relecloud:ReadConcerts");
             // Seats left change with every purchase: the guard must not keep this answer.
             ctx.header("Cache-Control", "no-store").json(concert(longParam(ctx.pathParam("id"), "id")).json());
         }, Access.action("relecloud:ReadConcerts"));
         routes.post(BASE + "/concerts", this::requestConcert, Access.action("relecloud:CreateConcert"));
         routes.get(BASE + "/search", this::search, Access.action("relecloud:ReadConcerts"));
         routes.get(BASE + "/concert-requests", ctx -> {
-            Principal p = require(ctx, null, "relecloud:ReadConcertRequests");
+            Principal p = Gate.principal(ctx);
             ArrayNode items = Json.array();
             store.requestsOf(p.user(), 50).forEach(r -> items.add(r.json()));
             ctx.json(Json.object().set("items", items));
         }, Access.action("relecloud:ReadConcertRequests"));
         routes.get(BASE + "/concert-requests/{id}", ctx -> {
-            require(ctx, null, "relecloud:ReadConcertRequests");
             Store.Request r = ctx.pathParam("id").length() > 64 ? null : store.request(ctx.pathParam("id"));
             if (r == null) {
                 throw notFound("No concert request " + ctx.pathParam("id"));
@@ -107,11 +101,9 @@ final class RelecloudApi {
         routes.get(BASE + "/customers", this::findCustomers, Access.action("relecloud:ReadCustomers"));
         routes.post(BASE + "/customers", this::createCustomer, Access.action("relecloud:WriteCustomers"));
         routes.get(BASE + "/customers/{id}", ctx -> {
-            require(ctx, null, "relecloud:ReadCustomers");
             ctx.json(customer(longParam(ctx.pathParam("id"), "id")).json());
         }, Access.action("relecloud:ReadCustomers"));
         routes.get(BASE + "/customers/{id}/tickets", ctx -> {
-            require(ctx, null, "relecloud:ReadTickets");
             Store.Customer c = customer(longParam(ctx.pathParam("id"), "id"));
             ArrayNode items = Json.array();
             Map<Long, Concert> concerts = new ConcurrentHashMap<>();
@@ -124,7 +116,6 @@ final class RelecloudApi {
         }, Access.action("relecloud:ReadTickets"));
         routes.post(BASE + "/purchases", this::purchase, Access.action("relecloud:BuyTickets"));
         routes.get(BASE + "/purchases", ctx -> {
-            require(ctx, null, "relecloud:ReadPurchases");
             String customer = ctx.queryParam("customerId");
             if (customer == null) {
                 throw ApiException.validation("Query parameter 'customerId' is required");
@@ -134,17 +125,14 @@ final class RelecloudApi {
             ctx.json(Json.object().set("items", items));
         }, Access.action("relecloud:ReadPurchases"));
         routes.get(BASE + "/purchases/{id}", ctx -> {
-            require(ctx, null, "relecloud:ReadPurchases");
             ctx.json(purchaseJson(purchase(ctx.pathParam("id")), true));
         }, Access.action("relecloud:ReadPurchases"));
         routes.get(BASE + "/tickets/{number}/image", this::image, Access.action("relecloud:ReadTickets"));
         routes.get(BASE + "/gateway", ctx -> {
-            require(ctx, null, "relecloud:OperateGateway");
             ctx.json(gateway(() -> app.gateway().behaviour()));
         }, Access.action("relecloud:OperateGateway"));
         routes.put(BASE + "/gateway", ctx -> {
             byte[] raw = Bodies.read(ctx, MAX_BODY);
-            require(ctx, raw, "relecloud:OperateGateway");
             JsonNode change = Req.parse(raw).body();
             ctx.json(gateway(() -> app.gateway().behaviour(change)));
         }, Access.action("relecloud:OperateGateway"));
@@ -152,26 +140,8 @@ final class RelecloudApi {
 
     // ---- who may -------------------------------------------------------------------------------
 
-    /**
-     * The caller the server's gate verified for this route, which declares {@code action}; checked
-     * again here so that a handler can never run for a caller the action does not admit.
-     */
-    private Principal require(Context ctx, byte[] body, String action) {
-        Principal p = authenticate(ctx, body);
-        if (!p.allows(action, null)) {
-            throw new ApiException(403, "AccessDeniedException", "User: " + p.user() + " is not authorized to perform: "
-                    + action);
-        }
-        return p;
-    }
-
-    /** The caller the server's gate verified (it answers 401 or 503 itself). */
-    private Principal authenticate(Context ctx, byte[] body) {
-        return Gate.principal(ctx);
-    }
-
     private void me(Context ctx) {
-        Principal p = authenticate(ctx, null);
+        Principal p = Gate.principal(ctx);
         ObjectNode out = Json.object().put("user", p.user());
         ArrayNode roles = out.putArray("roles");
         new LinkedHashSet<>(p.grants().stream().map(g -> g.role()).toList()).forEach(roles::add);
@@ -189,7 +159,6 @@ final class RelecloudApi {
     // ---- concerts ------------------------------------------------------------------------------
 
     private void upcoming(Context ctx) {
-        require(ctx, null, "relecloud:ReadConcerts");
         int page = intParam(ctx, "page", 0, 0, 10_000);
         int size = intParam(ctx, "size", 20, 1, 100);
         Instant now = server.clock().now();
@@ -210,7 +179,7 @@ final class RelecloudApi {
 
     private void requestConcert(Context ctx) {
         byte[] raw = Bodies.read(ctx, MAX_BODY);
-        Principal p = require(ctx, raw, "relecloud:CreateConcert");
+        Principal p = Gate.principal(ctx);
         onlyQuery(ctx, Set.of());
         ObjectNode concert = ConcertRules.shape(Req.parse(raw));
         String id = "cr-" + code(10).toLowerCase(Locale.ROOT);
@@ -232,7 +201,6 @@ final class RelecloudApi {
     }
 
     private void search(Context ctx) {
-        require(ctx, null, "relecloud:ReadConcerts");
         String q = ctx.queryParam("q");
         if (q != null && q.length() > 200) {
             throw ApiException.validation("Query parameter 'q' must be at most 200 characters");
@@ -309,7 +277,6 @@ final class RelecloudApi {
     // ---- customers -----------------------------------------------------------------------------
 
     private void findCustomers(Context ctx) {
-        require(ctx, null, "relecloud:ReadCustomers");
         String email = ctx.queryParam("email");
         if (email == null || email.isBlank() || email.length() > 254) {
             throw ApiException.validation("Query parameter 'email' is required (1 to 254 characters)");
@@ -321,7 +288,6 @@ final class RelecloudApi {
 
     private void createCustomer(Context ctx) {
         byte[] raw = Bodies.read(ctx, MAX_BODY);
-        require(ctx, raw, "relecloud:WriteCustomers");
         onlyQuery(ctx, Set.of());
         Store.Found f = customerOf(Req.parse(raw));
         ctx.status(f.created() ? 201 : 200).json(f.customer().json());
@@ -373,7 +339,7 @@ final class RelecloudApi {
      */
     private void purchase(Context ctx) {
         byte[] raw = Bodies.read(ctx, MAX_BODY);
-        Principal p = require(ctx, raw, "relecloud:BuyTickets");
+        Principal p = Gate.principal(ctx);
         onlyQuery(ctx, Set.of("wait"));
         Integer wait = ctx.queryParam("wait") == null ? null : intParam(ctx, "wait", 0, 0, 20);
         String key = ctx.header("Idempotency-Key");
@@ -598,7 +564,6 @@ final class RelecloudApi {
     }
 
     private void image(Context ctx) {
-        require(ctx, null, "relecloud:ReadTickets");
         String number = ctx.pathParam("number");
         Store.Ticket t = number.length() > 40 ? null : store.ticket(number);
         if (t == null) {

@@ -148,13 +148,13 @@ public final class SetlistServer implements AutoCloseable {
                 started.add(x);
             }
             EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account(), ownership);
-            StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge, auth,
+            StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge,
                     config.maxBodyBytes());
-            ConsoleApi console = new ConsoleApi(stepFunctions, authStore, auth, config.maxBodyBytes(), config.sessionTtl(),
+            ConsoleApi console = new ConsoleApi(stepFunctions, authStore, config.maxBodyBytes(), config.sessionTtl(),
                     ownership);
-            FlowsApi flowsApi = new FlowsApi(auth, () -> flowMonitor, clock);
+            FlowsApi flowsApi = new FlowsApi(() -> flowMonitor, clock);
             Console consoleUi = new Console(auth, authStore, extensions);
-            ClientTelemetryApi clientTelemetry = new ClientTelemetryApi(auth, telemetry,
+            ClientTelemetryApi clientTelemetry = new ClientTelemetryApi(telemetry,
                     new RateLimiter(20, 2, System::nanoTime));
             app = Javalin.create(c -> {
                 c.concurrency.useVirtualThreads = true;
@@ -168,11 +168,11 @@ public final class SetlistServer implements AutoCloseable {
                     ObjectNode body = Json.object().put("status", ready ? "READY" : "DATABASE_UNREACHABLE");
                     ctx.status(ready ? 200 : 503).json(body);
                 }, Access.anyone());
-                telemetry.routing(c.routes, auth);
+                telemetry.routing(c.routes);
                 // The gate first: nothing (the guard, its cache, a handler) answers before it has decided.
                 new Gate(auth, config.maxBodyBytes(), Gate.BODY_DEADLINE).routing(c.routes);
                 guardHttp.routing(c.routes);
-                new dev.setlist.server.guard.GuardApi(auth, () -> guard, config.maxBodyBytes())
+                new dev.setlist.server.guard.GuardApi(() -> guard, config.maxBodyBytes())
                         .auditWith(new dev.setlist.server.guard.SqlLeverStore(sql, clock)::audit).routing(c.routes);
                 sfnEndpoint.routing(c.routes);
                 console.routing(c.routes);

@@ -4,7 +4,6 @@ import dev.setlist.server.http.Gate;
 import dev.setlist.server.http.Access;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.ApiException;
 import dev.setlist.server.http.Bodies;
@@ -37,12 +36,10 @@ public final class ClientTelemetryApi {
     private static final int MAX_REPORTS = 100;
     private static final Logger clientLog = LoggerFactory.getLogger("setlist.client");
 
-    private final Authenticator auth;
     private final Telemetry telemetry;
     private final RateLimiter limiter;
 
-    public ClientTelemetryApi(Authenticator auth, Telemetry telemetry, RateLimiter limiter) {
-        this.auth = auth;
+    public ClientTelemetryApi(Telemetry telemetry, RateLimiter limiter) {
         this.telemetry = telemetry;
         this.limiter = limiter;
     }

@@ -33,16 +33,14 @@ public final class ConsoleApi {
     private final StepFunctions sfn;
     private final Ownership ownership;
     private final AuthStore store;
-    private final Authenticator auth;
     private final int maxBodyBytes;
     private final Duration sessionTtl;
 
-    public ConsoleApi(StepFunctions sfn, AuthStore store, Authenticator auth, int maxBodyBytes, Duration sessionTtl,
+    public ConsoleApi(StepFunctions sfn, AuthStore store, int maxBodyBytes, Duration sessionTtl,
                       Ownership ownership) {
         this.sfn = sfn;
         this.ownership = ownership;
         this.store = store;
-        this.auth = auth;
         this.maxBodyBytes = maxBodyBytes;
         this.sessionTtl = sessionTtl;
     }

@@ -15,10 +15,8 @@ import dev.setlist.flows.Flow;
 import dev.setlist.flows.FlowMonitor;
 import dev.setlist.flows.Incident;
 import dev.setlist.flows.SloStatus;
-import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.ApiException;
-import dev.setlist.server.http.Bodies;
 import dev.setlist.server.http.Json;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -42,12 +40,10 @@ public final class FlowsApi {
     public static final String READ = "setlist:ReadFlows";
     public static final String ACK = "setlist:AcknowledgeIncident";
 
-    private final Authenticator auth;
     private final Supplier<FlowMonitor> monitor;
     private final Clock clock;
 
-    public FlowsApi(Authenticator auth, Supplier<FlowMonitor> monitor, Clock clock) {
-        this.auth = auth;
+    public FlowsApi(Supplier<FlowMonitor> monitor, Clock clock) {
         this.monitor = monitor;
         this.clock = clock;
     }

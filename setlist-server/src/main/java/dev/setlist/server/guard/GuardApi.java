@@ -13,7 +13,6 @@ import dev.setlist.flows.guard.Levers;
 import dev.setlist.flows.guard.Outbound;
 import dev.setlist.flows.guard.Quotas;
 import dev.setlist.flows.guard.Shedder;
-import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.ApiException;
 import dev.setlist.server.http.Bodies;
@@ -37,12 +36,10 @@ public final class GuardApi {
     private static final List<String> LEVER_FIELDS = List.of("disabled", "degraded", "ratePerSecond", "burst", "reason");
     private static final List<String> QUOTA_FIELDS = List.of("limit", "period", "reason");
 
-    private final Authenticator auth;
     private final Supplier<Guard> guard;
     private final int maxBodyBytes;
 
-    public GuardApi(Authenticator auth, Supplier<Guard> guard, int maxBodyBytes) {
-        this.auth = auth;
+    public GuardApi(Supplier<Guard> guard, int maxBodyBytes) {
         this.guard = guard;
         this.maxBodyBytes = maxBodyBytes;
     }

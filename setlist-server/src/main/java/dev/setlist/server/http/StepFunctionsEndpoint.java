@@ -1,6 +1,5 @@
 package dev.setlist.server.http;
 
-import dev.setlist.server.auth.Authenticator;
 import dev.setlist.server.auth.Principal;
 import dev.setlist.server.events.EventBridge;
 import dev.setlist.server.sfn.Req;
@@ -22,13 +21,11 @@ public final class StepFunctionsEndpoint {
 
     private final StepFunctions api;
     private final EventBridge events;
-    private final Authenticator auth;
     private final int maxBodyBytes;
 
-    public StepFunctionsEndpoint(StepFunctions api, EventBridge events, Authenticator auth, int maxBodyBytes) {
+    public StepFunctionsEndpoint(StepFunctions api, EventBridge events, int maxBodyBytes) {
         this.api = api;
         this.events = events;
-        this.auth = auth;
         this.maxBodyBytes = maxBodyBytes;
     }
 

@@ -11,8 +11,6 @@ import dev.setlist.engine.ExecutionStatus;
 import dev.setlist.events.DeliveryListener;
 import dev.setlist.flows.FlowMonitor;
 import dev.setlist.flows.Outcome;
-import dev.setlist.server.auth.Authenticator;
-import dev.setlist.server.auth.Principal;
 import dev.setlist.server.http.ApiException;
 import dev.setlist.server.http.Json;
 import io.micrometer.core.instrument.Counter;
@@ -215,7 +213,7 @@ public final class Telemetry implements AutoCloseable {
     private record InFlight(Span span, Scope scope, long startNanos) {}
 
     /** The hooks around every request, {@code GET /metrics} and {@code GET /api/v1/traces/{traceId}}. */
-    public void routing(RoutesConfig routes, Authenticator auth) {
+    public void routing(RoutesConfig routes) {
         routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                 .result(registry.scrape()), Access.anyone());
         routes.get("/api/v1/traces/{traceId}", this::trace, Access.action("setlist:ReadTelemetry"));

@@ -49,7 +49,7 @@ class SafeLogsTest {
                 } catch (SQLException e) {
                     throw new RuntimeException("the batch failed: " + e.getMessage(), e);
                 }
-            });
+            }, Access.anyone());
         }
 
         void batch() throws SQLException {
