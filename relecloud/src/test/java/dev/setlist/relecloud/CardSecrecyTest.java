@@ -128,6 +128,30 @@ class CardSecrecyTest {
         assertThat(scanned).as("rows scanned").isGreaterThan(20);
         assertThat(found).as("columns holding the card number").isEmpty();
 
+        // every answer that shows the purchase or its execution, to an administrator too
+        Harness.User admin = h.login("admin");
+        for (String path : List.of("/api/relecloud/purchases/" + bought.path("purchaseId").asText(),
+                "/api/relecloud/purchases?customerId=" + bought.path("customerId").asText(),
+                "/api/v1/executions/" + java.net.URLEncoder.encode(arn, java.nio.charset.StandardCharsets.UTF_8))) {
+            Harness.Response r = admin.get(path);
+            assertThat(r.status()).as(path).isEqualTo(200);
+            assertThat(new String(r.bytes(), java.nio.charset.StandardCharsets.UTF_8)).as(path).doesNotContain(CARD);
+        }
+
+        // the bytes of every file in the server's data directory, once the database has written its pages
+        try (Connection c = h.server.engine().dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT SYNC");
+        }
+        List<String> files = new ArrayList<>();
+        try (var walk = java.nio.file.Files.walk(h.dir)) {
+            for (java.nio.file.Path f : walk.filter(java.nio.file.Files::isRegularFile).toList()) {
+                files.add(f.getFileName().toString());
+                String bytes = new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(bytes).as(f.toString()).doesNotContain(CARD);
+            }
+        }
+        assertThat(files).as("files scanned").anyMatch(n -> n.endsWith(".mv.db"));
+
         // every log line captured while buying (its message, arguments and stack trace)
         assertThat(logs.list).as("something was logged").isNotEmpty();
         for (ILoggingEvent e : logs.list) {
