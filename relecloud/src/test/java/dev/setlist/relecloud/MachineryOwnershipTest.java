@@ -169,6 +169,37 @@ class MachineryOwnershipTest {
     }
 
     @Test
+    void matrix_everyRelecloudRouteTimesEveryRole_asItsDeclarationAndThePolicySay() {
+        var auth = h.server.authStore();
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        for (String role : List.of("administrator", "planner", "agent", "operator", "viewer", "developer")) {
+            auth.createUser("test", "matrix-" + role, Harness.PASSWORD);
+            auth.grant("test", "matrix-" + role, role, "*");
+            keys.put(role, auth.createApiKey("test", "matrix-" + role)[1]);
+        }
+        List<String> wrong = new ArrayList<>();
+        h.server.routeAccess().forEach((route, access) -> {
+            if (!route.contains("/api/relecloud/") || !(access instanceof Access.Action a)) {
+                return;
+            }
+            String[] mp = route.split(" ", 2);
+            String path = mp[1].replaceAll("\\{[^}]+}", "matrix-none");
+            keys.forEach((role, key) -> {
+                boolean allowed = dev.setlist.server.auth.Policy.allows(
+                        List.of(new dev.setlist.server.auth.Policy.Grant(role, "*")), a.action(), null);
+                Harness.Response r = h.request(mp[0], path, mp[0].equals("GET") ? null : "{}",
+                        Map.of("Authorization", "Bearer " + key, "Idempotency-Key", "matrix-" + UUID.randomUUID()), null, null);
+                boolean ok = allowed ? r.status() != 401 && r.status() != 403 && r.status() < 500 : r.status() == 403;
+                if (!ok) {
+                    wrong.add(route + " as " + role + ": expected " + (allowed ? "admitted" : "403") + ", got " + r.status()
+                            + " " + r.json());
+                }
+            });
+        });
+        assertThat(wrong).isEmpty();
+    }
+
+    @Test
     void everyRouteOfTheProductDeclaresItsAccess_andRefusesAnonymousCallersUnlessPublic() {
         Map<String, Access> routes = h.server.routeAccess();
         assertThat(routes).containsKeys("POST /api/relecloud/purchases", "GET /api/relecloud/concerts", "GET /");
