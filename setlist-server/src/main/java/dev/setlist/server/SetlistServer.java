@@ -126,12 +126,15 @@ public final class SetlistServer implements AutoCloseable {
                     config.authEnabled());
             authenticator = auth;
             Versions versions = new Versions(sql, clock, routingRandom);
+            var machineConfigurations = new dev.setlist.server.sfn.MachineConfigurations(sql);
             dev.setlist.server.auth.Ownership ownership = dev.setlist.server.auth.Ownership.of(extensions,
                     config.region(), config.account());
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
-                    config.activityPoll(), clock, ownership);
-            stepFunctions.redactWith(new dev.setlist.server.sfn.Redactor(telemetry::flows));
+                    config.activityPoll(), clock, ownership, machineConfigurations);
+            dev.setlist.server.sfn.Redactor redactor = new dev.setlist.server.sfn.Redactor(telemetry::flows);
+            stepFunctions.redactWith(redactor);
+            engine.addListener(new dev.setlist.server.sfn.ExecutionLog(machineConfigurations, redactor));
             guardHttp = new dev.setlist.server.guard.GuardHttp();
             eventBus = EventBus.builder(engine).clock(clock).entropy(entropy)
                     .sender(new dev.setlist.server.guard.GuardedTargetSender(outbound,

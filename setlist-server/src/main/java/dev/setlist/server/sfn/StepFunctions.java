@@ -40,6 +40,8 @@ public final class StepFunctions {
 
     private final Engine engine;
     private final Ownership ownership;
+    private final MachineConfigurations configurations;
+    private static final List<String> INCLUDED_DATA = List.of("ALL_DATA", "METADATA_ONLY");
     private final Versions versions;
     private final Tags tags;
     private final TestStates testStates;
@@ -51,8 +53,10 @@ public final class StepFunctions {
     private volatile Redactor redactor = Redactor.NONE;
 
     public StepFunctions(Engine engine, Versions versions, Tags tags, TestStates testStates, Duration syncTimeout,
-                         Duration activityPoll, dev.setlist.asl.Clock clock, Ownership ownership) {
+                         Duration activityPoll, dev.setlist.asl.Clock clock, Ownership ownership,
+                         MachineConfigurations configurations) {
         this.engine = engine;
+        this.configurations = configurations;
         this.ownership = ownership;
         this.versions = versions;
         this.tags = tags;
@@ -188,9 +192,7 @@ public final class StepFunctions {
         String type = r.optEnum("type", List.of("STANDARD", "EXPRESS"));
         boolean publish = r.bool("publish", false);
         String versionDescription = r.optStr("versionDescription", 0, 256);
-        r.optObject("loggingConfiguration");
-        r.optObject("tracingConfiguration");
-        r.optObject("encryptionConfiguration");
+        MachineConfigurations.Configuration configuration = MachineConfigurations.read(r, MachineConfigurations.defaults());
         Map<String, String> tagMap = Tags.read(r.optObjects("tags"), "tags");
         if (versionDescription != null && !publish) {
             throw ApiException.validation("versionDescription can only be set when publish is true");
@@ -198,6 +200,7 @@ public final class StepFunctions {
         StateMachineInfo info = engine.createStateMachine(name, definition,
                 type == null ? StateMachineType.STANDARD : StateMachineType.valueOf(type), roleArn, null);
         tags.put(info.arn(), tagMap);
+        configurations.put(info.arn(), configuration);
         ObjectNode out = Json.object();
         out.put("stateMachineArn", info.arn());
         Json.time(out, "creationDate", info.creationDate());
@@ -213,16 +216,20 @@ public final class StepFunctions {
         String roleArn = r.optStr("roleArn", 1, 256);
         boolean publish = r.bool("publish", false);
         String versionDescription = r.optStr("versionDescription", 0, 256);
-        r.optObject("loggingConfiguration");
-        r.optObject("tracingConfiguration");
-        r.optObject("encryptionConfiguration");
         if (versionDescription != null && !publish) {
             throw ApiException.validation("versionDescription can only be set when publish is true");
         }
+        boolean reconfigured = r.has("loggingConfiguration") || r.has("tracingConfiguration")
+                || r.has("encryptionConfiguration");
+        MachineConfigurations.Configuration configuration = MachineConfigurations.read(r,
+                reconfigured ? configurations.of(arn) : MachineConfigurations.defaults());
         machines.forget(arn);
-        StateMachineInfo info = definition == null && roleArn == null && publish ? engine.describeStateMachine(arn)
-                : engine.updateStateMachine(arn, definition, roleArn);
+        StateMachineInfo info = definition == null && roleArn == null && (publish || reconfigured)
+                ? engine.describeStateMachine(arn) : engine.updateStateMachine(arn, definition, roleArn);
         machines.forget(arn);
+        if (reconfigured) {
+            configurations.put(arn, configuration);
+        }
         ObjectNode out = Json.object();
         Json.time(out, "updateDate", info.updateDate());
         out.put("revisionId", info.revisionId());
@@ -234,7 +241,7 @@ public final class StepFunctions {
 
     private ObjectNode describeStateMachine(Req r) {
         String arn = r.str("stateMachineArn", 1, 256);
-        r.bool("includedData", false);
+        boolean metadataOnly = "METADATA_ONLY".equals(r.optEnum("includedData", INCLUDED_DATA));
         Versions.Qualified q = Versions.split(arn);
         ObjectNode out;
         if (q.isVersion()) {
@@ -248,6 +255,10 @@ public final class StepFunctions {
         } else {
             out = describe(engine.describeStateMachine(unqualified(arn, "stateMachineArn")));
         }
+        MachineConfigurations.echo(out, configurations.of(machineOf(arn)));
+        if (metadataOnly) {
+            out.put("definition", "{}"); // as AWS answers METADATA_ONLY
+        }
         return out;
     }
 
@@ -260,8 +271,6 @@ public final class StepFunctions {
         Json.opt(out, "roleArn", info.roleArn());
         out.put("type", info.type().name());
         Json.time(out, "creationDate", info.creationDate());
-        out.putObject("loggingConfiguration").put("level", "OFF").put("includeExecutionData", false);
-        out.putObject("tracingConfiguration").put("enabled", false);
         out.put("revisionId", info.revisionId());
         Json.opt(out, "description", info.description());
         return out;
@@ -289,6 +298,7 @@ public final class StepFunctions {
         machines.forget(arn);
         versions.deleteAll(arn);
         tags.removeAll(arn);
+        configurations.remove(arn);
         return Json.object();
     }
 
@@ -508,17 +518,16 @@ public final class StepFunctions {
 
     private ObjectNode describeStateMachineForExecution(Req r) {
         String arn = r.str("executionArn", 1, 2048);
-        r.bool("includedData", false);
+        boolean metadataOnly = "METADATA_ONLY".equals(r.optEnum("includedData", INCLUDED_DATA));
         ExecutionInfo e = engine.describeExecution(arn);
         StateMachineInfo sm = engine.describeStateMachineForExecution(arn);
         ObjectNode out = Json.object();
         out.put("stateMachineArn", sm.arn());
         out.put("name", sm.name());
-        out.put("definition", sm.definition());
+        out.put("definition", metadataOnly ? "{}" : sm.definition());
         Json.opt(out, "roleArn", sm.roleArn());
         Json.time(out, "updateDate", sm.updateDate());
-        out.putObject("loggingConfiguration").put("level", "OFF").put("includeExecutionData", false);
-        out.putObject("tracingConfiguration").put("enabled", false);
+        MachineConfigurations.echo(out, configurations.of(machineOf(sm.arn())));
         Json.opt(out, "mapRunArn", e.mapRunArn());
         out.put("revisionId", sm.revisionId());
         return out;
