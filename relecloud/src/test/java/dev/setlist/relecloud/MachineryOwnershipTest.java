@@ -91,6 +91,38 @@ class MachineryOwnershipTest {
     }
 
     @Test
+    void aDevelopersOwnStateMachine_cannotStartTheWorkloadsMachines_norUseItsActivity() {
+        String child = "forged-nested-" + UUID.randomUUID();
+        JsonNode nested = Json.object().put("StartAt", "Start").set("States", Json.object()
+                .set("Start", Json.object().put("Type", "Task").put("Resource", "arn:aws:states:::states:startExecution")
+                        .put("End", true).set("Parameters", Json.object()
+                                .put("StateMachineArn", ARN + "stateMachine:" + Relecloud.PURCHASE).put("Name", child)
+                                .put("Input", "{\"purchaseId\":\"X\"}"))));
+        JsonNode activity = Json.object().put("StartAt", "Render").set("States", Json.object()
+                .set("Render", Json.object().put("Type", "Task").put("End", true)
+                        .put("Resource", ARN + "activity:" + Relecloud.RENDER_ACTIVITY)
+                        .set("Parameters", Json.object().put("number", "T-forged"))));
+        for (JsonNode definition : List.of(nested, activity)) {
+            String name = "devi-" + UUID.randomUUID();
+            Harness.Response created = aws(developerKey, "AWSStepFunctions.CreateStateMachine", Json.object()
+                    .put("name", name).put("roleArn", "arn:aws:iam::000000000000:role/devi")
+                    .put("definition", definition.toString()));
+            assertThat(created.status()).as(created.json().toString()).isEqualTo(200);
+            Harness.Response started = aws(developerKey, "AWSStepFunctions.StartExecution", Json.object()
+                    .put("stateMachineArn", created.json().path("stateMachineArn").asText()).put("input", "{}"));
+            assertThat(started.status()).as(started.json().toString()).isEqualTo(200);
+            String execution = started.json().path("executionArn").asText();
+            var ended = Harness.eventually(() -> h.server.engine().describeExecution(execution),
+                    e -> e.status() != dev.setlist.engine.ExecutionStatus.RUNNING);
+            assertThat(ended.status()).isEqualTo(dev.setlist.engine.ExecutionStatus.FAILED);
+            assertThat(ended.error()).isEqualTo("StepFunctions.AccessDeniedException");
+            assertThat(ended.cause()).contains("belongs to the workload Relecloud");
+        }
+        assertThat(h.server.engine().listExecutions(h.relecloud.purchaseArn(), null, null, 100, null).items()
+                .stream().filter(e -> e.name().equals(child)).toList()).isEmpty();
+    }
+
+    @Test
     void aGrantNamingTheMachine_admitsTheCallToTheMachine() {
         var auth = h.server.authStore();
         auth.createUser("test", "runbook", Harness.PASSWORD);

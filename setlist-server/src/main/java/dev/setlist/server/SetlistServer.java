@@ -131,6 +131,7 @@ public final class SetlistServer implements AutoCloseable {
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
                     config.activityPoll(), clock, ownership);
+            engine.resourcePolicy(ownership.resourcePolicy());
             stepFunctions.redactWith(new dev.setlist.server.sfn.Redactor(telemetry::flows));
             guardHttp = new dev.setlist.server.guard.GuardHttp();
             eventBus = EventBus.builder(engine).clock(clock).entropy(entropy)

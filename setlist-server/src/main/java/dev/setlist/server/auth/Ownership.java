@@ -78,6 +78,23 @@ public final class Ownership {
     }
 
     /**
+     * What executions may reach from their Task states: a workload's state machine (as a child
+     * execution) or activity only from a state machine of the same workload. Executions carry no
+     * caller whose grants could name it, so a state machine anyone may create cannot start the
+     * workload's machinery on their behalf.
+     */
+    public dev.setlist.engine.ResourcePolicy resourcePolicy() {
+        return (stateMachineArn, resourceArn) -> {
+            String owner = ownerOf(resourceArn);
+            if (owner == null || owner.equals(ownerOf(stateMachineArn))) {
+                return null;
+            }
+            return "The state machine " + stateMachineArn + " may not use " + resourceArn + ": it belongs to the"
+                    + " workload " + owner + ", whose own state machines alone may use it";
+        };
+    }
+
+    /**
      * Refuses {@code action} on {@code arn} when a workload owns it and no grant of the caller names
      * it explicitly; {@code reads} are the actions that only look.
      */
