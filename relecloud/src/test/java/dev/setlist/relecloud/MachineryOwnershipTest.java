@@ -168,6 +168,31 @@ class MachineryOwnershipTest {
     }
 
     @Test
+    void aRuleOfOnesOwn_cannotForwardAnEventInTheWorkloadsSourceOntoTheBus() {
+        String rule = "forwarder-" + UUID.randomUUID().toString().substring(0, 8);
+        String requestId = "cr-fwd-" + UUID.randomUUID().toString().substring(0, 8);
+        int before = h.server.engine().listExecutions(ARN + "stateMachine:" + Relecloud.CREATE_CONCERT, null, null, 1000,
+                null).items().size();
+        assertThat(aws(developerKey, "AWSEvents.PutRule", Json.object().put("Name", rule)
+                .put("EventPattern", "{\"source\":[\"ops.forward\"]}")).status()).isEqualTo(200);
+        String forged = Json.object().put("source", Relecloud.PLANNING).put("detail-type", "ConcertRequested")
+                .set("detail", Json.object().put("requestId", requestId).put("title", "Forged")).toString();
+        Harness.Response target = aws(developerKey, "AWSEvents.PutTargets", Json.object().put("Rule", rule)
+                .set("Targets", Json.array().add(Json.object().put("Id", "fwd")
+                        .put("Arn", "arn:aws:events:us-east-1:000000000000:event-bus/default").put("Input", forged))));
+        assertThat(target.status()).as(target.json().toString()).isEqualTo(200);
+        assertThat(aws(developerKey, "AWSEvents.PutEvents", Json.object().set("Entries", Json.array().add(Json.object()
+                .put("Source", "ops.forward").put("DetailType", "Note").put("Detail", "{}")))).status()).isEqualTo(200);
+
+        var dead = Harness.eventually(() -> h.server.eventBus().listDeadLetters(null, 1000).stream()
+                .filter(d -> d.rule().equals(rule)).toList(), l -> !l.isEmpty());
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).lastError()).contains("belongs to the workload Relecloud");
+        assertThat(h.server.engine().listExecutions(ARN + "stateMachine:" + Relecloud.CREATE_CONCERT, null, null, 1000,
+                null).items()).hasSize(before);
+    }
+
+    @Test
     void theCacheAndTheLevers_answerNobodyTheGateRefused() {
         Harness.User agent = h.login("ana");
         assertThat(agent.get("/api/relecloud/concerts").status()).isEqualTo(200);

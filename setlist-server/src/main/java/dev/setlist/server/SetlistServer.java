@@ -140,6 +140,7 @@ public final class SetlistServer implements AutoCloseable {
                             java.time.Duration.ofSeconds(5)))
                     .deliveryListener(guardHttp.deliveries(telemetry.deliveries())).build();
             engine.addListener(telemetry.executions());
+            eventBus.forwardPolicy(ownership.forwardPolicy(config.region(), config.account()));
             engine.addListener(eventBus.executionStatusChanges());
             for (Extension x : extensions) {
                 x.roles().forEach(Policy::define);

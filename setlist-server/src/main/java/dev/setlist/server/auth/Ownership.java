@@ -95,6 +95,22 @@ public final class Ownership {
     }
 
     /**
+     * Which events rules may forward onto a bus: an event in a workload's source's name only by
+     * the workload's own rules. Whoever may create a rule could otherwise put any event through
+     * it (its target's input is the forwarded event) that {@code PutEvents} refuses them.
+     */
+    public dev.setlist.events.ForwardPolicy forwardPolicy(String region, String account) {
+        return (ruleArn, source) -> {
+            String owner = ownerOf(eventSource(region, account, source));
+            if (owner == null || owner.equals(ownerOf(ruleArn))) {
+                return null;
+            }
+            return "The rule " + ruleArn + " may not forward an event of the source " + source + ": it belongs to the"
+                    + " workload " + owner + ", whose own rules alone may forward its events";
+        };
+    }
+
+    /**
      * Refuses {@code action} on {@code arn} when a workload owns it and no grant of the caller names
      * it explicitly; {@code reads} are the actions that only look.
      */
