@@ -91,6 +91,38 @@ class MachineryOwnershipTest {
     }
 
     @Test
+    void aDevelopersOwnStateMachine_cannotStartTheWorkloadsMachines_norUseItsActivity() {
+        String child = "forged-nested-" + UUID.randomUUID();
+        JsonNode nested = Json.object().put("StartAt", "Start").set("States", Json.object()
+                .set("Start", Json.object().put("Type", "Task").put("Resource", "arn:aws:states:::states:startExecution")
+                        .put("End", true).set("Parameters", Json.object()
+                                .put("StateMachineArn", ARN + "stateMachine:" + Relecloud.PURCHASE).put("Name", child)
+                                .put("Input", "{\"purchaseId\":\"X\"}"))));
+        JsonNode activity = Json.object().put("StartAt", "Render").set("States", Json.object()
+                .set("Render", Json.object().put("Type", "Task").put("End", true)
+                        .put("Resource", ARN + "activity:" + Relecloud.RENDER_ACTIVITY)
+                        .set("Parameters", Json.object().put("number", "T-forged"))));
+        for (JsonNode definition : List.of(nested, activity)) {
+            String name = "devi-" + UUID.randomUUID();
+            Harness.Response created = aws(developerKey, "AWSStepFunctions.CreateStateMachine", Json.object()
+                    .put("name", name).put("roleArn", "arn:aws:iam::000000000000:role/devi")
+                    .put("definition", definition.toString()));
+            assertThat(created.status()).as(created.json().toString()).isEqualTo(200);
+            Harness.Response started = aws(developerKey, "AWSStepFunctions.StartExecution", Json.object()
+                    .put("stateMachineArn", created.json().path("stateMachineArn").asText()).put("input", "{}"));
+            assertThat(started.status()).as(started.json().toString()).isEqualTo(200);
+            String execution = started.json().path("executionArn").asText();
+            var ended = Harness.eventually(() -> h.server.engine().describeExecution(execution),
+                    e -> e.status() != dev.setlist.engine.ExecutionStatus.RUNNING);
+            assertThat(ended.status()).isEqualTo(dev.setlist.engine.ExecutionStatus.FAILED);
+            assertThat(ended.error()).isEqualTo("StepFunctions.AccessDeniedException");
+            assertThat(ended.cause()).contains("belongs to the workload Relecloud");
+        }
+        assertThat(h.server.engine().listExecutions(h.relecloud.purchaseArn(), null, null, 100, null).items()
+                .stream().filter(e -> e.name().equals(child)).toList()).isEmpty();
+    }
+
+    @Test
     void aGrantNamingTheMachine_admitsTheCallToTheMachine() {
         var auth = h.server.authStore();
         auth.createUser("test", "runbook", Harness.PASSWORD);
@@ -133,6 +165,31 @@ class MachineryOwnershipTest {
         assertThat(aws(developerKey, "AWSEvents.DisableRule", Json.object().put("Name", "relecloud-render-tickets"))
                 .status()).isEqualTo(403);
         assertThat(h.server.eventBus().describeRule("relecloud-render-tickets", null).state()).isEqualTo("ENABLED");
+    }
+
+    @Test
+    void aRuleOfOnesOwn_cannotForwardAnEventInTheWorkloadsSourceOntoTheBus() {
+        String rule = "forwarder-" + UUID.randomUUID().toString().substring(0, 8);
+        String requestId = "cr-fwd-" + UUID.randomUUID().toString().substring(0, 8);
+        int before = h.server.engine().listExecutions(ARN + "stateMachine:" + Relecloud.CREATE_CONCERT, null, null, 1000,
+                null).items().size();
+        assertThat(aws(developerKey, "AWSEvents.PutRule", Json.object().put("Name", rule)
+                .put("EventPattern", "{\"source\":[\"ops.forward\"]}")).status()).isEqualTo(200);
+        String forged = Json.object().put("source", Relecloud.PLANNING).put("detail-type", "ConcertRequested")
+                .set("detail", Json.object().put("requestId", requestId).put("title", "Forged")).toString();
+        Harness.Response target = aws(developerKey, "AWSEvents.PutTargets", Json.object().put("Rule", rule)
+                .set("Targets", Json.array().add(Json.object().put("Id", "fwd")
+                        .put("Arn", "arn:aws:events:us-east-1:000000000000:event-bus/default").put("Input", forged))));
+        assertThat(target.status()).as(target.json().toString()).isEqualTo(200);
+        assertThat(aws(developerKey, "AWSEvents.PutEvents", Json.object().set("Entries", Json.array().add(Json.object()
+                .put("Source", "ops.forward").put("DetailType", "Note").put("Detail", "{}")))).status()).isEqualTo(200);
+
+        var dead = Harness.eventually(() -> h.server.eventBus().listDeadLetters(null, 1000).stream()
+                .filter(d -> d.rule().equals(rule)).toList(), l -> !l.isEmpty());
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).lastError()).contains("belongs to the workload Relecloud");
+        assertThat(h.server.engine().listExecutions(ARN + "stateMachine:" + Relecloud.CREATE_CONCERT, null, null, 1000,
+                null).items()).hasSize(before);
     }
 
     @Test

@@ -813,6 +813,14 @@ public final class Engine implements AutoCloseable {
 
     // ---- life cycle ----------------------------------------------------------------------------
 
+    /**
+     * Decides which state machines and activities executions' Task states may reach (see
+     * {@link ResourcePolicy}); everything, until set.
+     */
+    public void resourcePolicy(ResourcePolicy policy) {
+        runner.resourcePolicy(policy);
+    }
+
     /** Adds a listener of execution status changes (started, ended, redriven) from now on. */
     public void addListener(ExecutionListener listener) {
         runner.addListener(Objects.requireNonNull(listener, "listener"));

@@ -69,6 +69,7 @@ public final class EventBus implements AutoCloseable {
     private final Committer committer;
     private final Thread scheduler;
     private volatile boolean closed;
+    private volatile ForwardPolicy forwardPolicy = ForwardPolicy.OPEN;
     /** Matchers by bus, rebuilt when the rules' generation changes. */
     private volatile Matchers matchers;
     private final Object rebuild = new Object();
@@ -265,6 +266,11 @@ public final class EventBus implements AutoCloseable {
         });
         invalidate();
         return arn;
+    }
+
+    /** Decides which events rules may forward onto buses (see {@link ForwardPolicy}); every event, until set. */
+    public void forwardPolicy(ForwardPolicy policy) {
+        this.forwardPolicy = policy == null ? ForwardPolicy.OPEN : policy;
     }
 
     private String ruleArn(String bus, String name) {
@@ -780,6 +786,11 @@ public final class EventBus implements AutoCloseable {
                 event = JSON.readTree(row.payload());
             } catch (JsonProcessingException e) {
                 throw new TargetSender.Failure("the event for " + arn + " is not JSON", false);
+            }
+            String source = event.path("source").asText(null);
+            String refused = source == null ? null : forwardPolicy.refusal(ruleArn(row.bus(), row.rule()), source);
+            if (refused != null) {
+                throw new TargetSender.Failure("AccessDeniedException: " + refused, false);
             }
             List<String> resources = new ArrayList<>();
             event.path("resources").forEach(r -> resources.add(r.asText()));

@@ -132,6 +132,7 @@ public final class SetlistServer implements AutoCloseable {
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
                     new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
                     config.activityPoll(), clock, ownership, machineConfigurations);
+            engine.resourcePolicy(ownership.resourcePolicy());
             dev.setlist.server.sfn.Redactor redactor = new dev.setlist.server.sfn.Redactor(telemetry::flows);
             stepFunctions.redactWith(redactor);
             engine.addListener(new dev.setlist.server.sfn.ExecutionLog(machineConfigurations, redactor));
@@ -142,6 +143,7 @@ public final class SetlistServer implements AutoCloseable {
                             java.time.Duration.ofSeconds(5)))
                     .deliveryListener(guardHttp.deliveries(telemetry.deliveries())).build();
             engine.addListener(telemetry.executions());
+            eventBus.forwardPolicy(ownership.forwardPolicy(config.region(), config.account()));
             engine.addListener(eventBus.executionStatusChanges());
             for (Extension x : extensions) {
                 x.roles().forEach(Policy::define);

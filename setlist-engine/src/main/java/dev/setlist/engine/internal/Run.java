@@ -342,6 +342,14 @@ public final class Run implements ExecutionContext {
         n.heartbeatSeconds = task.heartbeatSeconds();
         n.heartbeatDeadline = task.heartbeatSeconds() == null ? null : now + task.heartbeatSeconds() * 1000L;
         boolean activity = runner.arns.isActivity(resource);
+        String reached = activity ? resource : resource.startsWith(NESTED) ? childMachine(task.input()) : null;
+        String refused = reached == null ? null : runner.resourcePolicy.refusal(meta.stateMachineArn(), reached);
+        if (refused != null) {
+            emit(n, "TaskScheduled", Events.task("taskScheduledEventDetails", resource, "region", runner.arns.region(),
+                    "parameters", task.input(), "timeoutInSeconds", task.timeoutSeconds(),
+                    "heartbeatInSeconds", task.heartbeatSeconds()));
+            return taskError(n, dev.setlist.engine.ResourcePolicy.ERROR, refused);
+        }
         if (activity && n.token != null) {
             // A token left from an earlier scheduling of this frame's task whose queue entry may still
             // be there: replace the entry, so the insert below cannot collide with it and a worker
@@ -401,6 +409,12 @@ public final class Run implements ExecutionContext {
     }
 
     static final String NESTED = "arn:aws:states:::states:startExecution";
+
+    /** The state machine a {@code states:startExecution} Task names (the engine refuses other shapes itself). */
+    private static String childMachine(JsonNode parameters) {
+        JsonNode arn = parameters == null ? null : parameters.get("StateMachineArn");
+        return arn != null && arn.isTextual() ? arn.textValue() : null;
+    }
 
     String idempotencyKey(Node n) {
         return meta.arn() + "#" + n.id + "/" + n.frame.state() + "/" + n.frame.retryCount()

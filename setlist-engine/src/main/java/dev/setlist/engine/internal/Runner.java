@@ -671,6 +671,11 @@ public final class Runner implements AutoCloseable {
     }
 
     volatile NestedStarter nestedStarter;
+    volatile dev.setlist.engine.ResourcePolicy resourcePolicy = dev.setlist.engine.ResourcePolicy.OPEN;
+
+    public void resourcePolicy(dev.setlist.engine.ResourcePolicy policy) {
+        this.resourcePolicy = policy == null ? dev.setlist.engine.ResourcePolicy.OPEN : policy;
+    }
 
     public void nestedStarter(NestedStarter starter) {
         this.nestedStarter = starter;

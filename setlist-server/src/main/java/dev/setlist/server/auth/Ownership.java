@@ -78,6 +78,39 @@ public final class Ownership {
     }
 
     /**
+     * What executions may reach from their Task states: a workload's state machine (as a child
+     * execution) or activity only from a state machine of the same workload. Executions carry no
+     * caller whose grants could name it, so a state machine anyone may create cannot start the
+     * workload's machinery on their behalf.
+     */
+    public dev.setlist.engine.ResourcePolicy resourcePolicy() {
+        return (stateMachineArn, resourceArn) -> {
+            String owner = ownerOf(resourceArn);
+            if (owner == null || owner.equals(ownerOf(stateMachineArn))) {
+                return null;
+            }
+            return "The state machine " + stateMachineArn + " may not use " + resourceArn + ": it belongs to the"
+                    + " workload " + owner + ", whose own state machines alone may use it";
+        };
+    }
+
+    /**
+     * Which events rules may forward onto a bus: an event in a workload's source's name only by
+     * the workload's own rules. Whoever may create a rule could otherwise put any event through
+     * it (its target's input is the forwarded event) that {@code PutEvents} refuses them.
+     */
+    public dev.setlist.events.ForwardPolicy forwardPolicy(String region, String account) {
+        return (ruleArn, source) -> {
+            String owner = ownerOf(eventSource(region, account, source));
+            if (owner == null || owner.equals(ownerOf(ruleArn))) {
+                return null;
+            }
+            return "The rule " + ruleArn + " may not forward an event of the source " + source + ": it belongs to the"
+                    + " workload " + owner + ", whose own rules alone may forward its events";
+        };
+    }
+
+    /**
      * Refuses {@code action} on {@code arn} when a workload owns it and no grant of the caller names
      * it explicitly; {@code reads} are the actions that only look.
      */
