@@ -36,11 +36,19 @@ public sealed interface Action {
     /**
      * Run child frames (Parallel branches, Map iterations) and answer with
      * {@link Interpreter#childrenDone}, outcomes in the children's order. {@code maxConcurrency}
-     * is 0 for unlimited.
+     * is 0 for unlimited. {@code toleratedFailurePercentage} and {@code toleratedFailureCount} are a
+     * Map's thresholds as evaluated on entry (from the field or its {@code …Path}), null when the
+     * state has none.
      */
     record RunChildren(Kind kind, List<Frame> children, int maxConcurrency, boolean distributed,
-                       String executionType, String label) implements Action {
+                       String executionType, String label, Double toleratedFailurePercentage,
+                       Long toleratedFailureCount) implements Action {
         public enum Kind { PARALLEL, MAP }
+
+        public RunChildren(Kind kind, List<Frame> children, int maxConcurrency, boolean distributed,
+                           String executionType, String label) {
+            this(kind, children, maxConcurrency, distributed, executionType, label, null, null);
+        }
     }
 
     /**

@@ -360,8 +360,12 @@ public final class Interpreter {
             }
             children.add(new Frame(path, startAt, input, NODES.objectNode(), map.distributed() ? NODES.objectNode() : outer, null));
         }
+        Double toleratedPercentage = map.toleratedFailurePercentage() == null ? null
+                : percentValue(map.toleratedFailurePercentage(), step, effective, states);
+        Long toleratedCount = map.toleratedFailureCount() == null ? null
+                : (long) intValue(map.toleratedFailureCount(), step, effective, states, "ToleratedFailureCount", 0);
         return new Action.RunChildren(Action.RunChildren.Kind.MAP, children, maxConcurrency, map.distributed(),
-                map.executionType(), map.label());
+                map.executionType(), map.label(), toleratedPercentage, toleratedCount);
     }
 
     private Action mapDone(Step step, MapState map, List<Outcome> outcomes) {
@@ -383,7 +387,8 @@ public final class Interpreter {
                 return failed(step, firstFailure.error(), firstFailure.cause());
             }
             int count = intValue(map.toleratedFailureCount(), step, effective, states, "ToleratedFailureCount", 0);
-            double percent = intValue(map.toleratedFailurePercentage(), step, effective, states, "ToleratedFailurePercentage", 0);
+            double percent = map.toleratedFailurePercentage() == null ? 0
+                    : percentValue(map.toleratedFailurePercentage(), step, effective, states);
             boolean withinCount = map.toleratedFailureCount() != null && failures <= count;
             boolean withinPercent = map.toleratedFailurePercentage() != null
                     && failures * 100.0 / Math.max(1, outcomes.size()) <= percent;
@@ -649,6 +654,16 @@ public final class Interpreter {
                     + "' must be a non-negative integer, was " + Paths.abbreviate(v));
         }
         return v.intValue();
+    }
+
+    /** A ToleratedFailurePercentage: a number from 0 to 100 (fractions allowed). */
+    private double percentValue(Expr expr, Step step, JsonNode input, JsonNode states) {
+        JsonNode v = eval(expr, step, input, states);
+        if (v == null || !v.isNumber() || v.doubleValue() < 0 || v.doubleValue() > 100) {
+            throw StatesException.runtime("The ToleratedFailurePercentage of state '" + step.state.name()
+                    + "' must be a number from 0 to 100, was " + Paths.abbreviate(v));
+        }
+        return v.doubleValue();
     }
 
     JsonNode eval(Expr expr, Step step, JsonNode input, JsonNode states) {

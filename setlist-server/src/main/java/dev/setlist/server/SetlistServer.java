@@ -105,6 +105,7 @@ public final class SetlistServer implements AutoCloseable {
             throw new IllegalStateException("The server is already started");
         }
         telemetry = Telemetry.create(config.telemetryEnabled(), config.otlpEndpoint());
+        dev.setlist.server.sfn.ServiceIntegrations integrations = new dev.setlist.server.sfn.ServiceIntegrations(tasks);
         engine = Engine.builder()
                 .database(config.jdbcUrl(), config.databaseUser(), config.databasePassword())
                 .poolSize(config.databasePoolSize())
@@ -112,7 +113,7 @@ public final class SetlistServer implements AutoCloseable {
                 .account(config.account())
                 .clock(clock)
                 .entropy(entropy)
-                .tasks(telemetry.tasks(tasks))
+                .tasks(telemetry.tasks(integrations))
                 .build();
         try {
             telemetry.describeExecutionsWith(engine::describeExecution);
@@ -142,6 +143,7 @@ public final class SetlistServer implements AutoCloseable {
                             new dev.setlist.events.internal.HttpTargetSender(java.time.Duration.ofSeconds(5)),
                             java.time.Duration.ofSeconds(5)))
                     .deliveryListener(guardHttp.deliveries(telemetry.deliveries())).build();
+            integrations.bind(stepFunctions, eventBus);
             engine.addListener(telemetry.executions());
             eventBus.forwardPolicy(ownership.forwardPolicy(config.region(), config.account()));
             engine.addListener(eventBus.executionStatusChanges());

@@ -27,7 +27,7 @@ final class Distributed {
     }
 
     /** The Map frame entered its children: record the Map Run and start the first children. Under the lock. */
-    Runnable start(Run run, Node parent) {
+    Runnable start(Run run, Node parent, dev.setlist.asl.Action.RunChildren rc) {
         Node.Children c = parent.children;
         JsonNode processor = processorDefinition(run.interpreter.machine().definition(), parent.frame.machine(),
                 parent.frame.state());
@@ -39,7 +39,9 @@ final class Distributed {
         run.addOp(Write.ROWS, "INSERT INTO sl_map_run (arn, execution_id, frame_id, status, started, max_concurrency,"
                         + " tolerated_percentage, tolerated_count, total, execution_type) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)",
                 c.mapRunArn(), run.id, parent.id, runner.clock.now().toEpochMilli(),
-                c.max() == Integer.MAX_VALUE ? 0 : c.max(), 0.0, 0L, (long) c.total(), executionType(c));
+                c.max() == Integer.MAX_VALUE ? 0 : c.max(),
+                rc.toleratedFailurePercentage() == null ? 0.0 : rc.toleratedFailurePercentage(),
+                rc.toleratedFailureCount() == null ? 0L : rc.toleratedFailureCount(), (long) c.total(), executionType(c));
         run.distributedDefinitions.put(parent.id, new String[] {definitionId, definition});
         return startMore(run, parent);
     }

@@ -52,6 +52,8 @@ final class Node {
     boolean driving;
     Future<?> inflight;
     volatile long lastBeat;
+    /** When (on the engine's clock) the last heartbeat came while the handler still ran; 0 for none. */
+    volatile long lastBeatMillis;
 
     Node(int id, Integer parent, int index, Frame frame, Status status) {
         this.id = id;

@@ -421,7 +421,7 @@ public final class Run implements ExecutionContext {
                 + (meta.redriveCount() > 0 ? "/r" + meta.redriveCount() : "");
     }
 
-    private static Long minDeadline(Node n) {
+    static Long minDeadline(Node n) {
         Long a = n.taskDeadline;
         Long b = n.heartbeatDeadline;
         if (a == null) {
@@ -448,6 +448,7 @@ public final class Run implements ExecutionContext {
         try {
             n.inflight = future;
             n.lastBeat = System.nanoTime();
+            n.lastBeatMillis = 0;
             if (n.heartbeatSeconds != null) {
                 runner.heartbeats.put(n.token, n);
             }
@@ -575,6 +576,10 @@ public final class Run implements ExecutionContext {
                 return null;
             }
             n.status = Status.CALLBACK;
+            if (n.heartbeatSeconds != null && n.lastBeatMillis > 0) {
+                // A heartbeat that came while the handler ran counts from when it came.
+                n.heartbeatDeadline = Math.max(n.heartbeatDeadline, n.lastBeatMillis + n.heartbeatSeconds * 1000L);
+            }
             n.wakeAt = minDeadline(n);
             n.dirty = true;
             releaseDriver(n);
@@ -619,7 +624,12 @@ public final class Run implements ExecutionContext {
         }
         releaseDriver(n);
         if (mapRunArn != null) {
-            Runnable after = runner.distributed.start(this, n);
+            Runnable after = runner.distributed.start(this, n, rc);
+            if (rc.children().isEmpty()) {
+                // No items: the Map Run (recorded above) and the state end now, in the same write.
+                claimDriver(n);
+                return compute(n, afterChildren());
+            }
             return new Spawn(commit(), List.of(), after);
         }
         if (rc.children().isEmpty()) {
@@ -929,7 +939,7 @@ public final class Run implements ExecutionContext {
                 return null;
             }
             case Io io -> {
-                return new Next(io.node, io(io.action));
+                return new Next(io.node, io(io.node, io.action));
             }
             case Nested nested -> {
                 if (!await(nested.write)) {
@@ -971,24 +981,52 @@ public final class Run implements ExecutionContext {
         }
     }
 
-    private Step io(Action action) {
+    /**
+     * Reads a Map's items or writes its results. Whatever the store throws fails the state (Retry
+     * and Catch apply) with {@code States.ItemReaderFailed} or {@code States.ResultWriterFailed};
+     * nothing escapes the driver, which would leave the frame waiting for ever.
+     */
+    private Step io(Node node, Action action) {
         if (action instanceof Action.ReadItems read) {
             JsonNode content;
             try {
                 content = read.key() != null ? TextNode.valueOf(runner.objects.get(read.bucket(), read.key()))
                         : runner.objects.list(read.bucket(), read.prefix());
-            } catch (StatesException e) {
-                return n -> interpreter.stateFailed(n.frame, ErrorNames.ITEM_READER_FAILED, e.cause(), this);
+            } catch (RuntimeException e) {
+                String cause = storeFailure(node, e);
+                return n -> interpreter.stateFailed(n.frame, ErrorNames.ITEM_READER_FAILED, cause, this);
             }
             return n -> interpreter.itemsRead(n.frame, content, this);
         }
         Action.WriteResults write = (Action.WriteResults) action;
         try {
             write.objects().forEach((key, content) -> runner.objects.put(write.bucket(), key, content));
-        } catch (StatesException e) {
-            return n -> interpreter.stateFailed(n.frame, ErrorNames.RESULT_WRITER_FAILED, e.cause(), this);
+        } catch (RuntimeException e) {
+            String cause = storeFailure(node, e);
+            return n -> interpreter.stateFailed(n.frame, ErrorNames.RESULT_WRITER_FAILED, cause, this);
         }
         return n -> interpreter.resultsWritten(n.frame, this);
+    }
+
+    /**
+     * The cause of a failed read or write of a Map's objects, as Step Functions words it: the state
+     * and the event that entered it, then what the store said.
+     */
+    private String storeFailure(Node n, RuntimeException e) {
+        String said = e instanceof StatesException se ? se.cause()
+                : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        if (!(e instanceof StatesException)) {
+            runner.log.warn("the object store failed for {}: {}", meta.arn(), dev.setlist.asl.SafeFailure.summary(e));
+        }
+        long entered;
+        lock.lock();
+        try {
+            entered = n.lastEvent;
+        } finally {
+            lock.unlock();
+        }
+        return "An error occurred while executing the state '" + n.frame.state() + "' (entered at the event id #"
+                + entered + "). " + said;
     }
 
     /**
@@ -1044,7 +1082,8 @@ public final class Run implements ExecutionContext {
                     }
                 }
                 case CHILDREN -> {
-                    boolean allDone = !n.kids.isEmpty();
+                    // A frame over no children is done (a Map over zero items): nothing will end to wake it.
+                    boolean allDone = !n.kids.isEmpty() || (n.children != null && n.children.total() == 0);
                     for (Node k : n.kids) {
                         allDone &= k.ended();
                     }

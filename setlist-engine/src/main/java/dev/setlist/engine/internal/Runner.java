@@ -703,7 +703,12 @@ public final class Runner implements AutoCloseable {
                 return null;
             }
             n.status = Status.CALLBACK;
-            n.wakeAt = n.taskDeadline;
+            // A callback (.waitForTaskToken) owes heartbeats as well as its answer; a .sync child only its end.
+            if (!"TOKEN".equals(n.via)) {
+                n.heartbeatDeadline = null;
+                n.heartbeatSeconds = null;
+            }
+            n.wakeAt = Run.minDeadline(n);
             n.dirty = true;
             run.releaseDriverPublic(n);
             w = run.commit();
@@ -729,6 +734,7 @@ public final class Runner implements AutoCloseable {
             Node local = heartbeats.get(token);
             if (local != null) {
                 local.lastBeat = System.nanoTime();
+                local.lastBeatMillis = clock.now().toEpochMilli();
                 return;
             }
         }
