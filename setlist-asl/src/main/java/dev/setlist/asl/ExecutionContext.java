@@ -26,4 +26,13 @@ public interface ExecutionContext {
     default String taskToken(Frame frame) {
         return null;
     }
+
+    /**
+     * The id of the history event that entered the frame's current state (its
+     * {@code …StateEntered} event), which Step Functions names in the cause of a
+     * {@code States.Runtime} error; 0 when the runner keeps no such ids.
+     */
+    default long enteredEventId(Frame frame) {
+        return 0;
+    }
 }

@@ -104,7 +104,7 @@ public final class Interpreter {
                 return enterFail(step, (State.Fail) state);
             }
         } catch (StatesException e) {
-            return failed(step, e.error(), e.cause());
+            return raised(step, e);
         }
     }
 
@@ -114,7 +114,7 @@ public final class Interpreter {
         try {
             return finish(step, result == null ? NODES.nullNode() : result);
         } catch (StatesException e) {
-            return failed(step, e.error(), e.cause());
+            return raised(step, e);
         }
     }
 
@@ -131,7 +131,7 @@ public final class Interpreter {
             JsonNode output = plainOutput(step, frame.input());
             return transition(step, wait.next(), output, step.state.io().assign(), effectiveInput(step));
         } catch (StatesException e) {
-            return failed(step, e.error(), e.cause());
+            return raised(step, e);
         }
     }
 
@@ -152,7 +152,7 @@ public final class Interpreter {
             MapState map = (MapState) step.state;
             return mapDone(step, map, outcomes);
         } catch (StatesException e) {
-            return failed(step, e.error(), e.cause());
+            return raised(step, e);
         }
     }
 
@@ -163,7 +163,7 @@ public final class Interpreter {
             MapState map = (MapState) step.state;
             return enterMap(step, map, ItemReaders.parse(map.reader(), content, step.scope(effectiveInput(step)), step.states(null)));
         } catch (StatesException e) {
-            return failed(step, e.error(), e.cause());
+            return raised(step, e);
         }
     }
 
@@ -175,7 +175,7 @@ public final class Interpreter {
             return finish(step, ResultWriters.details(map.writer(), step.scope(effectiveInput(step)), step.states(null),
                     ResultWriters.basePath(map.writer(), step.scope(effectiveInput(step)), step.states(null), ctx, frame)));
         } catch (StatesException e) {
-            return failed(step, e.error(), e.cause());
+            return raised(step, e);
         }
     }
 
@@ -247,47 +247,136 @@ public final class Interpreter {
     }
 
     private Action enterWait(Step step, State.Wait wait) {
-        JsonNode states = wait.language() == QueryLanguage.JSONATA ? step.states(null) : null;
-        JsonNode effective = wait.language() == QueryLanguage.JSONATA ? step.frame.input() : effectiveInput(step);
+        boolean jsonata = wait.language() == QueryLanguage.JSONATA;
+        JsonNode states = jsonata ? step.states(null) : null;
+        JsonNode effective = jsonata ? step.frame.input() : effectiveInput(step);
         Instant until;
         if (wait.seconds() != null) {
-            JsonNode v = eval(wait.seconds(), step, effective, states);
-            if (v == null || !v.isIntegralNumber() || v.longValue() < 0) {
+            Expr expr = wait.seconds();
+            JsonNode v = eval(expr, step, effective, states);
+            if (jsonata) {
+                if (v == null || !v.isIntegralNumber() || v.longValue() < 0) {
+                    throw unexpected(expr, "Seconds", "non-negative integer", v);
+                }
+            } else if (expr instanceof Expr.PathExpr p) {
+                if (v == null) {
+                    throw noResults(p);
+                }
+                String assignment = p.path().text() + " == " + (v.isTextual() ? v.textValue() : v.toString());
+                if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+                    throw StatesException.runtime("The SecondsPath parameter cannot be parsed as a long value: " + assignment);
+                }
+                if (v.longValue() < 0) {
+                    throw StatesException.runtime("The SecondsPath parameter references a negative value: " + assignment);
+                }
+            } else if (v == null || !v.isIntegralNumber() || v.longValue() < 0) {
                 throw StatesException.runtime("The Seconds of Wait state '" + wait.name()
                         + "' must be a non-negative integer, was " + v);
             }
             until = step.ctx.now().plusSeconds(v.longValue());
         } else {
-            JsonNode v = eval(wait.timestamp(), step, effective, states);
-            if (v == null || !v.isTextual()) {
-                throw StatesException.runtime("The Timestamp of Wait state '" + wait.name() + "' must be a string, was " + v);
+            Expr expr = wait.timestamp();
+            JsonNode v = eval(expr, step, effective, states);
+            if (v == null && expr instanceof Expr.PathExpr p) {
+                throw noResults(p);
             }
-            try {
-                until = OffsetDateTime.parse(v.textValue()).toInstant();
-            } catch (DateTimeParseException e) {
-                throw StatesException.runtime("The Timestamp of Wait state '" + wait.name()
-                        + "' is not an ISO-8601 timestamp: '" + v.textValue() + "'");
+            if (jsonata && (v == null || !v.isTextual())) {
+                throw unexpected(expr, "Timestamp", "string", v);
             }
+            Instant parsed = v != null && v.isTextual() ? timestamp(v.textValue()) : null;
+            if (parsed == null) {
+                String shown = v == null ? "null" : v.isTextual() ? v.textValue() : v.toString();
+                if (jsonata) {
+                    throw new StatesException(ErrorNames.QUERY_EVALUATION_ERROR, "The JSONata expression '" + exprText(expr)
+                            + "' specified for the field 'Timestamp' returned an unexpected result type. Expected an ISO-8601"
+                            + " extended offset date-time format string, but was: " + shown);
+                }
+                String parameter = expr instanceof Expr.PathExpr ? "TimestampPath" : "Timestamp";
+                throw StatesException.runtime("The " + parameter + " parameter does not reference a valid ISO-8601 extended"
+                        + " offset date-time format string: " + exprText(expr) + " == " + shown);
+            }
+            until = parsed;
         }
         return new Action.WaitUntil(until);
+    }
+
+    /** An ISO-8601 date-time with an offset ({@code 2016-03-14T01:59:00Z}), or null. */
+    private static Instant timestamp(String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** A JSONata expression produced a value of the wrong kind for its field. */
+    static StatesException unexpected(Expr expr, String field, String expected, JsonNode v) {
+        return new StatesException(ErrorNames.QUERY_EVALUATION_ERROR, "The JSONata expression '" + exprText(expr)
+                + "' specified for the field '" + field + "' returned an unexpected result type. Expected '" + expected
+                + "', but was '" + jsonType(v) + "' for value: " + v);
+    }
+
+    /** A path that selects nothing, in the words of Step Functions. */
+    static StatesException noResults(Expr.PathExpr p) {
+        return StatesException.runtime("Invalid path '" + p.path().text() + "' : No results for path: " + Paths.normalized(p.path()));
+    }
+
+    static String exprText(Expr e) {
+        if (e instanceof Expr.PathExpr p) {
+            return p.path().text();
+        }
+        if (e instanceof Expr.JsonataExpr j && j.template().source() != null) {
+            return j.template().source();
+        }
+        if (e instanceof Expr.Literal l) {
+            return l.value().isTextual() ? l.value().textValue() : l.value().toString();
+        }
+        return String.valueOf(e);
     }
 
     private Action enterFail(Step step, State.Fail fail) {
         JsonNode states = fail.language() == QueryLanguage.JSONATA ? step.states(null) : null;
         JsonNode input = step.frame.input();
-        String error = text(fail.error() == null ? null : eval(fail.error(), step, input, states), "Error", fail);
-        String cause = text(fail.cause() == null ? null : eval(fail.cause(), step, input, states), "Cause", fail);
+        String error = text(fail.error(), step, input, states, "ErrorPath", "Error", fail);
+        String cause = text(fail.cause(), step, input, states, "CausePath", "Cause", fail);
         return new Action.Fail(error, cause);
     }
 
-    private static String text(JsonNode v, String field, State state) {
+    private String text(Expr expr, Step step, JsonNode input, JsonNode states, String pathField, String field, State state) {
+        if (expr == null) {
+            return null;
+        }
+        JsonNode v = eval(expr, step, input, states);
+        if (v == null && expr instanceof Expr.PathExpr p) {
+            throw StatesException.runtime("The JSONPath '" + p.path().text() + "' specified for the field '" + pathField
+                    + "' could not be found in the input '" + input + "'");
+        }
         if (v == null || v.isNull()) {
             return null;
         }
         if (!v.isTextual()) {
-            throw StatesException.runtime("The " + field + " of Fail state '" + state.name() + "' must be a string, was " + v);
+            if (state.language() == QueryLanguage.JSONATA) {
+                throw new StatesException(ErrorNames.QUERY_EVALUATION_ERROR, "The JSONata expression specified for the field '"
+                        + field + "' returned an unexpected result type. Expected 'string', but was '" + jsonType(v)
+                        + "' for value: " + v);
+            }
+            throw StatesException.runtime("The value of the field '" + pathField + "' must be a string, was " + v);
         }
         return v.textValue();
+    }
+
+    static String jsonType(JsonNode v) {
+        if (v == null || v.isNull()) {
+            return "null";
+        }
+        return switch (v.getNodeType()) {
+            case ARRAY -> "array";
+            case OBJECT -> "object";
+            case NUMBER -> "number";
+            case BOOLEAN -> "boolean";
+            case STRING -> "string";
+            default -> "null";
+        };
     }
 
     private Action enterParallel(Step step, State.Parallel parallel) {
@@ -323,10 +412,11 @@ public final class Interpreter {
         } else {
             items = effective;
         }
-        if (items != null && items.isObject() && jsonata) {
-            ArrayNode values = NODES.arrayNode();
-            items.forEach(values::add);
-            items = values;
+        if (jsonata && readItems == null && map.items() != null && (items == null || !items.isArray())) {
+            throw unexpected(map.items(), "Items", "array", items);
+        }
+        if (items == null && !jsonata && map.items() instanceof Expr.PathExpr p) {
+            throw noResults(p);
         }
         if (items == null || !items.isArray()) {
             throw StatesException.runtime("The items of Map state '" + map.name() + "' must be a JSON array, was "
@@ -347,7 +437,7 @@ public final class Interpreter {
         if (map.batcher() != null) {
             inputs = Batches.group(map.batcher(), inputs, step, effective, states);
         }
-        int maxConcurrency = intValue(map.maxConcurrency(), step, effective, states, "MaxConcurrency", 0);
+        int maxConcurrency = maxConcurrency(map.maxConcurrency(), step, effective, states);
         ObjectNode outer = merged(step.frame);
         String path = (step.frame.machine().isEmpty() ? "" : step.frame.machine() + "/") + map.name();
         String startAt = map.processor().startAt();
@@ -505,8 +595,8 @@ public final class Interpreter {
         }
         JsonNode selected = eval(inputPath, step, step.frame.input(), null);
         if (selected == null) {
-            throw StatesException.runtime("Invalid path '" + pathText(inputPath) + "' : The InputPath of state '"
-                    + step.state.name() + "' references an invalid value in the input " + Paths.abbreviate(step.frame.input()));
+            throw inputPath instanceof Expr.PathExpr p ? noResults(p)
+                    : StatesException.runtime("The InputPath of state '" + step.state.name() + "' selects nothing");
         }
         return selected;
     }
@@ -518,8 +608,8 @@ public final class Interpreter {
         }
         JsonNode selected = eval(outputPath, step, value, null);
         if (selected == null) {
-            throw StatesException.runtime("Invalid path '" + pathText(outputPath) + "' : The OutputPath of state '"
-                    + step.state.name() + "' references an invalid value in " + Paths.abbreviate(value));
+            throw outputPath instanceof Expr.PathExpr p ? noResults(p)
+                    : StatesException.runtime("The OutputPath of state '" + step.state.name() + "' selects nothing");
         }
         return selected;
     }
@@ -538,6 +628,24 @@ public final class Interpreter {
     }
 
     // ---- errors ---------------------------------------------------------------------------
+
+    /**
+     * The state itself raised an error (not a task, not a child): Step Functions reports a
+     * {@code States.Runtime} error with the state and the id of its entered event in front.
+     */
+    private Action raised(Step step, StatesException e) {
+        return failed(step, e.error(), decorate(step, e.error(), e.cause()));
+    }
+
+    private static String decorate(Step step, String error, String cause) {
+        if (!ErrorNames.RUNTIME.equals(error)) {
+            return cause;
+        }
+        long id = step.ctx.enteredEventId(step.frame);
+        String where = id > 0 ? " (entered at the event id #" + id + ")" : "";
+        return "An error occurred while executing the state '" + step.state.name() + "'" + where + ". "
+                + (cause == null ? "" : cause);
+    }
 
     private Action failed(Step step, String error, String cause) {
         if (step.state instanceof State.Recoverable recoverable && !ErrorNames.RUNTIME.equals(error)) {
@@ -595,7 +703,7 @@ public final class Interpreter {
             }
             return transition(step, catcher.next(), output, catcher.assign(), errorOutput);
         } catch (StatesException e) {
-            return new Action.Fail(e.error(), e.cause());
+            return new Action.Fail(e.error(), decorate(step, e.error(), e.cause()));
         }
     }
 
@@ -623,8 +731,7 @@ public final class Interpreter {
     private JsonNode checkSize(Step step, JsonNode value) {
         if (JsonSize.exceeds(value, payloadLimit, memo(step.ctx))) {
             throw new StatesException(ErrorNames.DATA_LIMIT_EXCEEDED, "The state/task '" + step.state.name()
-                    + "' returned a result with a size exceeding the maximum number of bytes service limit ("
-                    + payloadLimit + ")");
+                    + "' returned a result with a size exceeding the maximum number of bytes service limit.");
         }
         return value;
     }
@@ -642,6 +749,42 @@ public final class Interpreter {
             throw StatesException.runtime("The " + field + " of state '" + step.state.name() + "' must be a positive integer, was " + v);
         }
         return v;
+    }
+
+    /** MaxConcurrency, MaxConcurrencyPath (a number, or a string holding one) or its JSONata expression. */
+    private int maxConcurrency(Expr expr, Step step, JsonNode input, JsonNode states) {
+        if (!(expr instanceof Expr.PathExpr p)) {
+            if (expr instanceof Expr.JsonataExpr) {
+                JsonNode v = eval(expr, step, input, states);
+                if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
+                    throw unexpected(expr, "MaxConcurrency", "non-negative integer", v);
+                }
+                return v.intValue();
+            }
+            return intValue(expr, step, input, states, "MaxConcurrency", 0);
+        }
+        JsonNode v = eval(expr, step, input, states);
+        if (v == null) {
+            throw noResults(p);
+        }
+        Long n = null;
+        if (v.isNumber() && v.canConvertToLong()) {
+            n = v.longValue();
+        } else if (v.isTextual()) {
+            try {
+                n = Long.parseLong(v.textValue().strip());
+            } catch (NumberFormatException e) {
+                n = null;
+            }
+        }
+        if (n == null || n > Integer.MAX_VALUE) {
+            throw StatesException.runtime("The MaxConcurrencyPath field refers to value \"" + (v.isTextual() ? v.textValue() : v.toString())
+                    + "\" which is not a valid integer: " + p.path().text());
+        }
+        if (n < 0) {
+            throw StatesException.runtime("Expected non-negative integer for MaxConcurrency, got '" + n + "' instead.");
+        }
+        return n.intValue();
     }
 
     int intValue(Expr expr, Step step, JsonNode input, JsonNode states, String field, int fallback) {
@@ -750,7 +893,10 @@ public final class Interpreter {
                 ObjectNode s = c.putObject("State");
                 s.put("EnteredTime", ctx.now().toString());
                 s.put("Name", frame.state());
-                s.put("RetryCount", frame.retryCount());
+                if (state instanceof State.Recoverable) {
+                    // Only the states that can retry (Task, Parallel, Map) have a RetryCount.
+                    s.put("RetryCount", frame.retryCount());
+                }
                 if (taskToken != null) {
                     c.putObject("Task").put("Token", taskToken);
                 }

@@ -75,7 +75,13 @@ public final class LocalRunner {
             return new ExecutionResult(ExecutionResult.Status.SUCCEEDED, outcome.output(), null, null, run.transitions);
         }
         boolean timedOut = run.timedOut;
-        ObjectNode d = NODES.objectNode().put("error", outcome.error()).put("cause", outcome.cause());
+        ObjectNode d = NODES.objectNode(); // a Fail state may give neither error nor cause
+        if (outcome.error() != null) {
+            d.put("error", outcome.error());
+        }
+        if (outcome.cause() != null) {
+            d.put("cause", outcome.cause());
+        }
         emit(timedOut ? "ExecutionTimedOut" : "ExecutionFailed", "", null, d);
         return new ExecutionResult(timedOut ? ExecutionResult.Status.TIMED_OUT : ExecutionResult.Status.FAILED,
                 null, outcome.error(), outcome.cause(), run.transitions);
@@ -114,6 +120,9 @@ public final class LocalRunner {
         Instant deadline;
         boolean timedOut;
         int transitions;
+        /** The history event ids as Step Functions would number them (ExecutionStarted is 1). */
+        long events = 1;
+        private final java.util.IdentityHashMap<Frame, Long> entered = new java.util.IdentityHashMap<>();
 
         Run(JsonNode input, String name, Instant start) {
             this.name = name;
@@ -167,6 +176,12 @@ public final class LocalRunner {
         }
 
         @Override
+        public long enteredEventId(Frame frame) {
+            Long id = entered.get(frame);
+            return id == null ? 0 : id;
+        }
+
+        @Override
         public String taskToken(Frame frame) {
             return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
                     (executionArn() + "|" + frame.machine() + "|" + frame.state() + "|" + frame.retryCount())
@@ -179,6 +194,7 @@ public final class LocalRunner {
             if (history != null) {
                 emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
             }
+            entered.put(frame, ++events);
             Action action = interpreter.enter(frame, this);
             while (true) {
                 if (deadline != null && !clock.now().isBefore(deadline)) {
@@ -194,7 +210,10 @@ public final class LocalRunner {
                         if (history != null) {
                             emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", next.frame().input()));
                         }
+                        events++; // …StateExited
+                        entered.remove(frame);
                         frame = next.frame();
+                        entered.put(frame, ++events);
                         if (history != null) type = interpreter.machine().stateType(frame.machine(), frame.state());
                         if (history != null) {
                             emit(HistoryEvent.entered(type), frame.machine(), frame.state(), detail("input", frame.input()));
@@ -202,12 +221,15 @@ public final class LocalRunner {
                         action = interpreter.enter(frame, this);
                     }
                     case Action.Succeed succeed -> {
+                        events++;
+                        entered.remove(frame);
                         if (history != null) {
                             emit(HistoryEvent.exited(type), frame.machine(), frame.state(), detail("output", succeed.output()));
                         }
                         return Outcome.success(succeed.output());
                     }
                     case Action.Fail fail -> {
+                        entered.remove(frame);
                         return Outcome.failure(fail.error(), fail.cause());
                     }
                     case Action.InvokeTask task -> action = invoke(frame, path, task);
@@ -217,14 +239,24 @@ public final class LocalRunner {
                     }
                     case Action.Retry retry -> {
                         sleepUntil(retry.at());
+                        Long id = entered.remove(frame);
                         frame = retry.frame();
+                        entered.put(frame, id);
                         action = interpreter.enter(frame, this);
                     }
                     case Action.RunChildren children -> {
                         List<Outcome> outcomes = new ArrayList<>(children.children().size());
                         boolean stopOnFailure = children.kind() == Action.RunChildren.Kind.PARALLEL;
+                        boolean map = !stopOnFailure;
+                        events++; // ParallelStateStarted / MapStateStarted
                         for (int i = 0; i < children.children().size(); i++) {
+                            if (map) {
+                                events++; // MapIterationStarted
+                            }
                             Outcome o = frame(children.children().get(i), new Where(path, frame.state(), i));
+                            if (map) {
+                                events++; // MapIterationSucceeded / MapIterationFailed
+                            }
                             outcomes.add(o);
                             if (timedOut) {
                                 return o;
@@ -236,6 +268,7 @@ public final class LocalRunner {
                         while (outcomes.size() < children.children().size()) {
                             outcomes.add(Outcome.failure(ErrorNames.BRANCH_FAILED, "Not run: another branch failed"));
                         }
+                        events++; // ParallelStateSucceeded / …Failed, MapStateSucceeded / …Failed
                         action = interpreter.childrenDone(frame, outcomes, this);
                     }
                     case Action.ReadItems read -> {
@@ -270,6 +303,7 @@ public final class LocalRunner {
                 scheduled.set("parameters", task.input());
                 emit("TaskScheduled", frame.machine(), frame.state(), scheduled);
             }
+            events += 2; // TaskScheduled, TaskStarted
             JsonNode result;
             try {
                 result = tasks.invoke(new TaskInvoker.Request(task.resource(), task.input(), executionArn(),
@@ -277,20 +311,24 @@ public final class LocalRunner {
                         deadlineOfTask, task.credentials()));
             } catch (StatesException e) {
                 emit("TaskFailed", frame.machine(), frame.state(), NODES.objectNode().put("error", e.error()).put("cause", e.cause()));
+                events++;
                 return interpreter.stateFailed(frame, e.error(), e.cause(), this);
             } catch (RuntimeException e) {
                 String cause = e.getClass().getSimpleName() + ": " + Objects.toString(e.getMessage(), "");
                 emit("TaskFailed", frame.machine(), frame.state(), NODES.objectNode().put("error", ErrorNames.TASK_FAILED).put("cause", cause));
+                events++;
                 return interpreter.stateFailed(frame, ErrorNames.TASK_FAILED, cause, this);
             }
             if (deadlineOfTask != null && clock.now().isAfter(deadlineOfTask)) {
                 emit("TaskTimedOut", frame.machine(), frame.state(), NODES.objectNode().put("error", ErrorNames.TIMEOUT));
+                events++;
                 return interpreter.stateFailed(frame, ErrorNames.TIMEOUT, "The task ran longer than its TimeoutSeconds ("
                         + task.timeoutSeconds() + ")", this);
             }
             if (history != null) {
                 emit("TaskSucceeded", frame.machine(), frame.state(), detail("output", result));
             }
+            events++;
             return interpreter.taskSucceeded(frame, result, this);
         }
 

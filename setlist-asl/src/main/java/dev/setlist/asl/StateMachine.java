@@ -36,6 +36,14 @@ public final class StateMachine {
         return Validator.check(definition);
     }
 
+    /**
+     * As {@link #check(String)}; with {@code allowPlaceholders}, {@code ${…}} placeholders of a
+     * deployment template (SAM, CDK, Terraform) may stand in a Task's {@code Resource}.
+     */
+    public static List<Problem> check(String definition, boolean allowPlaceholders) {
+        return Validator.check(definition, allowPlaceholders);
+    }
+
     public static StateMachine compile(String definition) throws InvalidDefinitionException {
         List<Problem> problems = Validator.check(definition);
         if (!problems.isEmpty()) {

@@ -23,6 +23,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {"State": {"0": {"Return": …}}}) and the expectation: {@code output}, or {@code error} (and
  * optionally {@code cause}, matched as a substring). Optional {@code objects} preloads the object
  * store: {"bucket/key": "text"}; {@code expectObjects} lists keys that must exist after the run.
+ * The conformance cases ({@code conformance-*.json}, from the AWS documentation's examples and the
+ * specification) are strict: {@code status} (SUCCEEDED, FAILED, TIMED_OUT), and for a failure
+ * {@code error} and {@code cause} compared whole, either of which may be JSON null; optional
+ * {@code lastEvent} is the last history event, {"type": …, "details": {…}}.
  */
 class MachineCorpusTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,7 +66,9 @@ class MachineCorpusTest {
             String k = e.getKey();
             store.put(k.substring(0, k.indexOf('/')), k.substring(k.indexOf('/') + 1), e.getValue().asText());
         });
+        List<HistoryEvent> events = new java.util.ArrayList<>();
         ExecutionResult result = LocalRunner.builder(machine)
+                .history(events::add)
                 .tasks(MockTaskInvoker.of(mockConfig, "M", "T"))
                 .clock(Clock.manual(Instant.parse("2026-01-01T00:00:00Z")))
                 .entropy(Entropy.seeded(7))
@@ -70,6 +76,22 @@ class MachineCorpusTest {
                 .stateMachineArn("arn:aws:states:us-east-1:123456789012:stateMachine:Test")
                 .build()
                 .run(c.path("input").isMissingNode() ? JSON.createObjectNode() : c.get("input"), "exec-1");
+        if (c.has("status")) {
+            assertThat(result.status().name()).as("status; error %s: %s; output %s", result.error(), result.cause(), result.output())
+                    .isEqualTo(c.get("status").asText());
+            if (result.succeeded()) {
+                assertThat(result.output()).isEqualTo(c.get("output"));
+            } else {
+                assertThat(result.error()).as("error; cause %s", result.cause()).isEqualTo(c.get("error").textValue());
+                assertThat(result.cause()).as("cause").isEqualTo(c.get("cause").textValue());
+            }
+            if (c.has("lastEvent")) {
+                HistoryEvent last = events.get(events.size() - 1);
+                assertThat(last.type()).isEqualTo(c.get("lastEvent").get("type").asText());
+                assertThat(last.details()).isEqualTo(c.get("lastEvent").get("details"));
+            }
+            return;
+        }
         if (c.has("error")) {
             assertThat(result.status()).as("status, output %s", result.output()).isNotEqualTo(ExecutionResult.Status.SUCCEEDED);
             assertThat(result.error()).as("cause: %s", result.cause()).isEqualTo(c.get("error").asText());

@@ -205,6 +205,39 @@ class EngineTest {
     }
 
     @Test
+    void failState_withoutErrorOrCause_failsTheExecution_inAMapIterationToo() {
+        ExecutionInfo plain = run("bare-fail", """
+                {"StartAt": "F", "States": {"F": {"Type": "Fail"}}}""", "{}");
+        assertThat(plain.status()).isEqualTo(ExecutionStatus.FAILED);
+        assertThat(plain.error()).isNull();
+        assertThat(plain.cause()).isNull();
+        assertThat(plain.output()).isNull();
+        List<HistoryRecord> events = engine.getExecutionHistory(plain.arn(), 100, false, null, true).items();
+        HistoryRecord last = events.get(events.size() - 1);
+        assertThat(last.type()).isEqualTo("ExecutionFailed");
+        assertThat(last.details().get("executionFailedEventDetails").isEmpty()).isTrue();
+
+        ExecutionInfo mapped = run("bare-fail-map", """
+                {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                  "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail"}}}}}}""", "[1, 2]");
+        assertThat(mapped.status()).isEqualTo(ExecutionStatus.FAILED);
+        assertThat(mapped.error()).isNull();
+        assertThat(mapped.cause()).isNull();
+    }
+
+    @Test
+    void runtimeError_causeNamesTheStateAndItsEnteredEvent() {
+        ExecutionInfo done = run("runtime-cause", """
+                {"StartAt": "A", "States": {
+                  "A": {"Type": "Task", "Resource": "arn:aws:states:::test:add", "Next": "B"},
+                  "B": {"Type": "Pass", "Parameters": {"x.$": "$.nope"}, "End": true}}}""", "{\"n\": 1}");
+        assertThat(done.status()).isEqualTo(ExecutionStatus.FAILED);
+        assertThat(done.error()).isEqualTo("States.Runtime");
+        assertThat(done.cause()).isEqualTo("An error occurred while executing the state 'B' (entered at the event id #7). "
+                + "The JSONPath '$.nope' specified for the field 'x.$' could not be found in the input '{\"n\":2}'");
+    }
+
+    @Test
     void wait_releasesTheExecution_andResumesAtItsInstant() {
         StateMachineInfo sm = machine("wait", """
                 {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "P"},

@@ -203,7 +203,7 @@ final class Distributed {
         kid.dirty = true;
         kid.outcome = "SUCCEEDED".equals(d.path("Status").asText())
                 ? Outcome.success(Json.read(d.path("Output").asText("null")))
-                : Outcome.failure(d.path("Error").asText(ErrorNames.TASK_FAILED), d.path("Cause").asText(null));
+                : Outcome.failure(d.path("Error").textValue(), d.path("Cause").textValue());
         if (!kid.outcome.succeeded() && run.interpreter.machine().failsFast(parent.frame.machine(), parent.frame.state())) {
             for (Node k : parent.kids) {
                 if (!k.ended()) {

@@ -36,6 +36,8 @@ final class Node {
     String token;
     Outcome outcome;
     long lastEvent;
+    /** The id of the …StateEntered event of the current state (named in States.Runtime causes). */
+    long enteredEvent;
     /** For TASK and CALLBACK: how the task answers (LOCAL, TOKEN, ACTIVITY, SYNC, SYNC2). */
     String via;
     String resource;
@@ -89,6 +91,9 @@ final class Node {
             b.put("e", true);
         }
         b.put("l", lastEvent);
+        if (enteredEvent != 0) {
+            b.put("ee", enteredEvent);
+        }
         if (via != null) {
             b.put("via", via);
             b.put("res", resource);
@@ -135,6 +140,7 @@ final class Node {
         n.dirty = false;
         n.entered = b.path("e").asBoolean(false);
         n.lastEvent = b.path("l").asLong(0);
+        n.enteredEvent = b.path("ee").asLong(0);
         n.wakeAt = wakeAt;
         n.token = token;
         if (b.has("via")) {
@@ -154,7 +160,7 @@ final class Node {
         }
         if (outcome != null) {
             JsonNode o = Json.read(outcome);
-            n.outcome = o.has("e") ? Outcome.failure(o.get("e").textValue(), o.path("c").textValue())
+            n.outcome = o.has("e") || o.path("f").asBoolean(false) ? Outcome.failure(o.path("e").textValue(), o.path("c").textValue())
                     : Outcome.success(o.get("o"));
         }
         return n;
@@ -168,8 +174,13 @@ final class Node {
         if (outcome.succeeded()) {
             o.set("o", outcome.output());
         } else {
-            o.put("e", outcome.error());
-            o.put("c", outcome.cause());
+            o.put("f", true); // error and cause may both be null (a Fail state without them)
+            if (outcome.error() != null) {
+                o.put("e", outcome.error());
+            }
+            if (outcome.cause() != null) {
+                o.put("c", outcome.cause());
+            }
         }
         return Json.write(o);
     }

@@ -130,6 +130,16 @@ public final class Run implements ExecutionContext {
     }
 
     @Override
+    public long enteredEventId(Frame frame) {
+        for (Node n : nodes) {
+            if (n.frame == frame) {
+                return n.enteredEvent;
+            }
+        }
+        return 0;
+    }
+
+    @Override
     public String taskToken(Frame frame) {
         for (Node n : nodes) {
             if (n.frame == frame) {
@@ -171,6 +181,7 @@ public final class Run implements ExecutionContext {
 
     private void emitEntered(Node n) {
         emit(n, stateType(n) + "StateEntered", Events.stateEntered(n.frame.state(), n.frame.input()));
+        n.enteredEvent = n.lastEvent;
         n.entered = true;
     }
 

@@ -63,6 +63,10 @@ final class AslCommand implements Runnable {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "ASL definition files (JSON).")
         List<Path> files;
 
+        @Option(names = "--allow-placeholders",
+                description = "Accept ${…} template placeholders (SAM, CDK, Terraform sources) in a Task's Resource.")
+        boolean allowPlaceholders;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -73,7 +77,7 @@ final class AslCommand implements Runnable {
             for (Path file : files) {
                 List<Problem> problems;
                 try {
-                    problems = StateMachine.check(read(file));
+                    problems = StateMachine.check(read(file), allowPlaceholders);
                 } catch (CliException e) {
                     out.println(e.getMessage());
                     allValid = false;

@@ -46,6 +46,19 @@ class AslCommandTest {
     }
 
     @Test
+    void validate_templatePlaceholderInResource_refusedByDefaultAcceptedWithTheOption() throws IOException {
+        Path sam = file("sam.json", """
+                {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "${CheckStockFunctionArn}", "End": true}}}
+                """);
+        Result plain = run("asl", "validate", sam.toString());
+        assertThat(plain.code()).isEqualTo(1);
+        assertThat(plain.out()).contains(sam + ": /States/T/Resource: holds a template placeholder");
+        Result allowed = run("asl", "validate", "--allow-placeholders", sam.toString());
+        assertThat(allowed.code()).isZero();
+        assertThat(allowed.out()).contains(sam + ": valid");
+    }
+
+    @Test
     void validate_allValid_exitsZero() throws IOException {
         assertThat(run("asl", "validate", file("good.json", GOOD).toString()).code()).isZero();
     }

@@ -69,6 +69,9 @@ enum Function {
         @Override
         JsonNode apply(Call call, JsonNode[] args, Scope scope) {
             String text = args[0].textValue();
+            if (text.isBlank()) {
+                return com.fasterxml.jackson.databind.node.NullNode.getInstance(); // as Step Functions answers
+            }
             JsonNode parsed;
             try {
                 parsed = MAPPER.readTree(text);
@@ -338,7 +341,7 @@ enum Function {
         JsonNode apply(Call call, JsonNode[] args, Scope scope) {
             long sum = 0;
             for (int i = 0; i < 2; i++) {
-                long value = rounded(call, args, i);
+                long value = roundedHalfUp(call, args, i);
                 if (value != (int) value) {
                     throw call.failure("argument " + (i + 1) + " must be between " + Integer.MIN_VALUE + " and "
                             + Integer.MAX_VALUE + ", but was " + args[i]);
@@ -351,8 +354,8 @@ enum Function {
 
     /**
      * {@code States.StringSplit(string, delimiters)}: splits at every occurrence of any character
-     * of the second argument. Empty pieces are kept ({@code "a,,b"} gives {@code ["a","","b"]});
-     * an empty delimiter string gives a one-element array of the whole string.
+     * of the second argument. Empty pieces are dropped, as Step Functions does ({@code "a,,b"}
+     * gives {@code ["a","b"]}); an empty delimiter string gives the whole string, if not empty.
      */
     STRING_SPLIT("States.StringSplit", 2, 2, p("string", Type.STRING), p("delimiters", Type.STRING)) {
         @Override
@@ -365,12 +368,16 @@ enum Function {
                 int c = text.codePointAt(i);
                 int width = Character.charCount(c);
                 if (delimiters.indexOf(c) >= 0) {
-                    pieces.add(text.substring(start, i));
+                    if (i > start) {
+                        pieces.add(text.substring(start, i));
+                    }
                     start = i + width;
                 }
                 i += width;
             }
-            pieces.add(text.substring(start));
+            if (start < text.length()) {
+                pieces.add(text.substring(start));
+            }
             return pieces;
         }
     },
@@ -523,6 +530,19 @@ enum Function {
         }
         try {
             return value.decimalValue().setScale(0, RoundingMode.HALF_UP).longValueExact();
+        } catch (ArithmeticException tooLarge) {
+            throw call.failure("argument " + (index + 1) + " is too large: " + value);
+        }
+    }
+
+    /** The argument rounded to the nearest integer, halves up: -1.5 gives -1, 2.5 gives 3 (MathAdd). */
+    static long roundedHalfUp(Call call, JsonNode[] args, int index) {
+        JsonNode value = args[index];
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+            return value.longValue();
+        }
+        try {
+            return value.decimalValue().add(new BigDecimal("0.5")).setScale(0, RoundingMode.FLOOR).longValueExact();
         } catch (ArithmeticException tooLarge) {
             throw call.failure("argument " + (index + 1) + " is too large: " + value);
         }

@@ -65,15 +65,37 @@ final class Template {
     }
 
     /**
-     * Strings are inserted without quotes; numbers, booleans and null as their JSON text. The
-     * States Language specification forbids arrays and objects here; they are inserted as their
-     * compact JSON text rather than rejected.
+     * Strings are inserted without quotes; numbers, booleans and null as their JSON text. Objects
+     * and arrays are rendered the way Step Functions renders them, as a Java map or list prints:
+     * {@code {a=1, b=[x, y]}} (strings unquoted at every depth).
      */
     static void appendValue(StringBuilder out, JsonNode value) {
         if (value.isTextual()) {
             out.append(value.textValue());
         } else if (value.isBigDecimal()) {
             out.append(value.decimalValue().toPlainString());
+        } else if (value.isObject()) {
+            out.append('{');
+            boolean first = true;
+            for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> e = it.next();
+                if (!first) {
+                    out.append(", ");
+                }
+                first = false;
+                out.append(e.getKey()).append('=');
+                appendValue(out, e.getValue());
+            }
+            out.append('}');
+        } else if (value.isArray()) {
+            out.append('[');
+            for (int i = 0; i < value.size(); i++) {
+                if (i > 0) {
+                    out.append(", ");
+                }
+                appendValue(out, value.get(i));
+            }
+            out.append(']');
         } else {
             out.append(value.toString());
         }

@@ -151,6 +151,11 @@ public final class Jsonata {
         }
 
         @Override
+        public String source() {
+            return root instanceof ExpressionNode e ? e.expression().source : null;
+        }
+
+        @Override
         public JsonNode evaluate(JsonNode states, Scope.Variables variables, Entropy entropy) {
             if (root instanceof LiteralNode literal) {
                 return literal.value();

@@ -13,4 +13,9 @@ public interface Template {
      * {@link dev.setlist.asl.StatesException} named {@code States.QueryEvaluationError}.
      */
     JsonNode evaluate(JsonNode states, Scope.Variables variables, Entropy entropy);
+
+    /** The {@code {% … %}} text when the whole template is one expression, else null. */
+    default String source() {
+        return null;
+    }
 }

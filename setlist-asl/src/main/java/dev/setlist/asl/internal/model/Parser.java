@@ -340,13 +340,19 @@ public final class Parser {
                 if (!containsExpression(node)) {
                     return new Expr.Literal(node);
                 }
-                return new Expr.JsonataExpr(Jsonata.compileTemplate(node));
+                return new Expr.JsonataExpr(Jsonata.compileTemplate(node, fieldOf(at)));
             }
             Payload payload = Payload.compile(node);
             return payload instanceof Payload.Literal ? new Expr.Literal(node) : new Expr.PayloadExpr(payload);
         } catch (ExpressionSyntaxException e) {
             throw problem(at, e.getMessage());
         }
+    }
+
+    /** The state field a location ends in ({@code /States/X/Output} → {@code Output}), as causes name it. */
+    private static String fieldOf(String at) {
+        String last = at.substring(at.lastIndexOf('/') + 1);
+        return last.replace("~1", "/").replace("~0", "~");
     }
 
     private static boolean containsExpression(JsonNode node) {

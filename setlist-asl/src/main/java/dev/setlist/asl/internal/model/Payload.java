@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.setlist.asl.ErrorNames;
 import dev.setlist.asl.StatesException;
 import dev.setlist.asl.internal.expr.ExpressionSyntaxException;
 import dev.setlist.asl.internal.expr.Scope;
@@ -101,8 +100,8 @@ public abstract sealed class Payload {
                 } else if (value instanceof Path path) {
                     JsonNode selected = path.read(scope);
                     if (selected == null) {
-                        throw new StatesException(ErrorNames.PARAMETER_PATH_FAILURE, "The JSONPath '" + path.text() + "' specified for the field '"
-                                + names[i] + ".$' could not be found in the input '" + Paths.abbreviate(scope.input()) + "'");
+                        throw StatesException.runtime("The JSONPath '" + path.text() + "' specified for the field '"
+                                + names[i] + ".$' could not be found in the input '" + scope.input() + "'");
                     }
                     out.set(names[i], selected);
                 } else {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.jayway.jsonpath.Configuration;
 import com.jayway.jsonpath.JsonPath;
-import com.jayway.jsonpath.Option;
 import com.jayway.jsonpath.PathNotFoundException;
 import com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider;
 import com.jayway.jsonpath.spi.mapper.JacksonMappingProvider;
@@ -28,8 +27,7 @@ public final class Paths {
     private static final Configuration JAYWAY = Configuration.builder()
             .jsonProvider(new JacksonJsonNodeJsonProvider())
             .mappingProvider(new JacksonMappingProvider())
-            .options(Option.DEFAULT_PATH_LEAF_TO_NULL)
-            .build();
+            .build(); // no leaf-to-null: an indefinite path lists only what exists, as Step Functions does
 
     /** A variable name as the States language allows it. */
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -72,6 +70,7 @@ public final class Paths {
     }
 
     private static Path build(String text, Root root, String rest, boolean reference) throws ExpressionSyntaxException {
+        rest = dotBracket(rest);
         List<Object> steps = simpleSteps(rest);
         if (steps != null) {
             return new SimplePath(text, root, steps.toArray());
@@ -86,6 +85,32 @@ public final class Paths {
         } catch (RuntimeException e) {
             throw new ExpressionSyntaxException("'" + text + "' is not a valid JSONPath: " + plain(e.getMessage()));
         }
+    }
+
+    /**
+     * Jayway's {@code .[} form ({@code $.[0]}, {@code $.a.[0].b}, {@code $.[*].['a','b']}), which
+     * Step Functions accepts, written as plain brackets; quoted text is left alone.
+     */
+    static String dotBracket(String rest) {
+        if (!rest.contains(".[")) {
+            return rest;
+        }
+        StringBuilder b = new StringBuilder(rest.length());
+        char quote = 0;
+        for (int i = 0; i < rest.length(); i++) {
+            char c = rest.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '.' && i + 1 < rest.length() && rest.charAt(i + 1) == '[' && (i == 0 || rest.charAt(i - 1) != '.')) {
+                continue;
+            }
+            b.append(c);
+        }
+        return b.toString();
     }
 
     private static String plain(String message) {
@@ -126,9 +151,11 @@ public final class Paths {
                 String inner = rest.substring(i + 1, close).strip();
                 if (inner.length() >= 2 && (inner.charAt(0) == '\'' || inner.charAt(0) == '"')
                         && inner.charAt(inner.length() - 1) == inner.charAt(0)) {
+                    // A quoted name is taken literally, backslashes included, as Step Functions does
+                    // ($['a\"b'] names the field a\"b); the other quote may appear inside it.
                     String name = inner.substring(1, inner.length() - 1);
-                    if (name.indexOf('\'') >= 0 || name.indexOf('"') >= 0 || name.indexOf(',') >= 0) {
-                        return null;
+                    if (name.indexOf(inner.charAt(0)) >= 0) {
+                        return null; // a union such as ['a','b']
                     }
                     steps.add(name);
                 } else if (!inner.isEmpty() && inner.chars().allMatch(Character::isDigit)) {
@@ -206,7 +233,8 @@ public final class Paths {
                 }
                 return (JsonNode) result;
             } catch (PathNotFoundException e) {
-                return null;
+                // Only a definite path fails to match; an indefinite one matches an empty list.
+                return compiled.isDefinite() ? null : JsonNodeFactory.instance.arrayNode();
             } catch (RuntimeException e) {
                 throw StatesException.runtime("The JSONPath '" + text + "' could not be evaluated: " + plain(e.getMessage()));
             }
@@ -283,6 +311,22 @@ public final class Paths {
             return copy;
         }
         return node;
+    }
+
+    /** A path in the normalized form of error messages: {@code $.a[0]} → {@code $['a'][0]}. */
+    public static String normalized(Path path) {
+        if (path instanceof SimplePath simple) {
+            StringBuilder b = new StringBuilder(simple.root == Root.INPUT ? "$" : simple.root.variable().equals("$") ? "$$" : "$" + simple.root.variable());
+            for (Object step : simple.steps) {
+                if (step instanceof Integer i) {
+                    b.append('[').append(i).append(']');
+                } else {
+                    b.append("['").append(step).append("']");
+                }
+            }
+            return b.toString();
+        }
+        return path.text();
     }
 
     /** A JSON value as text for an error message, cut at 200 characters. */

@@ -145,8 +145,16 @@ final class Checker {
     private final Map<String, String> declared = new HashMap<>();
     private Lang topLang = Lang.JSONPATH;
 
+    /** Whether {@code ${…}} template placeholders (SAM, CDK, Terraform) may stand in a Resource. */
+    private final boolean allowPlaceholders;
+
     Checker(JsonNode root) {
+        this(root, false);
+    }
+
+    Checker(JsonNode root, boolean allowPlaceholders) {
         this.root = root;
+        this.allowPlaceholders = allowPlaceholders;
     }
 
     List<Problem> run() {
@@ -509,6 +517,11 @@ final class Checker {
             add(st.ptr(), "missing required field \"Resource\"");
         } else if (!resource.isTextual()) {
             add(st.at("Resource"), "must be a URI string, was " + describe(resource));
+        } else if (hasPlaceholder(resource.asText())) {
+            if (!allowPlaceholders) {
+                add(st.at("Resource"), "holds a template placeholder ${…}, which is substituted before deployment"
+                        + " (SAM, CDK, Terraform); substitute it, or validate with placeholders allowed, was " + describe(resource));
+            }
         } else if (!isUri(resource.asText())) {
             add(st.at("Resource"), "must be a URI, was " + describe(resource));
         }
@@ -532,6 +545,12 @@ final class Checker {
         if (timeout != null && heartbeat != null && heartbeat >= timeout) {
             add(st.at("HeartbeatSeconds"), "must be less than TimeoutSeconds (" + timeout + "), was " + heartbeat);
         }
+    }
+
+    /** A {@code ${name}} placeholder of a deployment template. */
+    private static boolean hasPlaceholder(String text) {
+        int open = text.indexOf("${");
+        return open >= 0 && text.indexOf('}', open + 2) > open + 2;
     }
 
     private static boolean isUri(String text) {
@@ -1237,9 +1256,9 @@ final class Checker {
                 add(ep + "/" + i, "must be a string, was " + describe(name));
             } else if (name.asText().equals(ErrorNames.ALL)) {
                 all = true;
-            } else if (name.asText().startsWith("States.") && !ErrorNames.PREDEFINED.contains(name.asText())) {
-                add(ep + "/" + i, "unknown error name " + describe(name) + "; names starting \"States.\" are reserved");
             }
+            // Other names starting "States." are accepted, as Step Functions deploys them (a
+            // published AWS sample raises and catches its own "States.…" errors).
         }
         if (all && ee.size() > 1) {
             add(ep, "\"States.ALL\" must be the only error name in its ErrorEquals");

@@ -23,6 +23,11 @@ public final class Validator {
 
     /** All problems of a definition given as text; empty when it is valid. */
     public static List<Problem> check(String definition) {
+        return check(definition, false);
+    }
+
+    /** As {@link #check(String)}, optionally allowing {@code ${…}} placeholders in a Resource. */
+    public static List<Problem> check(String definition, boolean allowPlaceholders) {
         if (definition == null) {
             return List.of(new Problem("", "the definition is missing"));
         }
@@ -38,16 +43,24 @@ public final class Validator {
         if (node == null || node.isMissingNode()) {
             return List.of(new Problem("", "is empty, expected a JSON object"));
         }
-        return check(node);
+        return check(node, allowPlaceholders);
     }
 
     /** All problems of a parsed definition; empty when it is valid. */
     public static List<Problem> check(JsonNode definition) {
+        return check(definition, false);
+    }
+
+    /**
+     * As {@link #check(JsonNode)}; with {@code allowPlaceholders}, a Task's {@code Resource} may
+     * hold {@code ${…}} placeholders of a deployment template (SAM, CDK, Terraform sources).
+     */
+    public static List<Problem> check(JsonNode definition, boolean allowPlaceholders) {
         if (definition == null || definition.isMissingNode()) {
             return List.of(new Problem("", "the definition is missing"));
         }
         try {
-            return new Checker(definition).run();
+            return new Checker(definition, allowPlaceholders).run();
         } catch (RuntimeException | StackOverflowError e) {
             return List.of(new Problem("", "could not be checked: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()))));
