@@ -111,8 +111,9 @@ public final class Policy {
     /**
      * True when one of the grants allows {@code action} on {@code resource} and its resource
      * pattern names the resource explicitly: its last segment (after the last {@code :} or
-     * {@code /}) is more than a bare {@code *}. {@code *} and
-     * {@code arn:aws:states:*:*:stateMachine:*} do not name anything; {@code
+     * {@code /}) starts with the name, not with {@code *}. {@code *},
+     * {@code arn:aws:states:*:*:stateMachine:*}, {@code ...:stateMachine:*-*} and
+     * {@code ...:stateMachine:*ticket} do not name anything; {@code
      * arn:aws:states:*:*:stateMachine:purchase-ticket} and {@code ...:stateMachine:purchase-*} do.
      * A workload's own machinery needs such a grant.
      */
@@ -124,7 +125,7 @@ public final class Policy {
             }
             String pattern = g.resources();
             String last = pattern.substring(Math.max(pattern.lastIndexOf(':'), pattern.lastIndexOf('/')) + 1);
-            if (!last.replace("*", "").isEmpty() && glob(pattern, resource)) {
+            if (!last.isEmpty() && last.charAt(0) != '*' && glob(pattern, resource)) {
                 return true;
             }
         }

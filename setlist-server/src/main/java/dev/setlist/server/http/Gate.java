@@ -43,7 +43,22 @@ public final class Gate {
 
     /** Registers the gate; call it before any other before-matched handler (the guard's). */
     public void routing(RoutesConfig routes) {
+        routes.before(Gate::head);
         routes.beforeMatched(this::before);
+    }
+
+    /** The health routes, the only ones answered to {@code HEAD} (load balancers' checks). */
+    private static final Set<String> HEAD_ALLOWED = Set.of("/healthz", "/readyz");
+
+    /**
+     * {@code HEAD}: Javalin would answer it for every {@code GET} route without running the route
+     * (so without the gate): only the health routes are answered, everything else is 405.
+     */
+    private static void head(Context ctx) {
+        if (ctx.method() == io.javalin.http.HandlerType.HEAD && !HEAD_ALLOWED.contains(ctx.path())) {
+            ctx.header("Allow", "GET");
+            throw new ApiException(405, "MethodNotAllowed", "HEAD is not answered here; use GET");
+        }
     }
 
     private void before(Context ctx) {

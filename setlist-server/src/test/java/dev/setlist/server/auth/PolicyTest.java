@@ -26,6 +26,23 @@ class PolicyTest {
     }
 
     @Test
+    void allowsExplicitly_onlyAPatternThatStartsWithTheName_namesIt() {
+        String machine = "arn:aws:states:us-east-1:000000000000:stateMachine:purchase-ticket";
+        for (String named : List.of(machine, "arn:aws:states:*:*:stateMachine:purchase-ticket",
+                "arn:aws:states:*:*:stateMachine:purchase-*")) {
+            assertThat(Policy.allowsExplicitly(List.of(new Policy.Grant("operator", named)), "states:StartExecution",
+                    machine)).as(named).isTrue();
+        }
+        for (String broad : List.of("*", "arn:aws:states:*:*:stateMachine:*", "arn:aws:states:*:*:stateMachine:*-*",
+                "arn:aws:states:*:*:stateMachine:*ticket", "arn:aws:states:*:*:*")) {
+            assertThat(Policy.allowsExplicitly(List.of(new Policy.Grant("operator", broad)), "states:StartExecution",
+                    machine)).as(broad).isFalse();
+        }
+        assertThat(Policy.allowsExplicitly(List.of(new Policy.Grant("viewer", machine)), "states:StartExecution", machine))
+                .as("the role must still allow the action").isFalse();
+    }
+
+    @Test
     void define_addsWorkloadRoles_andExtendsBuiltInOnesWithoutTakingAnythingAway() {
         Policy.define("policy-test-role", java.util.List.of("shop:Buy*"));
         Policy.define(Policy.OPERATOR, java.util.List.of("shop:PullLever"));

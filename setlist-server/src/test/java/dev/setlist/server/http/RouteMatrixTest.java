@@ -112,6 +112,20 @@ class RouteMatrixTest {
     }
 
     @Test
+    void head_isAnsweredOnlyOnTheHealthRoutes_neverPastTheGate() {
+        for (String path : List.of("/api/v1/users", "/api/v1/flows", "/api/v1/audit", "/careless/declared")) {
+            TestServer.Response r = server.send(HttpRequest.newBuilder(URI.create(server.endpoint() + path))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(r.status()).as(path).isEqualTo(405);
+            assertThat(r.headers().get("allow")).containsExactly("GET");
+        }
+        for (String path : List.of("/healthz", "/readyz")) {
+            assertThat(server.send(HttpRequest.newBuilder(URI.create(server.endpoint() + path))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build()).status()).as(path).isEqualTo(200);
+        }
+    }
+
+    @Test
     void awsApi_anonymousAndBadCredentialsAre401_aMissingActionIs403() {
         TestServer.Response anonymous = server.callAs(null, null, "ListStateMachines", "{}".getBytes());
         assertThat(anonymous.status()).isEqualTo(401);
