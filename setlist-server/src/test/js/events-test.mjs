@@ -3,7 +3,8 @@
 // state machine. Prints one JSON line of what it saw; exits 1 with the reason on the first surprise.
 import {
   EventBridgeClient, PutRuleCommand, PutTargetsCommand, PutEventsCommand, ListRulesCommand, TestEventPatternCommand,
-  DescribeRuleCommand,
+  DescribeRuleCommand, ListTargetsByRuleCommand, ListRuleNamesByTargetCommand, TagResourceCommand,
+  ListTagsForResourceCommand, UntagResourceCommand, PutPermissionCommand, CreateEventBusCommand, DescribeEventBusCommand,
 } from "@aws-sdk/client-eventbridge";
 import { SFNClient, CreateStateMachineCommand, ListExecutionsCommand, DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 
@@ -59,5 +60,73 @@ try {
   fail("an invalid pattern was accepted");
 } catch (e) {
   seen.invalidPattern = e.name;
+}
+
+// An InputTransformer with placeholders inside longer strings, through a second state machine.
+const sm2 = await sfn.send(new CreateStateMachineCommand({ name: "sdk-on-strings", definition: echo,
+  roleArn: "arn:aws:iam::000000000000:role/sdk" }));
+await events.send(new PutRuleCommand({ Name: "sdk-strings", EventPattern: JSON.stringify({ source: ["relecloud.strings"] }) }));
+await events.send(new PutTargetsCommand({ Rule: "sdk-strings", Targets: [{ Id: "s", Arn: sm2.stateMachineArn,
+  RoleArn: "arn:aws:iam::000000000000:role/sdk",
+  DeadLetterConfig: { Arn: "arn:aws:sqs:us-east-1:000000000000:sdk-dlq" },
+  InputTransformer: { InputPathsMap: { concert: "$.detail.concertId", n: "$.detail.n" },
+    InputTemplate: '{"text": "concert <concert> has <n> seats", "n": <n>, "concert": <concert>}' } }] }));
+await events.send(new PutEventsCommand({ Entries: [{ Source: "relecloud.strings", DetailType: "Seats",
+  Detail: JSON.stringify({ concertId: "c-7", n: 3 }) }] }));
+let execution2;
+for (let i = 0; i < 400 && !execution2; i++) {
+  execution2 = (await sfn.send(new ListExecutionsCommand({ stateMachineArn: sm2.stateMachineArn }))).executions[0];
+  if (!execution2) await new Promise((r) => setTimeout(r, 25));
+}
+if (!execution2) fail("no execution was started by the strings rule");
+let done2;
+for (let i = 0; i < 400; i++) {
+  done2 = await sfn.send(new DescribeExecutionCommand({ executionArn: execution2.executionArn }));
+  if (done2.status !== "RUNNING") break;
+  await new Promise((r) => setTimeout(r, 25));
+}
+seen.stringsOutput = done2.output;
+const listed = (await events.send(new ListTargetsByRuleCommand({ Rule: "sdk-strings" }))).Targets[0];
+seen.roleArn = listed.RoleArn;
+seen.deadLetterArn = listed.DeadLetterConfig?.Arn;
+
+// Paging by hand with Limit and NextToken.
+for (let i = 0; i < 5; i++) {
+  await events.send(new PutRuleCommand({ Name: "sdk-page-" + i, EventPattern: JSON.stringify({ source: ["paging"] }) }));
+  await events.send(new PutTargetsCommand({ Rule: "sdk-page-" + i, Targets: [{ Id: "t", Arn: sm2.stateMachineArn }] }));
+}
+const paged = [];
+let token;
+let pages = 0;
+do {
+  const page = await events.send(new ListRulesCommand({ NamePrefix: "sdk-page-", Limit: 2, NextToken: token }));
+  paged.push(...page.Rules.map((r) => r.Name));
+  token = page.NextToken;
+  pages++;
+} while (token);
+seen.pagedRules = paged;
+seen.pages = pages;
+seen.rulesByTarget = (await events.send(new ListRuleNamesByTargetCommand({ TargetArn: sm2.stateMachineArn }))).RuleNames;
+
+// Tags on a bus created with them, and on a rule.
+const busArn = (await events.send(new CreateEventBusCommand({ Name: "sdk-bus", Description: "for tags",
+  Tags: [{ Key: "team", Value: "sales" }] }))).EventBusArn;
+await events.send(new TagResourceCommand({ ResourceARN: busArn, Tags: [{ Key: "env", Value: "test" }] }));
+await events.send(new UntagResourceCommand({ ResourceARN: busArn, TagKeys: ["team"] }));
+seen.busTags = (await events.send(new ListTagsForResourceCommand({ ResourceARN: busArn }))).Tags;
+const bus = await events.send(new DescribeEventBusCommand({ Name: "sdk-bus" }));
+seen.busDescription = bus.Description;
+seen.busCreationIsDate = bus.CreationTime instanceof Date;
+try {
+  await events.send(new PutPermissionCommand({ Action: "events:PutEvents", Principal: "111111111111", StatementId: "s" }));
+  fail("PutPermission was accepted");
+} catch (e) {
+  seen.permission = e.name;
+}
+try {
+  await events.send(new ListTagsForResourceCommand({ ResourceARN: "arn:aws:events:us-east-1:000000000000:rule/none" }));
+  fail("tags of a missing rule were listed");
+} catch (e) {
+  seen.missingTags = e.name;
 }
 console.log(JSON.stringify(seen));

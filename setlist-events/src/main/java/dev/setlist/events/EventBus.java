@@ -55,6 +55,14 @@ public final class EventBus implements AutoCloseable {
     private static final Pattern TARGET_ID = Pattern.compile("[A-Za-z0-9._\\-]{1,64}");
     private static final Pattern ARCHIVE_NAME = Pattern.compile("[A-Za-z0-9._\\-]{1,48}");
     private static final int MAX_ENTRY_BYTES = 256 * 1024;
+    private static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9_\\-]{1,80}");
+    private static final Pattern TAG_KEY = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}");
+    private static final Pattern TAG_VALUE = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}");
+    /** EventBridge's quotas: rules per bus, targets per rule, buses per account, tags per resource. */
+    public static final int MAX_RULES_PER_BUS = 300;
+    public static final int MAX_TARGETS_PER_RULE = 5;
+    public static final int MAX_BUSES = 100;
+    public static final int MAX_TAGS = 50;
 
     private final Engine engine;
     private final Db db;
@@ -156,6 +164,11 @@ public final class EventBus implements AutoCloseable {
     }
 
     public BusInfo createEventBus(String name) {
+        return createEventBus(name, null, null, Map.of());
+    }
+
+    /** Creates a bus with a description, a dead-letter queue ARN and tags (each may be null or empty). */
+    public BusInfo createEventBus(String name, String description, String deadLetterArn, Map<String, String> tags) {
         if (name == null || !BUS_NAME.matcher(name).matches() || name.equals(DEFAULT_BUS)) {
             throw new EventsException(Code.ValidationException, "Invalid event bus name '" + name
                     + "': 1-256 characters of letters, digits, / . _ - (and not 'default')");
@@ -163,8 +176,30 @@ public final class EventBus implements AutoCloseable {
         if (busOrNull(name) != null) {
             throw new EventsException(Code.ResourceAlreadyExistsException, "Event bus " + name + " already exists.");
         }
-        db.update("INSERT INTO ev_bus (name, arn, created) VALUES (?, ?, ?)", name, busArn(name), clock.now().toEpochMilli());
+        checkDeadLetterArn("DeadLetterConfig.Arn", deadLetterArn);
+        checkTags(tags);
+        long now = clock.now().toEpochMilli();
+        db.transaction(c -> {
+            long buses = Db.query(c, "SELECT COUNT(*) FROM ev_bus", rs -> rs.getLong(1)).get(0);
+            if (buses >= MAX_BUSES) {
+                throw new EventsException(Code.LimitExceededException, "The requested resource exceeds the maximum number"
+                        + " allowed: at most " + MAX_BUSES + " event buses.");
+            }
+            Db.update(c, "INSERT INTO ev_bus (name, arn, created, description, dead_letter_arn, updated)"
+                    + " VALUES (?, ?, ?, ?, ?, ?)", name, busArn(name), now, description, deadLetterArn, now);
+            putTags(c, busArn(name), tags);
+            return null;
+        });
         return describeEventBus(name);
+    }
+
+    /** Changes a bus's description and dead-letter queue (null clears them, as EventBridge's UpdateEventBus). */
+    public BusInfo updateEventBus(String name, String description, String deadLetterArn) {
+        BusInfo bus = describeEventBus(name);
+        checkDeadLetterArn("DeadLetterConfig.Arn", deadLetterArn);
+        db.update("UPDATE ev_bus SET description = ?, dead_letter_arn = ?, updated = ? WHERE name = ?", description,
+                deadLetterArn, clock.now().toEpochMilli(), bus.name());
+        return describeEventBus(bus.name());
     }
 
     public BusInfo describeEventBus(String name) {
@@ -175,9 +210,17 @@ public final class EventBus implements AutoCloseable {
         return bus;
     }
 
+    private static final String BUS_COLUMNS = "name, arn, created, description, dead_letter_arn, updated";
+
+    private static BusInfo busRow(java.sql.ResultSet rs) throws SQLException {
+        Long updated = Db.longOrNull(rs, "updated");
+        Instant created = Instant.ofEpochMilli(rs.getLong(3));
+        return new BusInfo(rs.getString(1), rs.getString(2), created, rs.getString(4), rs.getString(5),
+                updated == null ? created : Instant.ofEpochMilli(updated));
+    }
+
     private BusInfo busOrNull(String name) {
-        return db.queryOne("SELECT name, arn, created FROM ev_bus WHERE name = ?",
-                rs -> new BusInfo(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))), name);
+        return db.queryOne("SELECT " + BUS_COLUMNS + " FROM ev_bus WHERE name = ?", EventBus::busRow, name);
     }
 
     /** A bus given by name or ARN. */
@@ -201,6 +244,10 @@ public final class EventBus implements AutoCloseable {
             throw new EventsException(Code.ValidationException, "Cannot delete event bus default.");
         }
         db.transaction(c -> {
+            for (String ruleArn : Db.query(c, "SELECT arn FROM ev_rule WHERE bus = ?", rs -> rs.getString(1), bus)) {
+                Db.update(c, "DELETE FROM ev_tag WHERE arn = ?", ruleArn);
+            }
+            Db.update(c, "DELETE FROM ev_tag WHERE arn = ?", busArn(bus));
             Db.update(c, "DELETE FROM ev_target WHERE bus = ?", bus);
             Db.update(c, "DELETE FROM ev_rule WHERE bus = ?", bus);
             Db.update(c, "DELETE FROM ev_bus WHERE name = ?", bus);
@@ -211,8 +258,7 @@ public final class EventBus implements AutoCloseable {
     }
 
     public List<BusInfo> listEventBuses(String namePrefix) {
-        return db.query("SELECT name, arn, created FROM ev_bus WHERE name LIKE ? ORDER BY name",
-                rs -> new BusInfo(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))),
+        return db.query("SELECT " + BUS_COLUMNS + " FROM ev_bus WHERE name LIKE ? ORDER BY name", EventBus::busRow,
                 (namePrefix == null ? "" : namePrefix.replace("%", "\\%").replace("_", "\\_")) + "%");
     }
 
@@ -224,6 +270,13 @@ public final class EventBus implements AutoCloseable {
      */
     public String putRule(String name, String eventBusName, String eventPattern, String scheduleExpression, String state,
                           String description) {
+        return putRule(name, eventBusName, eventPattern, scheduleExpression, state, description, Map.of());
+    }
+
+    /** {@link #putRule} with tags, set on the rule with those it has (null or empty: none). */
+    public String putRule(String name, String eventBusName, String eventPattern, String scheduleExpression, String state,
+                          String description, Map<String, String> tags) {
+        checkTags(tags);
         if (name == null || !RULE_NAME.matcher(name).matches()) {
             throw new EventsException(Code.ValidationException, "Invalid rule name '" + name
                     + "': 1-64 characters of letters, digits, . _ -");
@@ -257,10 +310,16 @@ public final class EventBus implements AutoCloseable {
                     + " updated = ? WHERE bus = ? AND name = ?", eventPattern, scheduleExpression, st, description, fire,
                     now, bus, name);
             if (n == 0) {
+                long rules = Db.query(c, "SELECT COUNT(*) FROM ev_rule WHERE bus = ?", rs -> rs.getLong(1), bus).get(0);
+                if (rules >= MAX_RULES_PER_BUS) {
+                    throw new EventsException(Code.LimitExceededException, "The requested resource exceeds the maximum"
+                            + " number allowed: at most " + MAX_RULES_PER_BUS + " rules on event bus " + bus + ".");
+                }
                 Db.update(c, "INSERT INTO ev_rule (bus, name, arn, pattern, schedule, state, description, next_fire,"
                         + " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", bus, name, arn, eventPattern, scheduleExpression,
                         st, description, fire, now);
             }
+            putTags(c, arn, tags);
             bumpGeneration(c);
             return null;
         });
@@ -329,6 +388,7 @@ public final class EventBus implements AutoCloseable {
             }
             Db.update(c, "DELETE FROM ev_target WHERE bus = ? AND rule = ?", rule.eventBusName(), name);
             Db.update(c, "DELETE FROM ev_rule WHERE bus = ? AND name = ?", rule.eventBusName(), name);
+            Db.update(c, "DELETE FROM ev_tag WHERE arn = ?", rule.arn());
             bumpGeneration(c);
             return null;
         });
@@ -379,19 +439,21 @@ public final class EventBus implements AutoCloseable {
             }
         }
         db.transaction(c -> {
-            long existing = Db.query(c, "SELECT COUNT(*) FROM ev_target WHERE bus = ? AND rule = ?", rs -> rs.getLong(1),
-                    r.eventBusName(), rule).get(0);
-            if (existing + ok.size() > 5 + 5) {
-                throw new EventsException(Code.LimitExceededException, "A rule can have at most 10 targets");
+            java.util.Set<String> ids = new java.util.HashSet<>(Db.query(c, "SELECT id FROM ev_target WHERE bus = ? AND rule = ?",
+                    rs -> rs.getString(1), r.eventBusName(), rule));
+            ok.forEach(t -> ids.add(t.id()));
+            if (ids.size() > MAX_TARGETS_PER_RULE) {
+                throw new EventsException(Code.LimitExceededException, "The requested resource exceeds the maximum number"
+                        + " allowed: a rule can have at most " + MAX_TARGETS_PER_RULE + " targets.");
             }
             for (Target t : ok) {
                 Target.RetryPolicy p = t.retryPolicy() == null ? Target.RetryPolicy.DEFAULT : t.retryPolicy();
                 Db.update(c, "DELETE FROM ev_target WHERE bus = ? AND rule = ? AND id = ?", r.eventBusName(), rule, t.id());
                 Db.update(c, "INSERT INTO ev_target (bus, rule, id, arn, input, input_path, input_transformer,"
-                        + " max_age_seconds, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", r.eventBusName(), rule,
-                        t.id(), t.arn(), t.input(), t.inputPath(), t.inputTransformer() == null ? null
+                        + " max_age_seconds, max_attempts, role_arn, dead_letter_arn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        r.eventBusName(), rule, t.id(), t.arn(), t.input(), t.inputPath(), t.inputTransformer() == null ? null
                                 : JSON.valueToTree(t.inputTransformer()).toString(),
-                        p.maximumEventAgeInSeconds(), p.maximumRetryAttempts());
+                        p.maximumEventAgeInSeconds(), p.maximumRetryAttempts(), t.roleArn(), t.deadLetterArn());
             }
             bumpGeneration(c);
             return null;
@@ -428,7 +490,27 @@ public final class EventBus implements AutoCloseable {
                         + ": MaximumRetryAttempts must be between 0 and 185, was " + attempts);
             }
         }
+        if (t.roleArn() != null && !t.roleArn().matches("arn:aws[a-z\\-]*:iam::\\d{12}:role/[\\w+=,.@/\\-]{1,512}")) {
+            throw new EventsException(Code.ValidationException, "Target " + t.id() + ": RoleArn is not an IAM role ARN: '"
+                    + t.roleArn() + "'");
+        }
+        checkDeadLetterArn("Target " + t.id() + ": DeadLetterConfig.Arn", t.deadLetterArn());
         Transform.check(t);
+    }
+
+    /**
+     * A dead-letter queue is {@code arn:aws:sqs:REGION:ACCOUNT:NAME} of this region and account: a
+     * Setlist queue (created by use) whose messages {@link #receiveDeadLetters} reads.
+     */
+    private void checkDeadLetterArn(String what, String arn) {
+        if (arn == null) {
+            return;
+        }
+        String prefix = "arn:aws:sqs:" + region + ":" + account + ":";
+        if (!arn.startsWith(prefix) || !QUEUE_NAME.matcher(arn.substring(prefix.length())).matches()) {
+            throw new EventsException(Code.ValidationException, what + " must be a dead-letter queue ARN " + prefix
+                    + "<name> (1-80 letters, digits, - and _; FIFO queues are not supported), was '" + arn + "'");
+        }
     }
 
     public Map<String, String> removeTargets(String rule, String eventBusName, List<String> ids) {
@@ -449,8 +531,9 @@ public final class EventBus implements AutoCloseable {
 
     public List<Target> listTargetsByRule(String rule, String eventBusName) {
         RuleInfo r = describeRule(rule, eventBusName);
-        return db.query("SELECT id, arn, input, input_path, input_transformer, max_age_seconds, max_attempts FROM ev_target"
-                + " WHERE bus = ? AND rule = ? ORDER BY id", EventBus::targetRow, r.eventBusName(), rule);
+        return db.query("SELECT id, arn, input, input_path, input_transformer, max_age_seconds, max_attempts, role_arn,"
+                + " dead_letter_arn FROM ev_target WHERE bus = ? AND rule = ? ORDER BY id", EventBus::targetRow,
+                r.eventBusName(), rule);
     }
 
     private static Target targetRow(java.sql.ResultSet rs) throws SQLException {
@@ -464,7 +547,7 @@ public final class EventBus implements AutoCloseable {
             }
         }
         return new Target(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), it,
-                new Target.RetryPolicy(rs.getInt(6), rs.getInt(7)));
+                new Target.RetryPolicy(rs.getInt(6), rs.getInt(7)), rs.getString(8), rs.getString(9));
     }
 
     // ---- matching ------------------------------------------------------------------------------
@@ -522,7 +605,7 @@ public final class EventBus implements AutoCloseable {
             long generation = Db.query(c, "SELECT generation FROM ev_generation WHERE id = 1", rs -> rs.getLong(1)).get(0);
             Map<String, List<Target>> targets = new HashMap<>();
             for (Object[] row : Db.query(c, "SELECT bus, rule, id, arn, input, input_path, input_transformer,"
-                    + " max_age_seconds, max_attempts FROM ev_target", rs -> {
+                    + " max_age_seconds, max_attempts, role_arn, dead_letter_arn FROM ev_target", rs -> {
                         String key = rs.getString(1) + "\n" + rs.getString(2);
                         String transformer = rs.getString(7);
                         Target.InputTransformer it = null;
@@ -534,7 +617,8 @@ public final class EventBus implements AutoCloseable {
                             }
                         }
                         return new Object[] {key, new Target(rs.getString(3), rs.getString(4), rs.getString(5),
-                                rs.getString(6), it, new Target.RetryPolicy(rs.getInt(8), rs.getInt(9)))};
+                                rs.getString(6), it, new Target.RetryPolicy(rs.getInt(8), rs.getInt(9)), rs.getString(10),
+                                rs.getString(11))};
                     })) {
                 targets.computeIfAbsent((String) row[0], k -> new ArrayList<>()).add((Target) row[1]);
             }
@@ -609,8 +693,8 @@ public final class EventBus implements AutoCloseable {
     }
 
     private static final String INSERT_DELIVERY = "INSERT INTO ev_delivery (id, event_id, bus, rule, target_id, target_arn,"
-            + " payload, event_time, created, attempts, max_age_seconds, max_attempts, next_at, status, trace_header)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'PENDING', ?)";
+            + " payload, event_time, created, attempts, max_age_seconds, max_attempts, next_at, status, trace_header,"
+            + " dead_letter_arn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'PENDING', ?, ?)";
 
     /** Commits the rows of published events (with other callers' in one transaction) and waits. */
     private void commit(List<Object[]> deliveryRows, List<Object[]> archiveRows) {
@@ -733,7 +817,7 @@ public final class EventBus implements AutoCloseable {
             Target.RetryPolicy p = t.retryPolicy() == null ? Target.RetryPolicy.DEFAULT : t.retryPolicy();
             rows.add(new Object[] {entropy.uuid(), event.get("id").asText(), rule.rule().eventBusName(), rule.rule().name(),
                     t.id(), t.arn(), payload, now, now, p.maximumEventAgeInSeconds(), p.maximumRetryAttempts(), now,
-                    traceHeader});
+                    traceHeader, t.deadLetterArn()});
         }
     }
 
@@ -840,6 +924,141 @@ public final class EventBus implements AutoCloseable {
         return counts;
     }
 
+    // ---- tags ----------------------------------------------------------------------------------
+
+    private static void checkTags(Map<String, String> tags) {
+        if (tags == null) {
+            return;
+        }
+        if (tags.size() > MAX_TAGS) {
+            throw new EventsException(Code.ValidationException, "A resource can have at most " + MAX_TAGS + " tags, "
+                    + tags.size() + " were given");
+        }
+        tags.forEach((k, v) -> {
+            if (k == null || !TAG_KEY.matcher(k).matches()) {
+                throw new EventsException(Code.ValidationException, "Invalid tag key '" + k + "': 1-128 letters, digits,"
+                        + " spaces and _ . : / = + - @");
+            }
+            if (k.toLowerCase(java.util.Locale.ROOT).startsWith("aws:")) {
+                throw new EventsException(Code.ValidationException, "Tag keys starting with 'aws:' are reserved: '" + k + "'");
+            }
+            if (v == null || !TAG_VALUE.matcher(v).matches()) {
+                throw new EventsException(Code.ValidationException, "Invalid value of tag '" + k + "': 0-256 letters,"
+                        + " digits, spaces and _ . : / = + - @");
+            }
+        });
+    }
+
+    private static void putTags(Connection c, String arn, Map<String, String> tags) throws SQLException {
+        if (tags == null || tags.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<String, String> t : tags.entrySet()) {
+            if (Db.update(c, "UPDATE ev_tag SET tag_value = ? WHERE arn = ? AND tag_key = ?", t.getValue(), arn,
+                    t.getKey()) == 0) {
+                Db.update(c, "INSERT INTO ev_tag (arn, tag_key, tag_value) VALUES (?, ?, ?)", arn, t.getKey(), t.getValue());
+            }
+        }
+        long count = Db.query(c, "SELECT COUNT(*) FROM ev_tag WHERE arn = ?", rs -> rs.getLong(1), arn).get(0);
+        if (count > MAX_TAGS) {
+            throw new EventsException(Code.LimitExceededException, "The requested resource exceeds the maximum number"
+                    + " allowed: a resource can have at most " + MAX_TAGS + " tags.");
+        }
+    }
+
+    /** The ARN of an existing bus or rule, as stored; anything else is refused. */
+    private String taggable(String arn) {
+        String prefix = "arn:aws:events:" + region + ":" + account + ":";
+        if (arn == null || !arn.startsWith(prefix)) {
+            throw new EventsException(Code.ValidationException, "Invalid ResourceARN '" + arn + "': an event bus or rule"
+                    + " ARN of " + region + " and account " + account);
+        }
+        String rest = arn.substring(prefix.length());
+        if (rest.startsWith("event-bus/")) {
+            BusInfo bus = busOrNull(rest.substring("event-bus/".length()));
+            if (bus == null) {
+                throw new EventsException(Code.ResourceNotFoundException, "Event bus " + rest.substring(10)
+                        + " does not exist.");
+            }
+            return bus.arn();
+        }
+        if (rest.startsWith("rule/")) {
+            String path = rest.substring("rule/".length());
+            int slash = path.lastIndexOf('/');
+            String bus = slash < 0 ? DEFAULT_BUS : path.substring(0, slash);
+            return describeRule(path.substring(slash + 1), bus).arn();
+        }
+        throw new EventsException(Code.ValidationException, "Only event buses and rules can be tagged, not '" + arn + "'");
+    }
+
+    /** Adds or replaces tags of a bus or rule. */
+    public void tagResource(String arn, Map<String, String> tags) {
+        String resource = taggable(arn);
+        if (tags == null || tags.isEmpty()) {
+            throw new EventsException(Code.ValidationException, "Tags must have at least one entry");
+        }
+        checkTags(tags);
+        db.transaction(c -> {
+            putTags(c, resource, tags);
+            return null;
+        });
+    }
+
+    /** Removes tags of a bus or rule by key (keys it does not have are ignored). */
+    public void untagResource(String arn, List<String> keys) {
+        String resource = taggable(arn);
+        db.transaction(c -> {
+            for (String key : keys) {
+                Db.update(c, "DELETE FROM ev_tag WHERE arn = ? AND tag_key = ?", resource, key);
+            }
+            return null;
+        });
+    }
+
+    /** A bus's or rule's tags, by key. */
+    public Map<String, String> listTagsForResource(String arn) {
+        String resource = taggable(arn);
+        Map<String, String> tags = new LinkedHashMap<>();
+        db.query("SELECT tag_key, tag_value FROM ev_tag WHERE arn = ? ORDER BY tag_key",
+                rs -> tags.put(rs.getString(1), rs.getString(2)), resource);
+        return tags;
+    }
+
+    // ---- rules by target, dead-letter queues ---------------------------------------------------
+
+    /** The names of a bus's rules that have a target of {@code targetArn}, in order. */
+    public List<String> listRuleNamesByTarget(String targetArn, String eventBusName) {
+        String bus = describeEventBus(eventBusName).name();
+        return db.query("SELECT DISTINCT rule FROM ev_target WHERE bus = ? AND arn = ? ORDER BY rule", rs -> rs.getString(1),
+                bus, targetArn);
+    }
+
+    /**
+     * Messages of a dead-letter queue ({@code arn:aws:sqs:…:NAME}), oldest first, after the message
+     * {@code afterId} (null: from the first); they stay until {@link #deleteDeadLetter}.
+     */
+    public List<QueuedDeadLetter> receiveDeadLetters(String queueArn, String afterId, int limit) {
+        checkDeadLetterArn("QueueArn", queueArn);
+        Object[] after = afterId == null ? null : db.queryOne("SELECT sent, id FROM ev_dead_letter WHERE id = ?",
+                rs -> new Object[] {rs.getLong(1), rs.getString(2)}, afterId);
+        if (afterId != null && after == null) {
+            throw new EventsException(Code.ValidationException, "No dead letter " + afterId + " to continue after");
+        }
+        long sent = after == null ? Long.MIN_VALUE : (long) after[0];
+        String id = after == null ? "" : (String) after[1];
+        return db.query("SELECT id, queue, event_id, bus, rule, target_id, target_arn, body, error_code, error_message,"
+                + " exhausted, attempts, sent FROM ev_dead_letter WHERE queue = ? AND (sent > ? OR (sent = ? AND id > ?))"
+                + " ORDER BY sent, id LIMIT ?", rs -> new QueuedDeadLetter(rs.getString(1), rs.getString(2),
+                rs.getString(3), rs.getString(4), ruleArn(rs.getString(4), rs.getString(5)), rs.getString(6), rs.getString(7), rs.getString(8),
+                rs.getString(9), rs.getString(10), rs.getString(11), rs.getInt(12), Instant.ofEpochMilli(rs.getLong(13))),
+                queueArn, sent, sent, id, Math.max(1, Math.min(limit, 1000)));
+    }
+
+    /** Deletes a message of a dead-letter queue; false when there was none of that id. */
+    public boolean deleteDeadLetter(String queueArn, String id) {
+        return db.update("DELETE FROM ev_dead_letter WHERE queue = ? AND id = ?", queueArn, id) == 1;
+    }
+
     // ---- archives and replays ------------------------------------------------------------------
 
     public ArchiveInfo createArchive(String name, String eventSourceArn, String eventPattern, String description,
@@ -903,6 +1122,32 @@ public final class EventBus implements AutoCloseable {
             return null;
         });
         invalidate();
+    }
+
+    /** Changes an archive's description, pattern and retention (null leaves one as it is). */
+    public ArchiveInfo updateArchive(String name, String description, String eventPattern, Integer retentionDays) {
+        describeArchive(name);
+        if (eventPattern != null) {
+            checkPattern(eventPattern);
+        }
+        if (retentionDays != null && retentionDays < 0) {
+            throw new EventsException(Code.ValidationException, "RetentionDays must be >= 0, was " + retentionDays);
+        }
+        db.transaction(c -> {
+            if (description != null) {
+                Db.update(c, "UPDATE ev_archive SET description = ? WHERE name = ?", description, name);
+            }
+            if (eventPattern != null) {
+                Db.update(c, "UPDATE ev_archive SET pattern = ? WHERE name = ?", eventPattern, name);
+            }
+            if (retentionDays != null) {
+                Db.update(c, "UPDATE ev_archive SET retention_days = ? WHERE name = ?", retentionDays, name);
+            }
+            bumpGeneration(c);
+            return null;
+        });
+        invalidate();
+        return describeArchive(name);
     }
 
     /**

@@ -6,13 +6,25 @@ import java.util.Map;
  * Where a rule sends matching events: a state machine ({@code arn:aws:states:…:stateMachine:…}),
  * another bus ({@code arn:aws:events:…:event-bus/…}), an HTTP endpoint ({@code http(s)://…}) or the
  * log ({@code arn:aws:logs:…:log-group:…}). At most one of {@code input}, {@code inputPath} and
- * {@code inputTransformer} shapes what it receives; by default the whole event.
+ * {@code inputTransformer} shapes what it receives; by default the whole event. {@code roleArn} is
+ * kept and echoed (Setlist delivers with its own authority); {@code deadLetterArn}, a dead-letter
+ * queue {@code arn:aws:sqs:REGION:ACCOUNT:NAME}, receives the deliveries that give up.
  */
 public record Target(String id, String arn, String input, String inputPath, InputTransformer inputTransformer,
-                     RetryPolicy retryPolicy) {
+                     RetryPolicy retryPolicy, String roleArn, String deadLetterArn) {
+
+    public Target(String id, String arn, String input, String inputPath, InputTransformer inputTransformer,
+                  RetryPolicy retryPolicy) {
+        this(id, arn, input, inputPath, inputTransformer, retryPolicy, null, null);
+    }
 
     public static Target of(String id, String arn) {
         return new Target(id, arn, null, null, null, null);
+    }
+
+    /** This target with a dead-letter queue. */
+    public Target withDeadLetter(String queueArn) {
+        return new Target(id, arn, input, inputPath, inputTransformer, retryPolicy, roleArn, queueArn);
     }
 
     /** {@code InputPathsMap} names JSONPath values that {@code <name>} placeholders of the template take. */

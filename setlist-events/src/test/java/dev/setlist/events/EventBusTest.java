@@ -281,4 +281,83 @@ class EventBusTest {
         bus.putTargets("r", null, List.of(Target.of("ok", hook())));
         assertThatThrownBy(() -> bus.deleteRule("r", null, false)).hasMessageContaining("has targets");
     }
+
+    @Test
+    void deadLetterQueue_receivesTheDeliveriesThatGaveUp_withTheirAttributes() throws Exception {
+        String queue = "arn:aws:sqs:us-east-1:000000000000:failed-hooks";
+        bus.putRule("hook", null, "{\"source\": [\"relecloud.sales\"]}", null, null, null);
+        bus.putTargets("hook", null, List.of(new Target("h", hook(), null, "$.detail", null, new Target.RetryPolicy(60, 1),
+                "arn:aws:iam::000000000000:role/events", queue)));
+        assertThat(bus.listTargetsByRule("hook", null).get(0).deadLetterArn()).isEqualTo(queue);
+        assertThat(bus.listTargetsByRule("hook", null).get(0).roleArn()).isEqualTo("arn:aws:iam::000000000000:role/events");
+        failuresLeft.set(1000);
+
+        bus.putEvents(List.of(PutEntry.of("relecloud.sales", "Sold", "{\"n\": 7}")));
+
+        eventually(() -> bus.receiveDeadLetters(queue, null, 10).size() == 1);
+        QueuedDeadLetter dead = bus.receiveDeadLetters(queue, null, 10).get(0);
+        assertThat(JSON.readTree(dead.body())).isEqualTo(JSON.readTree("{\"n\": 7}"));
+        assertThat(dead.ruleArn()).isEqualTo("arn:aws:events:us-east-1:000000000000:rule/hook");
+        assertThat(dead.targetId()).isEqualTo("h");
+        assertThat(dead.exhaustedRetryCondition()).isEqualTo("MaximumRetryAttempts");
+        assertThat(dead.retryAttempts()).isEqualTo(2);
+        assertThat(dead.errorMessage()).contains("HTTP 500");
+        assertThat(bus.listDeadLetters(null, 10)).as("moved, not kept in the outbox").isEmpty();
+        assertThat(bus.deliveryCounts()).isEmpty();
+        assertThat(bus.receiveDeadLetters(queue, dead.id(), 10)).isEmpty();
+        assertThat(bus.deleteDeadLetter(queue, dead.id())).isTrue();
+        assertThat(bus.receiveDeadLetters(queue, null, 10)).isEmpty();
+    }
+
+    @Test
+    void deadLetterArn_mustBeAQueueOfThisAccount() {
+        bus.putRule("hook", null, "{\"source\": [\"relecloud.sales\"]}", null, null, null);
+        Map<String, String> failed = bus.putTargets("hook", null, List.of(Target.of("h", hook())
+                .withDeadLetter("arn:aws:sqs:us-east-1:111111111111:elsewhere")));
+        assertThat(failed.get("h")).contains("dead-letter queue ARN");
+    }
+
+    @Test
+    void tags_onBusesAndRules_arePersisted_andGoWithTheResource() {
+        BusInfo orders = bus.createEventBus("orders", "Order events", null, Map.of("team", "sales"));
+        assertThat(orders.description()).isEqualTo("Order events");
+        String rule = bus.putRule("big", "orders", "{\"source\": [\"x\"]}", null, null, null, Map.of("cost", "7"));
+        bus.tagResource(orders.arn(), Map.of("env", "prod", "team", "box-office"));
+        assertThat(bus.listTagsForResource(orders.arn())).containsExactlyEntriesOf(
+                new java.util.TreeMap<>(Map.of("env", "prod", "team", "box-office")));
+        assertThat(bus.listTagsForResource(rule)).containsExactly(Map.entry("cost", "7"));
+        bus.untagResource(orders.arn(), List.of("env", "never-there"));
+        assertThat(bus.listTagsForResource(orders.arn())).containsOnlyKeys("team");
+        assertThatThrownBy(() -> bus.tagResource(orders.arn(), Map.of("aws:x", "y")))
+                .hasMessageContaining("reserved");
+        assertThatThrownBy(() -> bus.listTagsForResource("arn:aws:events:us-east-1:000000000000:rule/orders/none"))
+                .isInstanceOf(EventsException.class)
+                .satisfies(e -> assertThat(((EventsException) e).code()).isEqualTo(EventsException.Code.ResourceNotFoundException));
+
+        bus.deleteRule("big", "orders", false);
+        bus.putRule("big", "orders", "{\"source\": [\"x\"]}", null, null, null);
+        assertThat(bus.listTagsForResource(rule)).as("a new rule of the same name starts untagged").isEmpty();
+    }
+
+    @Test
+    void limits_targetsPerRule_areEventBridges() {
+        bus.putRule("r", null, "{\"source\": [\"x\"]}", null, null, null);
+        List<Target> five = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            five.add(Target.of("t" + i, hook()));
+        }
+        assertThat(bus.putTargets("r", null, five)).isEmpty();
+        assertThat(bus.putTargets("r", null, List.of(Target.of("t0", hook())))).as("replacing one").isEmpty();
+        assertThatThrownBy(() -> bus.putTargets("r", null, List.of(Target.of("t5", hook()))))
+                .satisfies(e -> assertThat(((EventsException) e).code()).isEqualTo(EventsException.Code.LimitExceededException));
+        assertThat(bus.listRuleNamesByTarget(hook(), null)).containsExactly("r");
+    }
+
+    @Test
+    void updateArchive_changesRetentionAndDescription() {
+        bus.createArchive("keep", "default", null, null, 3);
+        ArchiveInfo a = bus.updateArchive("keep", "all of them", null, 9);
+        assertThat(a.retentionDays()).isEqualTo(9);
+        assertThat(a.description()).isEqualTo("all of them");
+    }
 }

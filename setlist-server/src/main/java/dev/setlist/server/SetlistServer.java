@@ -184,6 +184,8 @@ public final class SetlistServer implements AutoCloseable {
                 sfnEndpoint.routing(c.routes);
                 console.routing(c.routes);
                 flowsApi.routing(c.routes);
+                new dev.setlist.server.events.DeadLettersApi(eventBus, config.region(), config.account())
+                        .routing(c.routes);
                 consoleUi.routing(c.routes);
                 clientTelemetry.routing(c.routes);
                 for (Extension x : extensions) {

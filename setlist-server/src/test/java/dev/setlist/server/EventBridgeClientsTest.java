@@ -45,6 +45,19 @@ class EventBridgeClientsTest {
             assertThat(seen.get("state").asText()).isEqualTo("ENABLED");
             assertThat(seen.get("testResult").asBoolean()).isTrue();
             assertThat(seen.get("invalidPattern").asText()).isEqualTo("InvalidEventPatternException");
+            assertThat(Json.MAPPER.readTree(seen.get("stringsOutput").asText())).isEqualTo(Json.MAPPER.readTree(
+                    "{\"text\": \"concert c-7 has 3 seats\", \"n\": 3, \"concert\": \"c-7\"}"));
+            assertThat(seen.get("roleArn").asText()).isEqualTo("arn:aws:iam::000000000000:role/sdk");
+            assertThat(seen.get("deadLetterArn").asText()).isEqualTo("arn:aws:sqs:us-east-1:000000000000:sdk-dlq");
+            assertThat(seen.get("pagedRules").toString())
+                    .isEqualTo("[\"sdk-page-0\",\"sdk-page-1\",\"sdk-page-2\",\"sdk-page-3\",\"sdk-page-4\"]");
+            assertThat(seen.get("pages").asInt()).isEqualTo(3);
+            assertThat(seen.get("rulesByTarget")).hasSize(6);
+            assertThat(seen.get("busTags").toString()).isEqualTo("[{\"Key\":\"env\",\"Value\":\"test\"}]");
+            assertThat(seen.get("busDescription").asText()).isEqualTo("for tags");
+            assertThat(seen.get("busCreationIsDate").asBoolean()).isTrue();
+            assertThat(seen.get("permission").asText()).isEqualTo("OperationDisabledException");
+            assertThat(seen.get("missingTags").asText()).isEqualTo("ResourceNotFoundException");
         }
     }
 
@@ -100,6 +113,91 @@ class EventBridgeClientsTest {
             assertThat(missing.err()).contains("ResourceNotFoundException").contains("Rule no-such-rule does not exist");
             Clients.Run badPattern = aws.apply(List.of("put-rule", "--name", "bad", "--event-pattern", "{\"source\": 1}"));
             assertThat(badPattern.err()).contains("InvalidEventPatternException");
+        }
+    }
+
+    static java.util.function.Function<List<String>, Clients.Run> cli(TestServer server) throws Exception {
+        String cli = Clients.awsCli();
+        Path home = Files.createTempDirectory("aws-home");
+        Map<String, String> env = new HashMap<>();
+        env.put("AWS_ACCESS_KEY_ID", TestServer.KEY_ID);
+        env.put("AWS_SECRET_ACCESS_KEY", TestServer.SECRET);
+        env.put("AWS_DEFAULT_REGION", "us-east-1");
+        env.put("AWS_CONFIG_FILE", home.resolve("config").toString());
+        env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("credentials").toString());
+        env.put("AWS_PAGER", "");
+        env.put("HOME", home.toString());
+        return args -> {
+            List<String> command = new ArrayList<>(List.of(cli, "--endpoint-url", server.endpoint(), "--output", "json",
+                    "events"));
+            command.addAll(args);
+            return Clients.run(null, env, command);
+        };
+    }
+
+    static JsonNode out(Clients.Run run) throws Exception {
+        assertThat(run.exit()).as(run.err()).isZero();
+        return run.out().isBlank() ? Json.object() : Json.MAPPER.readTree(run.out());
+    }
+
+    static List<String> names(JsonNode rules) {
+        List<String> names = new ArrayList<>();
+        rules.forEach(r -> names.add(r.isTextual() ? r.asText() : r.get("Name").asText()));
+        return names;
+    }
+
+    @Test
+    void awsCli_listRules_pageSizeAndMaxItems_tags_targetsWithDeadLetterConfig() throws Exception {
+        try (TestServer server = new TestServer()) {
+            var aws = cli(server);
+            String target = "http://127.0.0.1:1/cli";
+            List<String> rules = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                rules.add("cli-page-" + i);
+                out(aws.apply(List.of("put-rule", "--name", "cli-page-" + i, "--event-pattern", "{\"source\": [\"cli\"]}")));
+                out(aws.apply(List.of("put-targets", "--rule", "cli-page-" + i, "--targets",
+                        "[{\"Id\": \"t\", \"Arn\": \"" + target + "\"}]")));
+            }
+            // --page-size: the CLI asks for pages of 2 (Limit) and follows NextToken to the end.
+            JsonNode all = out(aws.apply(List.of("list-rules", "--name-prefix", "cli-page-", "--page-size", "2")));
+            assertThat(names(all.get("Rules"))).isEqualTo(rules);
+            // --max-items: 3, then the rest from the CLI's token.
+            JsonNode first = out(aws.apply(List.of("list-rules", "--name-prefix", "cli-page-", "--max-items", "3",
+                    "--page-size", "2")));
+            assertThat(names(first.get("Rules"))).isEqualTo(rules.subList(0, 3));
+            assertThat(first.has("NextToken")).isTrue();
+            JsonNode rest = out(aws.apply(List.of("list-rules", "--name-prefix", "cli-page-", "--max-items", "3",
+                    "--page-size", "2", "--starting-token", first.get("NextToken").asText())));
+            assertThat(names(rest.get("Rules"))).isEqualTo(rules.subList(3, 5));
+            assertThat(rest.has("NextToken")).isFalse();
+            JsonNode byTarget = out(aws.apply(List.of("list-rule-names-by-target", "--target-arn", target,
+                    "--page-size", "2")));
+            assertThat(names(byTarget.get("RuleNames"))).isEqualTo(rules);
+
+            String ruleArn = "arn:aws:events:us-east-1:000000000000:rule/cli-page-0";
+            out(aws.apply(List.of("tag-resource", "--resource-arn", ruleArn, "--tags", "Key=team,Value=sales",
+                    "Key=env,Value=test")));
+            out(aws.apply(List.of("untag-resource", "--resource-arn", ruleArn, "--tag-keys", "env")));
+            JsonNode tags = out(aws.apply(List.of("list-tags-for-resource", "--resource-arn", ruleArn)));
+            assertThat(tags.get("Tags").toString()).isEqualTo("[{\"Key\":\"team\",\"Value\":\"sales\"}]");
+
+            out(aws.apply(List.of("put-targets", "--rule", "cli-page-1", "--targets", "[{\"Id\": \"t\", \"Arn\": \""
+                    + target + "\", \"RoleArn\": \"arn:aws:iam::000000000000:role/cli\", \"DeadLetterConfig\":"
+                    + " {\"Arn\": \"arn:aws:sqs:us-east-1:000000000000:cli-dlq\"}}]")));
+            JsonNode t = out(aws.apply(List.of("list-targets-by-rule", "--rule", "cli-page-1"))).get("Targets").get(0);
+            assertThat(t.get("RoleArn").asText()).isEqualTo("arn:aws:iam::000000000000:role/cli");
+            assertThat(t.get("DeadLetterConfig").get("Arn").asText()).isEqualTo("arn:aws:sqs:us-east-1:000000000000:cli-dlq");
+
+            Clients.Run tooMany = aws.apply(List.of("put-targets", "--rule", "cli-page-2", "--targets",
+                    "Id=a,Arn=" + target, "Id=b,Arn=" + target, "Id=c,Arn=" + target, "Id=d,Arn=" + target,
+                    "Id=e,Arn=" + target));
+            assertThat(tooMany.err()).contains("LimitExceededException");
+            Clients.Run permission = aws.apply(List.of("put-permission", "--action", "events:PutEvents", "--principal",
+                    "111111111111", "--statement-id", "s"));
+            assertThat(permission.err()).contains("OperationDisabledException");
+            Clients.Run missing = aws.apply(List.of("list-tags-for-resource", "--resource-arn",
+                    "arn:aws:events:us-east-1:000000000000:rule/none"));
+            assertThat(missing.err()).contains("ResourceNotFoundException");
         }
     }
 }

@@ -35,7 +35,7 @@ public final class Deliveries implements AutoCloseable {
     /** A claimed delivery. */
     public record Row(String id, String eventId, String bus, String rule, String targetId, String targetArn,
                       String payload, long eventTime, long created, int attempts, int maxAgeSeconds, int maxAttempts,
-                      String traceHeader) {}
+                      String traceHeader, String deadLetterArn) {}
 
     private final Db db;
     private final Committer committer;
@@ -116,10 +116,11 @@ public final class Deliveries implements AutoCloseable {
                         + " AND (owner IS NULL OR lease_until < ?)", nodeId, now + leaseMillis, id, now);
                 if (n == 1) {
                     claimed.addAll(Db.query(c, "SELECT id, event_id, bus, rule, target_id, target_arn, payload, event_time,"
-                            + " created, attempts, max_age_seconds, max_attempts, trace_header FROM ev_delivery WHERE id = ?",
+                            + " created, attempts, max_age_seconds, max_attempts, trace_header, dead_letter_arn FROM ev_delivery"
+                            + " WHERE id = ?",
                             rs -> new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                                     rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9),
-                                    rs.getInt(10), rs.getInt(11), rs.getInt(12), rs.getString(13)), id));
+                                    rs.getInt(10), rs.getInt(11), rs.getInt(12), rs.getString(13), rs.getString(14)), id));
                 }
             }
             return claimed;
@@ -157,6 +158,23 @@ public final class Deliveries implements AutoCloseable {
         boolean tooMany = attempts > row.maxAttempts();
         String message = error.length() > 1000 ? error.substring(0, 1000) : error;
         if (!retriable || tooOld || tooMany) {
+            String condition = !retriable ? "NotRetriable" : tooOld ? "MaximumEventAgeInSeconds" : "MaximumRetryAttempts";
+            if (row.deadLetterArn() != null) {
+                // Moved to its dead-letter queue in one transaction: in the queue or still here, never both or neither.
+                db.transaction(c -> {
+                    if (Db.update(c, "DELETE FROM ev_delivery WHERE id = ? AND owner = ?", row.id(), nodeId) == 1) {
+                        Db.update(c, "INSERT INTO ev_dead_letter (id, queue, event_id, bus, rule, target_id, target_arn,"
+                                + " body, error_code, error_message, exhausted, attempts, sent)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row.id(), row.deadLetterArn(),
+                                row.eventId(), row.bus(), row.rule(), row.targetId(), row.targetArn(), row.payload(),
+                                retriable ? "TARGET_UNAVAILABLE" : "TARGET_REFUSED", message, condition, attempts, now);
+                    }
+                    return null;
+                });
+                log.warn("delivery {} of event {} to {} gave up ({}) and went to {}: {}", row.id(), row.eventId(),
+                        row.targetArn(), condition, row.deadLetterArn(), message);
+                return;
+            }
             db.update("UPDATE ev_delivery SET status = 'DEAD', attempts = ?, last_error = ?, owner = NULL, lease_until = NULL"
                     + " WHERE id = ?", attempts, message + (retriable ? (tooOld ? " (maximum event age reached)"
                     : " (maximum retry attempts reached)") : " (not retriable)"), row.id());

@@ -3,6 +3,8 @@ package dev.setlist.events.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.jayway.jsonpath.Configuration;
 import com.jayway.jsonpath.InvalidPathException;
@@ -61,8 +63,28 @@ public final class Transform {
                     throw new EventsException(Code.ValidationException, "Target " + t.id() + ": InputPathsMap key '" + k
                             + "' is reserved");
                 }
+                if (!k.matches("[A-Za-z0-9_\\-]{1,256}")) {
+                    throw new EventsException(Code.ValidationException, "Target " + t.id() + ": InputPathsMap key '" + k
+                            + "' must be letters, digits, _ and -");
+                }
                 checkPath(t.id(), "InputPathsMap." + k, v);
             });
+            String template = t.inputTransformer().inputTemplate();
+            if (template.isEmpty() || template.length() > 8192) {
+                throw new EventsException(Code.ValidationException, "Target " + t.id()
+                        + ": InputTemplate must have 1 to 8192 characters");
+            }
+            if (template.strip().startsWith("{")) {
+                // Placeholders as values: what is left must be JSON (a placeholder cannot be a key).
+                String probe = render(template, key -> paths.containsKey(key) || key.startsWith("aws.events.")
+                        ? MissingNode.getInstance() : null);
+                try {
+                    JSON.readTree(probe);
+                } catch (JsonProcessingException e) {
+                    throw new EventsException(Code.ValidationException, "Invalid InputTemplate for target " + t.id()
+                            + ": it is a JSON object with placeholders as values only: " + e.getOriginalMessage());
+                }
+            }
         }
     }
 
@@ -93,42 +115,88 @@ public final class Transform {
         }
         Map<String, String> paths = t.inputTransformer().inputPathsMap() == null ? Map.of()
                 : t.inputTransformer().inputPathsMap();
-        String template = t.inputTransformer().inputTemplate();
-        Matcher m = PLACEHOLDER.matcher(template);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String key = m.group(1);
-            JsonNode value;
+        return render(t.inputTransformer().inputTemplate(), key -> {
             if (paths.containsKey(key)) {
-                value = read(event, paths.get(key));
-            } else {
-                value = switch (key) {
-                    case "aws.events.rule-arn" -> TextNode.valueOf(ruleArn);
-                    case "aws.events.rule-name" -> TextNode.valueOf(ruleName);
-                    case "aws.events.event.ingestion-time" -> TextNode.valueOf(java.time.Instant.ofEpochMilli(ingestionMillis).toString());
-                    case "aws.events.event", "aws.events.event.json" -> event;
-                    default -> null;
-                };
-                if (value == null) {
-                    m.appendReplacement(out, Matcher.quoteReplacement(m.group()));
+                JsonNode v = read(event, paths.get(key));
+                return v == null ? MissingNode.getInstance() : v;
+            }
+            return switch (key) {
+                case "aws.events.rule-arn" -> TextNode.valueOf(ruleArn);
+                case "aws.events.rule-name" -> TextNode.valueOf(ruleName);
+                case "aws.events.event.ingestion-time" ->
+                        TextNode.valueOf(java.time.Instant.ofEpochMilli(ingestionMillis).toString());
+                case "aws.events.event" -> event.isObject() ? ((ObjectNode) event).deepCopy().without("detail") : event;
+                case "aws.events.event.json" -> event;
+                default -> null;
+            };
+        });
+    }
+
+    /**
+     * Fills a template's placeholders as EventBridge does. Where a placeholder stands decides how
+     * its value is written:
+     * <ul>
+     * <li>inside a quoted string of the template ({@code "value is <a>"}, in a JSON template or a
+     *     string one): a string without its quotes, escaped so that the string stays valid JSON; a
+     *     number, boolean or null as its text; an object or array as its JSON with the quotes
+     *     removed ({@code {key: value}}), as EventBridge keeps the string valid; a value the event
+     *     lacks as nothing;</li>
+     * <li>outside quotes in a JSON template ({@code {"a": <a>}}): the value as JSON (a string with
+     *     its quotes), {@code null} when the event lacks it;</li>
+     * <li>outside quotes in a template that is not a JSON object ({@code <a> is <b>}): the text of
+     *     the value, unescaped, as EventBridge writes it.</li>
+     * </ul>
+     * {@code values} answers a placeholder's value, {@link MissingNode} when the event lacks it, or
+     * null for a name that is no placeholder (then {@code <name>} stays as written).
+     */
+    static String render(String template, java.util.function.Function<String, JsonNode> values) {
+        boolean jsonTemplate = template.strip().startsWith("{");
+        StringBuilder out = new StringBuilder(template.length() + 64);
+        Matcher m = PLACEHOLDER.matcher(template);
+        boolean inString = false;
+        int i = 0;
+        int n = template.length();
+        while (i < n) {
+            char ch = template.charAt(i);
+            if (ch == '<' && m.region(i, n).lookingAt()) {
+                JsonNode value = values.apply(m.group(1));
+                if (value != null) {
+                    out.append(inString ? inString(value) : jsonTemplate ? asJson(value) : asText(value));
+                    i = m.end();
                     continue;
                 }
             }
-            boolean quoted = m.start() > 0 && template.charAt(m.start() - 1) == '"'
-                    && m.end() < template.length() && template.charAt(m.end()) == '"';
-            String text;
-            if (value == null || value.isMissingNode()) {
-                text = quoted ? "" : "null";
-            } else if (value.isTextual() && quoted) {
-                String json = value.toString();
-                text = json.substring(1, json.length() - 1); // escaped, without its quotes
-            } else {
-                text = value.toString();
+            if (ch == '\\' && inString && i + 1 < n) {
+                out.append(ch).append(template.charAt(i + 1));
+                i += 2;
+                continue;
             }
-            m.appendReplacement(out, Matcher.quoteReplacement(text));
+            if (ch == '"') {
+                inString = !inString;
+            }
+            out.append(ch);
+            i++;
         }
-        m.appendTail(out);
         return out.toString();
+    }
+
+    private static String asJson(JsonNode v) {
+        return v.isMissingNode() ? "null" : v.toString();
+    }
+
+    private static String asText(JsonNode v) {
+        if (v.isMissingNode()) {
+            return "";
+        }
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        return v.isContainerNode() ? v.toString().replace("\"", "") : v.toString();
+    }
+
+    private static String inString(JsonNode v) {
+        String json = TextNode.valueOf(asText(v)).toString();
+        return json.substring(1, json.length() - 1); // escaped, without its quotes
     }
 
     static JsonNode read(JsonNode event, String path) {

@@ -37,6 +37,9 @@ public final class EventBridge {
             "DescribeEventBus", "ListEventBuses", "DescribeArchive", "ListArchives", "DescribeReplay", "ListReplays",
             "ListTagsForResource", "ListRuleNamesByTarget");
 
+    /** The greatest and the default page of a {@code List*} action, as EventBridge's {@code Limit}. */
+    static final int MAX_LIMIT = 100;
+
     private final EventBus bus;
     private final String region;
     private final String account;
@@ -53,7 +56,7 @@ public final class EventBridge {
         Function<Req, String> none = r -> null;
         Function<Req, String> rule = r -> ruleArn(r.optStr("EventBusName"), r.optStr("Name"));
         Function<Req, String> targets = r -> ruleArn(r.optStr("EventBusName"), r.optStr("Rule"));
-        Function<Req, String> busOf = r -> arnPrefix + "event-bus/" + nameOf(r.optStr("Name"));
+        Function<Req, String> busOf = busOf(r -> r.optStr("Name"));
         actions.put("PutEvents", new Action(none, this::putEvents));
         actions.put("PutRule", new Action(rule, this::putRule));
         actions.put("DescribeRule", new Action(rule, this::describeRule));
@@ -72,29 +75,58 @@ public final class EventBridge {
         actions.put("ListTargetsByRule", new Action(targets, this::listTargets));
         actions.put("TestEventPattern", new Action(none, r -> Json.object().put("Result",
                 bus.testEventPattern(r.str("EventPattern"), r.str("Event")))));
-        actions.put("CreateEventBus", new Action(busOf, r -> Json.object().put("EventBusArn",
-                bus.createEventBus(r.str("Name", 1, 256)).arn())));
+        actions.put("CreateEventBus", new Action(busOf, this::createEventBus));
         actions.put("DescribeEventBus", new Action(busOf, r -> busJson(bus.describeEventBus(r.optStr("Name")))));
         actions.put("DeleteEventBus", new Action(busOf, r -> {
             bus.deleteEventBus(r.str("Name"));
             return Json.object();
         }));
-        actions.put("ListEventBuses", new Action(none, r -> {
+        actions.put("ListEventBuses", new Action(none, r -> page(r, "EventBuses",
+                bus.listEventBuses(r.optStr("NamePrefix", 1, 256)), BusInfo::name, EventBridge::busJson)));
+        actions.put("UpdateEventBus", new Action(busOf, this::updateEventBus));
+        actions.put("PutPermission", new Action(busOf(r -> r.optStr("EventBusName")), this::putPermission));
+        actions.put("RemovePermission", new Action(busOf(r -> r.optStr("EventBusName")), this::removePermission));
+        actions.put("TagResource", new Action(r -> r.optStr("ResourceARN"), this::tagResource));
+        actions.put("UntagResource", new Action(r -> r.optStr("ResourceARN"), r -> {
+            List<String> keys = r.optStrings("TagKeys");
+            if (keys == null) {
+                throw ApiException.missing("tagKeys");
+            }
+            bus.untagResource(r.str("ResourceARN", 1, 1600), keys);
+            return Json.object();
+        }));
+        actions.put("ListTagsForResource", new Action(r -> r.optStr("ResourceARN"), r -> {
             ObjectNode out = Json.object();
-            ArrayNode list = out.putArray("EventBuses");
-            bus.listEventBuses(r.optStr("NamePrefix")).forEach(b -> list.add(busJson(b)));
+            ArrayNode tags = out.putArray("Tags");
+            bus.listTagsForResource(r.str("ResourceARN", 1, 1600)).forEach((k, v) -> tags.addObject().put("Key", k)
+                    .put("Value", v));
             return out;
         }));
+        actions.put("ListRuleNamesByTarget", new Action(none, r -> page(r, "RuleNames",
+                bus.listRuleNamesByTarget(r.str("TargetArn", 1, 1600), r.optStr("EventBusName")), name -> name,
+                Json.MAPPER.getNodeFactory()::textNode)));
         actions.put("CreateArchive", new Action(r -> arnPrefix + "archive/" + r.optStr("ArchiveName"), this::createArchive));
         actions.put("DescribeArchive", new Action(r -> arnPrefix + "archive/" + r.optStr("ArchiveName"),
                 r -> archiveJson(bus.describeArchive(r.str("ArchiveName")))));
         actions.put("ListArchives", new Action(none, r -> {
-            ObjectNode out = Json.object();
-            ArrayNode list = out.putArray("Archives");
-            String prefix = r.optStr("NamePrefix");
-            bus.listArchives().stream().filter(a -> prefix == null || a.name().startsWith(prefix))
-                    .forEach(a -> list.add(archiveJson(a)));
-            return out;
+            String prefix = r.optStr("NamePrefix", 1, 48);
+            String source = r.optStr("EventSourceArn", 1, 1600);
+            String state = r.optEnum("State", List.of("ENABLED", "DISABLED", "CREATING", "UPDATING", "CREATE_FAILED",
+                    "UPDATE_FAILED"));
+            if (prefix != null && source != null) {
+                throw ApiException.validation("Specify at most one of NamePrefix and EventSourceArn.");
+            }
+            return page(r, "Archives", bus.listArchives().stream()
+                    .filter(a -> prefix == null || a.name().startsWith(prefix))
+                    .filter(a -> source == null || a.eventSourceArn().equals(source))
+                    .filter(a -> state == null || a.state().equals(state)).toList(), ArchiveInfo::name,
+                    EventBridge::archiveJson);
+        }));
+        actions.put("UpdateArchive", new Action(r -> arnPrefix + "archive/" + r.optStr("ArchiveName"), r -> {
+            ArchiveInfo a = bus.updateArchive(r.str("ArchiveName", 1, 48), r.optStr("Description", 0, 512),
+                    r.optStr("EventPattern", 0, 4096), r.optInt("RetentionDays", 0, Integer.MAX_VALUE));
+            return Json.object().put("ArchiveArn", a.arn()).put("State", a.state())
+                    .put("CreationTime", a.creationTime().toEpochMilli() / 1000.0);
         }));
         actions.put("DeleteArchive", new Action(r -> arnPrefix + "archive/" + r.optStr("ArchiveName"), r -> {
             bus.deleteArchive(r.str("ArchiveName"));
@@ -104,12 +136,19 @@ public final class EventBridge {
         actions.put("DescribeReplay", new Action(r -> arnPrefix + "replay/" + r.optStr("ReplayName"),
                 r -> replayJson(bus.describeReplay(r.str("ReplayName")))));
         actions.put("ListReplays", new Action(none, r -> {
-            ObjectNode out = Json.object();
-            ArrayNode list = out.putArray("Replays");
-            String prefix = r.optStr("NamePrefix");
-            bus.listReplays().stream().filter(x -> prefix == null || x.name().startsWith(prefix))
-                    .forEach(x -> list.add(replayJson(x)));
-            return out;
+            String prefix = r.optStr("NamePrefix", 1, 64);
+            String source = r.optStr("EventSourceArn", 1, 1600);
+            String state = r.optEnum("State", List.of("STARTING", "RUNNING", "CANCELLING", "COMPLETED", "CANCELLED",
+                    "FAILED"));
+            if (prefix != null && source != null) {
+                throw ApiException.validation("Specify at most one of NamePrefix and EventSourceArn.");
+            }
+            return page(r, "Replays", bus.listReplays().stream()
+                    .filter(x -> prefix == null || x.name().startsWith(prefix))
+                    .filter(x -> source == null || x.archiveArn().equals(source))
+                    .filter(x -> state == null || x.state().equals(state))
+                    .sorted(java.util.Comparator.comparing(ReplayInfo::name)).toList(), ReplayInfo::name,
+                    EventBridge::replayJson);
         }));
         actions.put("CancelReplay", new Action(r -> arnPrefix + "replay/" + r.optStr("ReplayName"), r -> {
             ReplayInfo x = bus.cancelReplay(r.str("ReplayName"));
@@ -119,6 +158,86 @@ public final class EventBridge {
 
     public List<String> actions() {
         return List.copyOf(actions.keySet());
+    }
+
+    private Function<Req, String> busOf(Function<Req, String> member) {
+        return r -> arnPrefix + "event-bus/" + nameOf(member.apply(r));
+    }
+
+    /**
+     * One page of a {@code List*} answer: the items after {@code NextToken}'s key (items are in
+     * order of {@code key}), at most {@code Limit} (1-100, 100 by default), and a {@code NextToken}
+     * when more follow. The token names the last key given, so pages stay right while resources
+     * come and go.
+     */
+    static <T> ObjectNode page(Req r, String member, List<T> items, Function<T, String> key,
+                               Function<T, ? extends com.fasterxml.jackson.databind.JsonNode> json) {
+        Integer limit = r.optInt("Limit", 1, MAX_LIMIT);
+        String token = r.optStr("NextToken", 1, 2048);
+        String after = token == null ? null : tokenKey(token);
+        ObjectNode out = Json.object();
+        ArrayNode list = out.putArray(member);
+        int max = limit == null ? MAX_LIMIT : limit;
+        String last = null;
+        boolean more = false;
+        for (T item : items) {
+            String k = key.apply(item);
+            if (after != null && k.compareTo(after) <= 0) {
+                continue;
+            }
+            if (list.size() == max) {
+                more = true;
+                break;
+            }
+            list.add(json.apply(item));
+            last = k;
+        }
+        if (more) {
+            out.put("NextToken", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    ("v1\n" + last).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    private static String tokenKey(String token) {
+        try {
+            String s = new String(java.util.Base64.getUrlDecoder().decode(token), java.nio.charset.StandardCharsets.UTF_8);
+            if (s.startsWith("v1\n")) {
+                return s.substring(3);
+            }
+        } catch (IllegalArgumentException e) {
+            // not base64: refused below
+        }
+        throw ApiException.validation("The NextToken is not valid: give back the NextToken of the previous page.");
+    }
+
+    /** {@code Tags} of a request, in order: [{Key, Value}], keys unique. */
+    private static Map<String, String> tags(Req r) {
+        List<Req> list = r.optObjects("Tags");
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (list == null) {
+            return tags;
+        }
+        for (Req t : list) {
+            String key = t.str("Key", 1, 128);
+            if (tags.put(key, t.str("Value", 0, 256)) != null) {
+                throw ApiException.validation("Tag keys must be unique: '" + key + "' is given twice.");
+            }
+        }
+        return tags;
+    }
+
+    /** {@code DeadLetterConfig.Arn} of a request, or null. */
+    private static String deadLetterArn(Req r) {
+        ObjectNode config = r.optObject("DeadLetterConfig");
+        return config == null ? null : Req.of(config).optStr("Arn", 1, 1600);
+    }
+
+    private static void refuseKms(Req r) {
+        if (r.has("KmsKeyIdentifier")) {
+            throw ApiException.validation("KmsKeyIdentifier is not supported: Setlist keeps events in its own database"
+                    + " and does not encrypt them with AWS KMS keys.");
+        }
     }
 
     /** Runs one action for a caller; EventBridge errors come back as {@link ApiException}s. */
@@ -243,7 +362,7 @@ public final class EventBridge {
     private ObjectNode putRule(Req r) {
         String arn = bus.putRule(r.str("Name", 1, 64), r.optStr("EventBusName"), r.optStr("EventPattern"),
                 r.optStr("ScheduleExpression"), r.optEnum("State", List.of("ENABLED", "DISABLED")),
-                r.optStr("Description", 0, 512));
+                r.optStr("Description", 0, 512), tags(r));
         return Json.object().put("RuleArn", arn);
     }
 
@@ -270,10 +389,8 @@ public final class EventBridge {
     }
 
     private ObjectNode listRules(Req r) {
-        ObjectNode out = Json.object();
-        ArrayNode list = out.putArray("Rules");
-        bus.listRules(r.optStr("EventBusName"), r.optStr("NamePrefix")).forEach(rule -> list.add(ruleJson(rule)));
-        return out;
+        return page(r, "Rules", bus.listRules(r.optStr("EventBusName"), r.optStr("NamePrefix", 1, 64)), RuleInfo::name,
+                EventBridge::ruleJson);
     }
 
     private ObjectNode deleteRule(Req r) {
@@ -312,7 +429,8 @@ public final class EventBridge {
                 Integer attempts = p.optInt("MaximumRetryAttempts", Integer.MIN_VALUE, Integer.MAX_VALUE);
                 policy = new Target.RetryPolicy(age == null ? 86_400 : age, attempts == null ? 185 : attempts);
             }
-            list.add(new Target(t.str("Id"), t.str("Arn"), t.optStr("Input"), t.optStr("InputPath"), transformer, policy));
+            list.add(new Target(t.str("Id", 1, 64), t.str("Arn", 1, 1600), t.optStr("Input", 0, 8192),
+                    t.optStr("InputPath", 0, 256), transformer, policy, t.optStr("RoleArn", 1, 1600), deadLetterArn(t)));
         }
         return failed(bus.putTargets(r.str("Rule"), r.optStr("EventBusName"), list));
     }
@@ -335,10 +453,13 @@ public final class EventBridge {
     }
 
     private ObjectNode listTargets(Req r) {
-        ObjectNode out = Json.object();
-        ArrayNode list = out.putArray("Targets");
-        for (Target t : bus.listTargetsByRule(r.str("Rule"), r.optStr("EventBusName"))) {
-            ObjectNode o = list.addObject();
+        return page(r, "Targets", bus.listTargetsByRule(r.str("Rule", 1, 64), r.optStr("EventBusName")), Target::id,
+                EventBridge::targetJson);
+    }
+
+    private static ObjectNode targetJson(Target t) {
+        {
+            ObjectNode o = Json.object();
             o.put("Id", t.id());
             o.put("Arn", t.arn());
             if (t.input() != null) {
@@ -357,14 +478,89 @@ public final class EventBridge {
                 o.putObject("RetryPolicy").put("MaximumRetryAttempts", t.retryPolicy().maximumRetryAttempts())
                         .put("MaximumEventAgeInSeconds", t.retryPolicy().maximumEventAgeInSeconds());
             }
+            if (t.roleArn() != null) {
+                o.put("RoleArn", t.roleArn());
+            }
+            if (t.deadLetterArn() != null) {
+                o.putObject("DeadLetterConfig").put("Arn", t.deadLetterArn());
+            }
+            return o;
         }
-        return out;
     }
 
     // ---- buses, archives, replays --------------------------------------------------------------
 
     private static ObjectNode busJson(BusInfo b) {
-        return Json.object().put("Name", b.name()).put("Arn", b.arn());
+        ObjectNode o = Json.object().put("Name", b.name()).put("Arn", b.arn());
+        if (b.description() != null) {
+            o.put("Description", b.description());
+        }
+        if (b.deadLetterArn() != null) {
+            o.putObject("DeadLetterConfig").put("Arn", b.deadLetterArn());
+        }
+        o.put("CreationTime", b.creationTime().toEpochMilli() / 1000.0);
+        o.put("LastModifiedTime", b.lastModifiedTime().toEpochMilli() / 1000.0);
+        return o;
+    }
+
+    private ObjectNode createEventBus(Req r) {
+        refuseKms(r);
+        if (r.has("EventSourceName")) {
+            throw ApiException.validation("EventSourceName is not supported: Setlist has no partner event sources.");
+        }
+        BusInfo b = bus.createEventBus(r.str("Name", 1, 256), r.optStr("Description", 0, 512), deadLetterArn(r), tags(r));
+        ObjectNode out = Json.object().put("EventBusArn", b.arn());
+        if (b.description() != null) {
+            out.put("Description", b.description());
+        }
+        if (b.deadLetterArn() != null) {
+            out.putObject("DeadLetterConfig").put("Arn", b.deadLetterArn());
+        }
+        return out;
+    }
+
+    private ObjectNode updateEventBus(Req r) {
+        refuseKms(r);
+        BusInfo b = bus.updateEventBus(r.optStr("Name", 1, 256), r.optStr("Description", 0, 512), deadLetterArn(r));
+        ObjectNode out = Json.object().put("Arn", b.arn()).put("Name", b.name());
+        if (b.description() != null) {
+            out.put("Description", b.description());
+        }
+        if (b.deadLetterArn() != null) {
+            out.putObject("DeadLetterConfig").put("Arn", b.deadLetterArn());
+        }
+        return out;
+    }
+
+    /**
+     * Setlist authorizes every caller by its own grants (one account): a bus's resource policy
+     * could not be honoured, so none is kept and PutPermission is refused.
+     */
+    private ObjectNode putPermission(Req r) {
+        bus.describeEventBus(r.optStr("EventBusName"));
+        throw ApiException.badRequest("OperationDisabledException", "PutPermission is not available: Setlist has one"
+                + " account and authorizes every caller by the grants of its users and keys, not by event bus policies;"
+                + " grant events:PutEvents on the bus instead.");
+    }
+
+    /** No bus has a policy (see {@link #putPermission}): removing all is nothing to do, a statement is never found. */
+    private ObjectNode removePermission(Req r) {
+        bus.describeEventBus(r.optStr("EventBusName"));
+        if (r.bool("RemoveAllPermissions", false)) {
+            return Json.object();
+        }
+        String statement = r.str("StatementId", 1, 64);
+        throw ApiException.badRequest("ResourceNotFoundException", "Statement with the provided id " + statement
+                + " does not exist: event buses have no policy in Setlist.");
+    }
+
+    private ObjectNode tagResource(Req r) {
+        String arn = r.str("ResourceARN", 1, 1600);
+        if (!r.has("Tags")) {
+            throw ApiException.missing("tags");
+        }
+        bus.tagResource(arn, tags(r));
+        return Json.object();
     }
 
     private ObjectNode createArchive(Req r) {
