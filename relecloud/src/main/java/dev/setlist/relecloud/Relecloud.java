@@ -139,7 +139,7 @@ public final class Relecloud implements Extension {
     @Override
     public Machinery machinery() {
         return new Machinery(List.of(PURCHASE, CREATE_CONCERT, RENDER), List.of(RENDER_ACTIVITY), List.of("relecloud-*"),
-                List.of("relecloud.*"));
+                List.of("relecloud.*"), List.of("arn:aws:states:::relecloud:*"));
     }
 
     @Override

@@ -91,7 +91,7 @@ class MachineryOwnershipTest {
     }
 
     @Test
-    void aDevelopersOwnStateMachine_cannotStartTheWorkloadsMachines_norUseItsActivity() {
+    void aDevelopersOwnStateMachine_cannotStartTheWorkloadsMachines_norUseItsActivityOrTaskHandlers() {
         String child = "forged-nested-" + UUID.randomUUID();
         JsonNode nested = Json.object().put("StartAt", "Start").set("States", Json.object()
                 .set("Start", Json.object().put("Type", "Task").put("Resource", "arn:aws:states:::states:startExecution")
@@ -102,7 +102,13 @@ class MachineryOwnershipTest {
                 .set("Render", Json.object().put("Type", "Task").put("End", true)
                         .put("Resource", ARN + "activity:" + Relecloud.RENDER_ACTIVITY)
                         .set("Parameters", Json.object().put("number", "T-forged"))));
-        for (JsonNode definition : List.of(nested, activity)) {
+        // Relecloud's own task handler, called straight from a machine of one's own: it would refuse
+        // (Purchase.NotFound / WrongExecution), but its answer would tell which purchases exist.
+        JsonNode handler = Json.object().put("StartAt", "Hold").set("States", Json.object()
+                .set("Hold", Json.object().put("Type", "Task").put("End", true)
+                        .put("Resource", "arn:aws:states:::relecloud:reserveSeats")
+                        .set("Parameters", Json.object().put("purchaseId", "p-guess"))));
+        for (JsonNode definition : List.of(nested, activity, handler)) {
             String name = "devi-" + UUID.randomUUID();
             Harness.Response created = aws(developerKey, "AWSStepFunctions.CreateStateMachine", Json.object()
                     .put("name", name).put("roleArn", "arn:aws:iam::000000000000:role/devi")

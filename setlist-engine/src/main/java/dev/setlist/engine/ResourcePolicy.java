@@ -1,9 +1,9 @@
 package dev.setlist.engine;
 
 /**
- * Which state machines and activities an execution's Task states may reach: a child state
- * machine ({@code arn:aws:states:::states:startExecution}, its {@code StateMachineArn}) or an
- * activity (the Task's {@code Resource}). Asked before the child starts or the activity task is
+ * Which state machines, activities and task resources an execution's Task states may reach: a
+ * child state machine ({@code arn:aws:states:::states:startExecution}, its {@code StateMachineArn}),
+ * or else the Task's {@code Resource} (an activity, a handler's resource). Asked before the child starts or the activity task is
  * queued; a refusal fails the Task state with {@value #ERROR}, which the state's
  * {@code Catch} may handle, and nothing is started or queued. Implementations are thread safe.
  */

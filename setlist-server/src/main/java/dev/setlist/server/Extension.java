@@ -44,15 +44,27 @@ public interface Extension {
         return Machinery.NONE;
     }
 
-    /** What a workload owns, by name: {@link #machinery()}. */
-    record Machinery(List<String> stateMachines, List<String> activities, List<String> rules, List<String> eventSources) {
-        public static final Machinery NONE = new Machinery(List.of(), List.of(), List.of(), List.of());
+    /**
+     * What a workload owns, by name: {@link #machinery()}. {@code taskResources} are the Task
+     * {@code Resource} ARNs its own handlers answer ({@code arn:aws:states:::relecloud:*}): only its
+     * own state machines may call them.
+     */
+    record Machinery(List<String> stateMachines, List<String> activities, List<String> rules, List<String> eventSources,
+                     List<String> taskResources) {
+        public static final Machinery NONE = new Machinery(List.of(), List.of(), List.of(), List.of(), List.of());
 
         public Machinery {
             stateMachines = List.copyOf(stateMachines);
             activities = List.copyOf(activities);
             rules = List.copyOf(rules);
             eventSources = List.copyOf(eventSources);
+            taskResources = List.copyOf(taskResources);
+        }
+
+        /** A workload without task resources of its own. */
+        public Machinery(List<String> stateMachines, List<String> activities, List<String> rules,
+                         List<String> eventSources) {
+            this(stateMachines, activities, rules, eventSources, List.of());
         }
     }
 

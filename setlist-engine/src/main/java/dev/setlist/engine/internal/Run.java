@@ -353,7 +353,9 @@ public final class Run implements ExecutionContext {
         n.heartbeatSeconds = task.heartbeatSeconds();
         n.heartbeatDeadline = task.heartbeatSeconds() == null ? null : now + task.heartbeatSeconds() * 1000L;
         boolean activity = runner.arns.isActivity(resource);
-        String reached = activity ? resource : resource.startsWith(NESTED) ? childMachine(task.input()) : null;
+        // What the task reaches: a child state machine, else the resource itself (an activity, a
+        // workload's own task handler, an integration).
+        String reached = !activity && resource.startsWith(NESTED) ? childMachine(task.input()) : resource;
         String refused = reached == null ? null : runner.resourcePolicy.refusal(meta.stateMachineArn(), reached);
         if (refused != null) {
             emit(n, "TaskScheduled", Events.task("taskScheduledEventDetails", resource, "region", runner.arns.region(),

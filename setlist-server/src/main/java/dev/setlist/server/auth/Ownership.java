@@ -38,6 +38,7 @@ public final class Ownership {
                 all.add(new Owned(owner, events + "rule/*/" + n));
             });
             m.eventSources().forEach(n -> all.add(new Owned(owner, eventSource(region, account, n))));
+            m.taskResources().forEach(arn -> all.add(new Owned(owner, arn)));
         }
         return new Ownership(all);
     }
