@@ -199,6 +199,32 @@ class MachineryOwnershipTest {
     }
 
     @Test
+    void aRuleThatCouldMatchTheWorkloadsEvents_needsAGrantNamingItsSources() {
+        for (String pattern : List.of("{\"detail-type\":[\"TicketsPurchased\"]}", "{\"source\":[\"relecloud.sales\"]}",
+                "{\"source\":[{\"prefix\":\"relecloud\"}]}", "{\"source\":[{\"anything-but\":\"ops.notes\"}]}",
+                "{\"source\":[{\"prefix\":\"rel\"}]}")) {
+            Harness.Response r = aws(developerKey, "AWSEvents.PutRule", Json.object().put("Name", "copycat")
+                    .put("EventPattern", pattern));
+            assertThat(r.status()).as(pattern).isEqualTo(403);
+            assertThat(r.json().path("message").asText()).as(pattern).contains("event-source/relecloud.");
+        }
+        assertThat(aws(developerKey, "AWSEvents.DescribeRule", Json.object().put("Name", "copycat")).error())
+                .isEqualTo("ResourceNotFoundException");
+        for (String pattern : List.of("{\"source\":[\"ops.notes\"]}", "{\"source\":[{\"prefix\":\"ops.\"}]}")) {
+            assertThat(aws(developerKey, "AWSEvents.PutRule", Json.object().put("Name", "own-events")
+                    .put("EventPattern", pattern)).status()).as(pattern).isEqualTo(200);
+        }
+        // A grant naming the sources admits such a rule.
+        var auth = h.server.authStore();
+        auth.createUser("test", "salesops", Harness.PASSWORD);
+        auth.grant("test", "salesops", "developer", "arn:aws:events:*:*:event-source/relecloud.*");
+        auth.grant("test", "salesops", "developer", "arn:aws:events:*:*:rule/*");
+        String key = auth.createApiKey("test", "salesops")[1];
+        assertThat(aws(key, "AWSEvents.PutRule", Json.object().put("Name", "sales-copy")
+                .put("EventPattern", "{\"source\":[\"relecloud.sales\"]}")).status()).isEqualTo(200);
+    }
+
+    @Test
     void theCacheAndTheLevers_answerNobodyTheGateRefused() {
         Harness.User agent = h.login("ana");
         assertThat(agent.get("/api/relecloud/concerts").status()).isEqualTo(200);

@@ -18,14 +18,22 @@ public final class Ownership {
     private record Owned(String owner, String pattern) {}
 
     private final List<Owned> owned;
+    /** The owned event sources by name (globs such as {@code relecloud.*}), with their owner. */
+    private final List<Owned> sources;
 
     private Ownership(List<Owned> owned) {
+        this(owned, List.of());
+    }
+
+    private Ownership(List<Owned> owned, List<Owned> sources) {
         this.owned = List.copyOf(owned);
+        this.sources = List.copyOf(sources);
     }
 
     /** What {@code extensions} own, as ARNs of {@code region} and {@code account}. */
     public static Ownership of(List<Extension> extensions, String region, String account) {
         List<Owned> all = new ArrayList<>();
+        List<Owned> sources = new ArrayList<>();
         String states = "arn:aws:states:" + region + ":" + account + ":";
         String events = "arn:aws:events:" + region + ":" + account + ":";
         for (Extension x : extensions) {
@@ -37,10 +45,62 @@ public final class Ownership {
                 all.add(new Owned(owner, events + "rule/" + n));
                 all.add(new Owned(owner, events + "rule/*/" + n));
             });
-            m.eventSources().forEach(n -> all.add(new Owned(owner, eventSource(region, account, n))));
+            m.eventSources().forEach(n -> {
+                all.add(new Owned(owner, eventSource(region, account, n)));
+                sources.add(new Owned(owner, n));
+            });
             m.taskResources().forEach(arn -> all.add(new Owned(owner, arn)));
         }
-        return new Ownership(all);
+        return new Ownership(all, sources);
+    }
+
+    /**
+     * The owned event sources (as names, with their owners) that an event pattern's {@code source}
+     * field could let through: all of them when the pattern says nothing of the source or uses a
+     * matcher this cannot bound ({@code anything-but}, {@code wildcard}, {@code exists}…); else those
+     * an exact name or a {@code prefix} could reach. A pattern that is not JSON reaches none (the
+     * bus refuses it).
+     */
+    public List<String> sourcesReachedBy(String eventPattern) {
+        if (sources.isEmpty() || eventPattern == null) {
+            return List.of();
+        }
+        com.fasterxml.jackson.databind.JsonNode pattern;
+        try {
+            pattern = dev.setlist.server.http.Json.MAPPER.readTree(eventPattern);
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+        if (pattern == null || !pattern.isObject()) {
+            return List.of();
+        }
+        com.fasterxml.jackson.databind.JsonNode source = pattern.get("source");
+        List<String> reached = new ArrayList<>();
+        for (Owned s : sources) {
+            if (source == null || !source.isArray() || reaches(source, s.pattern())) {
+                reached.add(s.pattern());
+            }
+        }
+        return reached;
+    }
+
+    private static boolean reaches(com.fasterxml.jackson.databind.JsonNode values, String ownedGlob) {
+        String literal = ownedGlob.contains("*") ? ownedGlob.substring(0, ownedGlob.indexOf('*')) : ownedGlob;
+        for (com.fasterxml.jackson.databind.JsonNode v : values) {
+            if (v.isTextual()) {
+                if (Policy.glob(ownedGlob, v.textValue())) {
+                    return true;
+                }
+            } else if (v.isObject() && v.size() == 1 && v.has("prefix") && v.get("prefix").isTextual()) {
+                String p = v.get("prefix").textValue();
+                if (p.startsWith(literal) || literal.startsWith(p)) {
+                    return true;
+                }
+            } else if (!v.isNull() && !v.isNumber() && !v.isBoolean()) {
+                return true; // anything-but, wildcard, exists, suffix…: could be any source
+            }
+        }
+        return false;
     }
 
     /** The resource a {@code PutEvents} entry of {@code source} acts on, for grants: {@code arn:aws:events:…:event-source/<source>}. */

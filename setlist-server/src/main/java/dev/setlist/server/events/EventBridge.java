@@ -279,6 +279,12 @@ public final class EventBridge {
                     }
                 }
             }
+            case "PutRule" -> {
+                // A rule that could match a workload's events would copy them to whatever it targets.
+                for (String source : ownership.sourcesReachedBy(r.optStr("EventPattern"))) {
+                    ownership.check(caller, "events:PutRule", Ownership.eventSource(region, account, source), Set.of());
+                }
+            }
             case "PutTargets" -> {
                 List<Req> targets = r.optObjects("Targets");
                 if (targets != null) {
