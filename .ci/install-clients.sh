@@ -2,7 +2,7 @@
 # Installs the real clients the server's integration tests drive: the AWS CLI (Debian's awscli),
 # the AWS SDK for JavaScript v3 under setlist-server/src/test/js (from its package-lock.json), and
 # Chromium with its driver for the console's browser tests (Debian's chromium and chromium-driver),
-# and Prometheus with promtool (Debian's prometheus), which scrapes the server's /metrics.
+# Prometheus with promtool (Debian's prometheus), which scrapes the server's /metrics, and boto3.
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,6 +30,13 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q chromium chromium-driver
+fi
+# boto3 for the Python SDK test: the python3 on the PATH may have it; else Debian's python3-boto3.
+if ! python3 -c 'import boto3' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1; then
+  echo "install-clients: installing python3-boto3 (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q python3-boto3
 fi
 js=setlist-server/src/test/js
 if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] || ! [ -f "$js/node_modules/@aws-sdk/client-eventbridge/package.json" ] \

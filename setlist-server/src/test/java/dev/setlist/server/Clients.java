@@ -48,6 +48,31 @@ final class Clients {
                 "promtool (Debian's prometheus package); run .ci/install-clients.sh");
     }
 
+    /**
+     * A Python 3 that can import boto3: the one on the PATH first (it may have a current boto3),
+     * else Debian's {@code /usr/bin/python3} with {@code python3-boto3}.
+     */
+    static String pythonWithBoto3() {
+        for (String candidate : new String[] {onPath("python3"), "/usr/bin/python3"}) {
+            if (candidate == null || !Files.isExecutable(Path.of(candidate))) {
+                continue;
+            }
+            try {
+                Process p = new ProcessBuilder(candidate, "-c", "import boto3").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return candidate;
+                }
+            } catch (IOException e) {
+                // not this one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return require(null, "python3 with boto3 (Debian's python3-boto3); run .ci/install-clients.sh");
+    }
+
     static String node() {
         return require(onPath("node"), "node; run .ci/install-clients.sh");
     }
