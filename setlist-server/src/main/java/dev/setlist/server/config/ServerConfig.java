@@ -266,7 +266,7 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 String key = prefix + e.getKey();
                 if (!KEYS.contains(key)) {
                     unknown.add(key);
-                } else if (e.getValue().isObject()) {
+                } else if (e.getValue().isObject() && !key.equals("endpoints")) { // endpoints: checked as a list
                     collect(e.getValue(), key + ".", unknown);
                 }
             }
