@@ -137,7 +137,7 @@ public final class DirectoryObjectStore implements ObjectStore {
             start = candidate;
         }
         try (Stream<Path> files = Files.walk(start)) {
-            List<Path> sorted = files.filter(Files::isRegularFile).toList();
+            List<Path> sorted = files.filter(Files::isRegularFile).filter(f -> !writing(f)).toList();
             List<String> keys = sorted.stream().map(f -> bucketDir.relativize(f).toString().replace('\\', '/'))
                     .filter(k -> k.startsWith(p)).sorted().toList();
             for (String key : keys) {
@@ -152,6 +152,12 @@ public final class DirectoryObjectStore implements ObjectStore {
             throw new StatesException(ErrorNames.ITEM_READER_FAILED, "Bucket '" + bucket + "' cannot be listed: " + e.getMessage());
         }
         return out;
+    }
+
+    /** A file {@link #put} is still writing (it is renamed into place when complete). */
+    private static boolean writing(Path f) {
+        String n = f.getFileName().toString();
+        return n.startsWith(".put-") && n.endsWith(".tmp");
     }
 
     @Override

@@ -37,6 +37,7 @@ class LocalResourcesTest {
     private static Path objects;
     private static final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private static final AtomicInteger busyCalls = new AtomicInteger();
+    private static final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     record Received(String path, JsonNode body, Map<String, List<String>> headers) {}
 
@@ -62,6 +63,16 @@ class LocalResourcesTest {
             busyCalls.incrementAndGet();
             answer(x, 503, Map.of(), "");
         });
+        functions.createContext("/slow", x -> {
+            record(x);
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answer(x, 200, Map.of(), "{}");
+        });
+        functions.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         functions.start();
         String base = "http://127.0.0.1:" + functions.getAddress().getPort();
         objects = Files.createTempDirectory("setlist-objects");
@@ -69,11 +80,13 @@ class LocalResourcesTest {
                 TaskEndpoint.of("test", FN + "charge", base + "/charge", null),
                 TaskEndpoint.of("test", "decline", base + "/decline", null),
                 TaskEndpoint.of("test", "crash", base + "/crash", null),
-                TaskEndpoint.of("test", FN + "busy*", base + "/busy", null))));
+                TaskEndpoint.of("test", FN + "busy*", base + "/busy", null),
+                TaskEndpoint.of("test", "slow", base + "/slow", java.time.Duration.ofSeconds(1)))));
     }
 
     @AfterAll
     static void stop() throws IOException {
+        release.countDown();
         server.close();
         functions.stop(0);
         try (var files = Files.walk(objects)) {
@@ -170,6 +183,15 @@ class LocalResourcesTest {
         assertThat(out.at("/crashed/Cause").asText()).contains("it broke").contains("HTTP 500");
         assertThat(out.at("/busy/Error").asText()).isEqualTo("Lambda.ServiceException");
         assertThat(busyCalls.get()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aCallLongerThanTheEndpointsTimeout_failsAsTheSdkClientTimesOut() {
+        JsonNode d = run("lambda-slow", """
+                {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Parameters": {"FunctionName": "slow", "Payload": {}}, "End": true}}}""", "{}");
+        assertThat(d.get("status").asText()).isEqualTo("FAILED");
+        assertThat(d.get("error").asText()).isEqualTo("Lambda.ClientExecutionTimeoutException");
     }
 
     @Test
