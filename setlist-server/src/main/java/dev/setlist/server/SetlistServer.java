@@ -105,7 +105,13 @@ public final class SetlistServer implements AutoCloseable {
             throw new IllegalStateException("The server is already started");
         }
         telemetry = Telemetry.create(config.telemetryEnabled(), config.otlpEndpoint());
-        dev.setlist.server.sfn.ServiceIntegrations integrations = new dev.setlist.server.sfn.ServiceIntegrations(tasks);
+        // Local resources: S3 on the object store, and task resources mapped to HTTP endpoints, ahead of the handlers.
+        dev.setlist.asl.ObjectStore objects = config.objectsDir() == null ? dev.setlist.asl.ObjectStore.inMemory()
+                : new dev.setlist.server.sfn.DirectoryObjectStore(config.objectsDir());
+        dev.setlist.server.sfn.LambdaEndpoints endpoints = new dev.setlist.server.sfn.LambdaEndpoints(config.endpoints(),
+                config.region(), config.account(), clock, tasks);
+        dev.setlist.server.sfn.ServiceIntegrations integrations = new dev.setlist.server.sfn.ServiceIntegrations(
+                new dev.setlist.server.sfn.S3Objects(objects, endpoints));
         engine = Engine.builder()
                 .database(config.jdbcUrl(), config.databaseUser(), config.databasePassword())
                 .poolSize(config.databasePoolSize())
@@ -113,12 +119,14 @@ public final class SetlistServer implements AutoCloseable {
                 .account(config.account())
                 .clock(clock)
                 .entropy(entropy)
+                .objects(objects)
                 .tasks(telemetry.tasks(integrations))
                 .build();
         try {
             telemetry.describeExecutionsWith(engine::describeExecution);
             sql = new Sql(engine.dataSource()).migrate();
             outbound = outboundSettings.apply(dev.setlist.flows.guard.Outbound.builder().clock(clock)).build();
+            endpoints.bind(outbound);
             SecureRandom random = new SecureRandom();
             SecretBox box = SecretBox.open(env.get("SETLIST_SERVER_KEY"), config.serverKeyFile(), random);
             authStore = new AuthStore(sql, box, clock, random, config.sessionTtl());

@@ -12,6 +12,7 @@ import dev.setlist.asl.MockTaskInvoker;
 import dev.setlist.asl.Problem;
 import dev.setlist.asl.StateMachine;
 import dev.setlist.asl.TaskInvoker;
+import dev.setlist.server.sfn.DirectoryObjectStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

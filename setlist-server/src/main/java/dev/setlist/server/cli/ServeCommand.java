@@ -21,13 +21,32 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             + " (default ./data, or SETLIST_DATA_DIR)")
     Path data;
 
+    @Option(names = "--objects", paramLabel = "DIR", description = "directory of the local object store (a folder per"
+            + " bucket) behind Distributed Map's ItemReader/ResultWriter and the S3 integrations"
+            + " (default: in memory, or SETLIST_OBJECTS_DIR)")
+    Path objects;
+
+    @Option(names = "--endpoint", paramLabel = "RESOURCE=URL", description = "answer a Task resource (a Lambda"
+            + " function's name or ARN, any ARN, or a prefix ending with *) by POSTing its input to URL; repeatable")
+    java.util.List<String> endpoints = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
-        ServerConfig cfg = ServerConfig.load(config, System.getenv(), port, data);
+        ServerConfig loaded = ServerConfig.load(config, System.getenv(), port, data);
+        if (objects != null) {
+            loaded = loaded.withObjects(objects);
+        }
+        java.util.List<dev.setlist.server.config.TaskEndpoint> flagged = new java.util.ArrayList<>();
+        for (String e : endpoints) {
+            flagged.add(dev.setlist.server.config.TaskEndpoint.parse("--endpoint", e));
+        }
+        ServerConfig cfg = loaded.withEndpoints(flagged);
         jsonLogs();
         SetlistServer server = SetlistServer.builder(cfg).build().start();
         System.err.println("setlist: serving on http://" + cfg.host() + ":" + server.port() + " (region " + cfg.region()
-                + ", account " + cfg.account() + ", database " + redact(cfg.jdbcUrl()) + ")");
+                + ", account " + cfg.account() + ", database " + redact(cfg.jdbcUrl()) + ", objects "
+                + (cfg.objectsDir() == null ? "in memory" : cfg.objectsDir().toAbsolutePath()) + ", "
+                + cfg.endpoints().size() + " task endpoints)");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("setlist: stopping (grace " + cfg.shutdownGrace().toSeconds() + " s)");

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -23,12 +24,29 @@ import java.util.TreeSet;
  * @param flowsFile    the flow catalog ({@code flows.yaml}) the server holds to its targets; null for none
  * @param telemetryEnabled metrics, traces and per-request log context (on by default)
  * @param otlpEndpoint an OpenTelemetry collector's OTLP/HTTP URL to export spans to; null for none
+ * @param objectsDir   the directory of the local object store (a folder per bucket) behind Distributed
+ *                     Map's ItemReader/ResultWriter and the S3 integrations; null for one in memory
+ * @param endpoints    Task resources answered by HTTP endpoints (Lambda functions without Java handlers)
  */
 public record ServerConfig(String host, int port, Path dataDir, String databaseUrl, String databaseUser,
                            String databasePassword, int databasePoolSize, String region, String account,
                            int maxBodyBytes, Duration syncTimeout, Duration activityPoll, Duration shutdownGrace,
                            Duration sessionTtl, boolean authEnabled, Path flowsFile, boolean telemetryEnabled,
-                           String otlpEndpoint) {
+                           String otlpEndpoint, Path objectsDir, List<TaskEndpoint> endpoints) {
+
+    public ServerConfig {
+        endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+    }
+
+    /** Without a local object directory or task endpoints. */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String databaseUser,
+                        String databasePassword, int databasePoolSize, String region, String account, int maxBodyBytes,
+                        Duration syncTimeout, Duration activityPoll, Duration shutdownGrace, Duration sessionTtl,
+                        boolean authEnabled, Path flowsFile, boolean telemetryEnabled, String otlpEndpoint) {
+        this(host, port, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize, region, account,
+                maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled, flowsFile,
+                telemetryEnabled, otlpEndpoint, null, List.of());
+    }
 
     /** Without a flow catalog, with telemetry on and no OTLP export. */
     public ServerConfig(String host, int port, Path dataDir, String databaseUrl, String databaseUser,
@@ -42,21 +60,39 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", 8080, Path.of("data"), null, "sa", "", 16, "us-east-1", "000000000000",
                 2 * 1024 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofSeconds(20),
-                Duration.ofHours(12), true, null, true, null);
+                Duration.ofHours(12), true, null, true, null, null, List.of());
     }
 
     /** This configuration with another flow catalog file (null for none). */
     public ServerConfig withFlows(Path file) {
         return new ServerConfig(host, port, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize,
                 region, account, maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled, file,
-                telemetryEnabled, otlpEndpoint);
+                telemetryEnabled, otlpEndpoint, objectsDir, endpoints);
     }
 
     /** This configuration with telemetry on or off and spans exported to {@code otlp} (null for none). */
     public ServerConfig withTelemetry(boolean enabled, String otlp) {
         return new ServerConfig(host, port, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize,
                 region, account, maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled,
-                flowsFile, enabled, otlp);
+                flowsFile, enabled, otlp, objectsDir, endpoints);
+    }
+
+    /** This configuration with the local object store in {@code dir} (null: in memory). */
+    public ServerConfig withObjects(Path dir) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize,
+                region, account, maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled,
+                flowsFile, telemetryEnabled, otlpEndpoint, dir, endpoints);
+    }
+
+    /**
+     * This configuration with {@code more} task endpoints; one for a resource already mapped replaces
+     * it (command-line flags over the environment over the file).
+     */
+    public ServerConfig withEndpoints(List<TaskEndpoint> more) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize,
+                region, account, maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled,
+                flowsFile, telemetryEnabled, otlpEndpoint, objectsDir,
+                TaskEndpoint.merge(endpoints, more, "endpoints"));
     }
 
     /**
@@ -81,7 +117,7 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
             "database.user", "database.password", "database.poolSize", "region", "account", "limits",
             "limits.maxBodyBytes", "limits.syncTimeoutSeconds", "limits.activityPollSeconds", "shutdownGraceSeconds",
             "auth", "auth.enabled", "auth.sessionTtlMinutes", "flows", "telemetry", "telemetry.enabled",
-            "telemetry.otlpEndpoint");
+            "telemetry.otlpEndpoint", "objects", "endpoints");
 
     /**
      * Merges the sources. {@code file} may be null; {@code env} is usually {@code System.getenv()};
@@ -130,6 +166,8 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
         Path flows;
         boolean telemetry;
         String otlp;
+        Path objects;
+        List<TaskEndpoint> endpoints;
 
         Builder(ServerConfig d) {
             host = d.host;
@@ -150,6 +188,8 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
             flows = d.flowsFile;
             telemetry = d.telemetryEnabled;
             otlp = d.otlpEndpoint;
+            objects = d.objectsDir;
+            endpoints = d.endpoints;
         }
 
         void yaml(Path file) {
@@ -197,6 +237,13 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 Path dir = file.toAbsolutePath().getParent();
                 flows = dir == null ? Path.of(f) : dir.resolve(f);
             }
+            String o = text(root.at("/objects"), src + ": objects", null);
+            if (o != null) {
+                Path dir = file.toAbsolutePath().getParent();
+                objects = dir == null ? Path.of(o) : dir.resolve(o);
+            }
+            endpoints = TaskEndpoint.merge(endpoints, TaskEndpoint.fromYaml(src + ": endpoints", root.at("/endpoints")),
+                    src + ": endpoints");
             JsonNode t = root.at("/telemetry/enabled");
             if (!t.isMissingNode()) {
                 if (!t.isBoolean()) {
@@ -219,7 +266,7 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 String key = prefix + e.getKey();
                 if (!KEYS.contains(key)) {
                     unknown.add(key);
-                } else if (e.getValue().isObject()) {
+                } else if (e.getValue().isObject() && !key.equals("endpoints")) { // endpoints: checked as a list
                     collect(e.getValue(), key + ".", unknown);
                 }
             }
@@ -237,6 +284,10 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
             if ((v = env.get("SETLIST_ACCOUNT")) != null) account = v;
             if ((v = env.get("SETLIST_MAX_BODY_BYTES")) != null) maxBody = positive("SETLIST_MAX_BODY_BYTES", parseInt("SETLIST_MAX_BODY_BYTES", v));
             if ((v = env.get("SETLIST_FLOWS")) != null) flows = v.isBlank() ? null : Path.of(v);
+            if ((v = env.get("SETLIST_OBJECTS_DIR")) != null) objects = v.isBlank() ? null : Path.of(v);
+            if ((v = env.get("SETLIST_ENDPOINTS")) != null) {
+                endpoints = TaskEndpoint.merge(endpoints, TaskEndpoint.parseList("SETLIST_ENDPOINTS", v), "SETLIST_ENDPOINTS");
+            }
             if ((v = env.get("SETLIST_OTLP_ENDPOINT")) != null) otlp = otlpUrl("SETLIST_OTLP_ENDPOINT", v.isBlank() ? null : v);
             if ((v = env.get("SETLIST_TELEMETRY_ENABLED")) != null) {
                 if (!v.equals("true") && !v.equals("false")) {
@@ -260,7 +311,7 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 throw new IllegalArgumentException("account must be 12 digits, was '" + account + "'");
             }
             return new ServerConfig(host, port, dataDir, url, user, password, poolSize, region, account, maxBody, sync,
-                    poll, grace, sessionTtl, auth, flows, telemetry, otlp);
+                    poll, grace, sessionTtl, auth, flows, telemetry, otlp, objects, endpoints);
         }
 
         private static String otlpUrl(String where, String url) {
