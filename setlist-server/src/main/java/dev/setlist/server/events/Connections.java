@@ -47,6 +47,8 @@ public final class Connections {
     /** What EventBridge allows at most per second per API destination (and its default). */
     public static final int MAX_RATE = 300;
     private static final Duration TOKEN_TIMEOUT = Duration.ofSeconds(5);
+    /** The largest AuthParameters kept (as JSON; the columns hold them sealed and without secrets). */
+    static final int MAX_PARAMETER_BYTES = 12_000;
 
     private final Sql sql;
     private final SecretBox box;
@@ -344,6 +346,10 @@ public final class Connections {
                 ? Req.of(given).optObject("InvocationHttpParameters") : null;
         if (invocation != null) {
             out.set("InvocationHttpParameters", httpParameters(Req.of(invocation), "InvocationHttpParameters"));
+        }
+        if (Json.bytes(out).length > MAX_PARAMETER_BYTES) {
+            throw ApiException.validation("The connection's AuthParameters take " + Json.bytes(out).length
+                    + " bytes as JSON; at most " + MAX_PARAMETER_BYTES + " are kept.");
         }
         return out;
     }
