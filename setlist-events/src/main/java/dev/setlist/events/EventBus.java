@@ -472,11 +472,12 @@ public final class EventBus implements AutoCloseable {
         }
         boolean known = arn.startsWith("arn:aws:states:" + region + ":" + account + ":stateMachine:")
                 || arn.startsWith("arn:aws:events:" + region + ":" + account + ":event-bus/")
+                || isApiDestination(arn)
                 || arn.startsWith("arn:aws:logs:" + region + ":" + account + ":log-group:")
                 || arn.startsWith("http://") || arn.startsWith("https://");
         if (!known) {
             throw new EventsException(Code.ValidationException, "Target " + t.id() + ": unsupported Arn '" + arn
-                    + "' (a state machine, an event bus, a log group or an http(s) URL)");
+                    + "' (a state machine, an event bus, an API destination, a log group or an http(s) URL)");
         }
         if (t.retryPolicy() != null) {
             int age = t.retryPolicy().maximumEventAgeInSeconds();
@@ -845,9 +846,16 @@ public final class EventBus implements AutoCloseable {
         }
     }
 
+    /** An API destination {@code arn:aws:events:REGION:ACCOUNT:api-destination/NAME/ID}: the sender delivers to it. */
+    private boolean isApiDestination(String arn) {
+        return arn.startsWith("arn:aws:events:" + region + ":" + account + ":api-destination/");
+    }
+
     private void send(Deliveries.Row row) throws TargetSender.Failure {
         String arn = row.targetArn();
-        if (arn.startsWith("arn:aws:states:")) {
+        if (isApiDestination(arn)) {
+            sender.send(arn, row.payload(), row.traceHeader());
+        } else if (arn.startsWith("arn:aws:states:")) {
             try {
                 JSON.readTree(row.payload());
             } catch (JsonProcessingException e) {

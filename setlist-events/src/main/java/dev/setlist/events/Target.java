@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * Where a rule sends matching events: a state machine ({@code arn:aws:states:…:stateMachine:…}),
- * another bus ({@code arn:aws:events:…:event-bus/…}), an HTTP endpoint ({@code http(s)://…}) or the
+ * another bus ({@code arn:aws:events:…:event-bus/…}), an API destination
+ * ({@code arn:aws:events:…:api-destination/…}, delivered by the {@link TargetSender}), an HTTP endpoint ({@code http(s)://…}) or the
  * log ({@code arn:aws:logs:…:log-group:…}). At most one of {@code input}, {@code inputPath} and
  * {@code inputTransformer} shapes what it receives; by default the whole event. {@code roleArn} is
  * kept and echoed (Setlist delivers with its own authority); {@code deadLetterArn}, a dead-letter

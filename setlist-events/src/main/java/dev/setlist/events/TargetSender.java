@@ -2,7 +2,8 @@ package dev.setlist.events;
 
 /**
  * Delivers a payload to a target that is not a state machine, bus or log: HTTP endpoints by
- * default. Wrap it to add outbound resilience (timeouts, breakers, retry budgets).
+ * default, and API destinations ({@code arn:aws:events:…:api-destination/…}) when the embedding
+ * server knows them. Wrap it to add outbound resilience (timeouts, breakers, retry budgets).
  */
 @FunctionalInterface
 public interface TargetSender {

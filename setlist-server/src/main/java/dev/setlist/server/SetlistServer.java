@@ -146,10 +146,14 @@ public final class SetlistServer implements AutoCloseable {
             stepFunctions.redactWith(redactor);
             engine.addListener(new dev.setlist.server.sfn.ExecutionLog(machineConfigurations, redactor));
             guardHttp = new dev.setlist.server.guard.GuardHttp();
+            var connections = new dev.setlist.server.events.Connections(sql, box, clock, outbound, config.region(),
+                    config.account());
+            integrations.http().bind(connections, config.region());
             eventBus = EventBus.builder(engine).clock(clock).entropy(entropy)
-                    .sender(new dev.setlist.server.guard.GuardedTargetSender(outbound,
-                            new dev.setlist.events.internal.HttpTargetSender(java.time.Duration.ofSeconds(5)),
-                            java.time.Duration.ofSeconds(5)))
+                    .sender(new dev.setlist.server.events.ApiDestinationSender(connections,
+                            new dev.setlist.server.guard.GuardedTargetSender(outbound,
+                                    new dev.setlist.events.internal.HttpTargetSender(java.time.Duration.ofSeconds(5)),
+                                    java.time.Duration.ofSeconds(5))))
                     .deliveryListener(guardHttp.deliveries(telemetry.deliveries())).build();
             integrations.bind(stepFunctions, eventBus);
             engine.addListener(telemetry.executions());
@@ -162,7 +166,8 @@ public final class SetlistServer implements AutoCloseable {
                 x.start(this);
                 started.add(x);
             }
-            EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account(), ownership);
+            EventBridge eventBridge = new EventBridge(eventBus, config.region(), config.account(), ownership,
+                    connections);
             StepFunctionsEndpoint sfnEndpoint = new StepFunctionsEndpoint(stepFunctions, eventBridge,
                     config.maxBodyBytes());
             ConsoleApi console = new ConsoleApi(stepFunctions, authStore, config.maxBodyBytes(), config.sessionTtl(),

@@ -35,7 +35,8 @@ public final class EventBridge {
     /** The actions that only read: open on a workload's own rules to whoever may read. */
     private static final Set<String> READS = Set.of("DescribeRule", "ListRules", "ListTargetsByRule", "TestEventPattern",
             "DescribeEventBus", "ListEventBuses", "DescribeArchive", "ListArchives", "DescribeReplay", "ListReplays",
-            "ListTagsForResource", "ListRuleNamesByTarget");
+            "ListTagsForResource", "ListRuleNamesByTarget", "DescribeConnection", "ListConnections",
+            "DescribeApiDestination", "ListApiDestinations");
 
     /** The greatest and the default page of a {@code List*} action, as EventBridge's {@code Limit}. */
     static final int MAX_LIMIT = 100;
@@ -46,9 +47,11 @@ public final class EventBridge {
     private final Ownership ownership;
     private final String arnPrefix;
     private final Map<String, Action> actions = new LinkedHashMap<>();
+    private final Connections connections;
 
-    public EventBridge(EventBus bus, String region, String account, Ownership ownership) {
+    public EventBridge(EventBus bus, String region, String account, Ownership ownership, Connections connections) {
         this.bus = bus;
+        this.connections = connections;
         this.region = region;
         this.account = account;
         this.ownership = ownership;
@@ -154,6 +157,19 @@ public final class EventBridge {
             ReplayInfo x = bus.cancelReplay(r.str("ReplayName"));
             return Json.object().put("ReplayArn", x.arn()).put("State", x.state());
         }));
+        Function<Req, String> connection = r -> connections.connectionResource(r.optStr("Name"));
+        actions.put("CreateConnection", new Action(connection, connections::create));
+        actions.put("DescribeConnection", new Action(connection, connections::describe));
+        actions.put("ListConnections", new Action(none, connections::list));
+        actions.put("UpdateConnection", new Action(connection, connections::update));
+        actions.put("DeleteConnection", new Action(connection, connections::delete));
+        actions.put("DeauthorizeConnection", new Action(connection, connections::deauthorize));
+        Function<Req, String> destination = r -> connections.destinationResource(r.optStr("Name"));
+        actions.put("CreateApiDestination", new Action(destination, connections::createDestination));
+        actions.put("DescribeApiDestination", new Action(destination, connections::describeDestination));
+        actions.put("ListApiDestinations", new Action(none, connections::listDestinations));
+        actions.put("UpdateApiDestination", new Action(destination, connections::updateDestination));
+        actions.put("DeleteApiDestination", new Action(destination, connections::deleteDestination));
     }
 
     public List<String> actions() {
@@ -438,7 +454,23 @@ public final class EventBridge {
             list.add(new Target(t.str("Id", 1, 64), t.str("Arn", 1, 1600), t.optStr("Input", 0, 8192),
                     t.optStr("InputPath", 0, 256), transformer, policy, t.optStr("RoleArn", 1, 1600), deadLetterArn(t)));
         }
-        return failed(bus.putTargets(r.str("Rule"), r.optStr("EventBusName"), list));
+        // An API destination must exist when it becomes a target (EventBridge checks the ARN too).
+        Map<String, String> unknown = new LinkedHashMap<>();
+        List<Target> known = new ArrayList<>();
+        for (Target t : list) {
+            if (connections.isDestinationArn(t.arn()) && connections.destinationByArn(t.arn()) == null) {
+                unknown.put(t.id(), "Target " + t.id() + ": the api-destination '" + t.arn() + "' does not exist");
+            } else {
+                known.add(t);
+            }
+        }
+        if (known.isEmpty() && !unknown.isEmpty()) {
+            bus.describeRule(r.str("Rule"), r.optStr("EventBusName"));
+            return failed(unknown);
+        }
+        Map<String, String> failures = new LinkedHashMap<>(bus.putTargets(r.str("Rule"), r.optStr("EventBusName"), known));
+        failures.putAll(unknown);
+        return failed(failures);
     }
 
     private ObjectNode removeTargets(Req r) {

@@ -38,6 +38,7 @@ import java.util.concurrent.TimeoutException;
  * the answer in PascalCase with timestamps as ISO-8601 text, errors named
  * {@code Sfn.<Name>Exception}.</li>
  * </ul>
+ * and {@code arn:aws:states:::http:invoke}, the HTTP Task ({@link HttpInvoke}).
  * Anything else goes to the next invoker. The integrations run as the execution's state machine,
  * which may act on every resource that no workload owns.
  */
@@ -48,6 +49,7 @@ public final class ServiceIntegrations implements TaskInvoker {
 
     private final TaskInvoker next;
     private final CompletableFuture<Bound> bound = new CompletableFuture<>();
+    private final HttpInvoke http = new HttpInvoke();
 
     private record Bound(StepFunctions stepFunctions, EventBus bus) {}
 
@@ -60,12 +62,20 @@ public final class ServiceIntegrations implements TaskInvoker {
         bound.complete(new Bound(stepFunctions, bus));
     }
 
+    /** The HTTP Task, bound to the connections by the server. */
+    public HttpInvoke http() {
+        return http;
+    }
+
     @Override
     public JsonNode invoke(Request request) {
         String resource = request.resource();
         String base = resource.endsWith(WAIT) ? resource.substring(0, resource.length() - WAIT.length()) : resource;
         if (base.equals(PUT_EVENTS)) {
             return putEvents(request, bound().bus());
+        }
+        if (resource.equals(HttpInvoke.RESOURCE)) {
+            return http.invoke(request);
         }
         if (base.startsWith(SDK_SFN) && base.length() > SDK_SFN.length()) {
             return sfn(base.substring(SDK_SFN.length()), request, bound().stepFunctions());

@@ -246,7 +246,8 @@ class EventBridgeApiTest {
                 .isEqualTo("ValidationException");
         assertThat(call("CreateEventBus", json("Name", "default")).errorType()).isIn("ValidationException",
                 "ResourceAlreadyExistsException");
-        TestServer.Response unknown = call("CreateApiDestination", json("Name", "d"));
+        assertThat(call("CreateApiDestination", json("Name", "d")).errorType()).isEqualTo("ValidationException");
+        TestServer.Response unknown = call("CreatePartnerEventSource", json("Name", "d"));
         assertThat(unknown.errorType()).isEqualTo("UnknownOperationException");
         assertThat(unknown.status()).isEqualTo(400);
     }
