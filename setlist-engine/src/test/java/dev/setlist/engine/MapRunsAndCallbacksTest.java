@@ -342,6 +342,9 @@ class MapRunsAndCallbacksTest {
                 "\"HeartbeatSeconds\": 10, \"TimeoutSecondsPath\": \"$.timeout\""), StateMachineType.STANDARD, null, null);
         ExecutionInfo e = engine.startExecution(sm.arn(), null, "{\"timeout\": 15}", null);
         String token = awaitToken(kind);
+        // The task is waiting (its first heartbeat deadline stored) before the clock moves and the
+        // heartbeat comes, so that the heartbeat meets a waiting task whatever the machine's load.
+        awaitWakeAt(e.arn(), T0.plusSeconds(10));
         clock.advance(Duration.ofSeconds(9));
         engine.sendTaskHeartbeat(token);
         awaitWakeAt(e.arn(), T0.plusSeconds(15)); // the task's TimeoutSeconds comes before the next heartbeat's
