@@ -130,6 +130,39 @@ tested = call("TestState", definition=json.dumps({"Type": "Pass", "Result": 1, "
 checks["testState"] = tested["status"] if tested else None
 call("DeleteStateMachine", stateMachineArn=express["stateMachineArn"])
 
+# includedData as the SDK sends it
+if "includedData" in sfn.meta.service_model.operation_model("DescribeStateMachine").input_shape.members:
+    checks["allData"] = sfn.describe_state_machine(stateMachineArn=arn, includedData="ALL_DATA")["definition"] == \
+        sfn.describe_state_machine(stateMachineArn=arn)["definition"]
+    checks["metadataOnly"] = sfn.describe_state_machine(stateMachineArn=arn, includedData="METADATA_ONLY")["definition"]
+
+# a Distributed Map over no items ends at once
+empty = sfn.start_execution(stateMachineArn=mapped["stateMachineArn"], input='{"items": []}')
+done_empty = wait(empty["executionArn"])
+checks["emptyMap"] = {"status": done_empty["status"], "output": json.loads(done_empty["output"])}
+
+# events:putEvents from one machine onto the bus, a rule starting another
+events = boto3.client("events", endpoint_url=os.environ["SETLIST_ENDPOINT"], config=Config(retries={"max_attempts": 1}))
+receiver = sfn.create_state_machine(name="boto3-receiver", definition=PASS, roleArn=ROLE)["stateMachineArn"]
+events.put_rule(Name="boto3-orders", EventPattern=json.dumps({"source": ["boto3.orders"]}))
+events.put_targets(Rule="boto3-orders", Targets=[{"Id": "receiver", "Arn": receiver, "RoleArn": ROLE}])
+publisher = sfn.create_state_machine(name="boto3-publisher", roleArn=ROLE, definition=json.dumps(
+    {"StartAt": "Put", "States": {"Put": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents", "End": True,
+                                          "Parameters": {"Entries": [{"Source": "boto3.orders", "DetailType": "Placed",
+                                                                      "Detail": {"order.$": "$.order"}}]}}}}))
+published_run = sfn.start_execution(stateMachineArn=publisher["stateMachineArn"], input='{"order": 7}')
+put = wait(published_run["executionArn"])
+checks["putEvents"] = {"status": put["status"], "failed": json.loads(put["output"]).get("FailedEntryCount")}
+received = []
+for _ in range(300):
+    received = sfn.list_executions(stateMachineArn=receiver)["executions"]
+    if received:
+        break
+    time.sleep(0.05)
+if received:
+    first = wait(received[0]["executionArn"])
+    checks["received"] = json.loads(first["input"]).get("detail")
+
 try:
     sfn.describe_execution(executionArn=arn.replace("stateMachine", "execution") + ":nope")
 except ClientError as e:

@@ -11,8 +11,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * boto3 (Python's AWS SDK) against a real server, every Step Functions action the server answers:
- * {@code src/test/python/boto3_sfn.py}. Each must be answered in a shape botocore parses (a result,
+ * boto3 (Python's AWS SDK) against a real server, every Step Functions action the server answers,
+ * {@code includedData}, a Distributed Map over no items, and {@code events:putEvents} from one machine
+ * to a rule that starts another: {@code src/test/python/boto3_sfn.py}. Each must be answered in a shape botocore parses (a result,
  * or an error with its code), with the expected results where the script checks them.
  */
 class Boto3ClientTest {
@@ -61,6 +62,15 @@ class Boto3ClientTest {
                 assertThat(checks.get("testState").asText()).isEqualTo("SUCCEEDED");
             }
             assertThat(checks.get("tags").toString()).isEqualTo("[{\"key\":\"stage\",\"value\":\"test\"}]");
+            if (checks.has("metadataOnly")) {
+                assertThat(checks.get("allData").asBoolean()).isTrue();
+                assertThat(checks.get("metadataOnly").asText()).isEqualTo("{}");
+            }
+            assertThat(checks.at("/emptyMap/status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(checks.at("/emptyMap/output").toString()).isEqualTo("[]");
+            assertThat(checks.at("/putEvents/status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(checks.at("/putEvents/failed").asInt()).isZero();
+            assertThat(checks.get("received").toString()).isEqualTo("{\"order\":7}");
             assertThat(checks.at("/missing/code").asText()).isEqualTo("ExecutionDoesNotExist");
             assertThat(checks.at("/missing/status").asInt()).isEqualTo(400);
         }
