@@ -39,4 +39,27 @@ class SdkClientTest {
             assertThat(seen.at("/unknownKey/name").asText()).isEqualTo("UnrecognizedClientException");
         }
     }
+
+    @Test
+    void awsSdkV3_httpTaskWithAnApiKeyConnection() throws Exception {
+        String node = Clients.node();
+        var dir = Clients.sdkDirectory();
+        try (TestServer server = new TestServer()) {
+            Clients.Run r = Clients.run(dir, Map.of("SETLIST_ENDPOINT", server.endpoint(), "AWS_ACCESS_KEY_ID", TestServer.KEY_ID,
+                    "AWS_SECRET_ACCESS_KEY", TestServer.SECRET, "AWS_REGION", "us-east-1"), List.of(node, "http-task-test.mjs"));
+            assertThat(r.exit()).as(r.err()).isZero();
+            JsonNode seen = Json.MAPPER.readTree(r.out());
+            assertThat(seen.get("connectionState").asText()).isEqualTo("AUTHORIZED");
+            assertThat(seen.get("describedKeyValue").isNull()).as("the key's value is never shown").isTrue();
+            assertThat(seen.get("status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(seen.at("/output/StatusCode").asInt()).isEqualTo(200);
+            assertThat(seen.at("/output/ResponseBody/received/order").asInt()).isEqualTo(7);
+            JsonNode first = seen.get("requests").get(0);
+            assertThat(first.get("method").asText()).isEqualTo("POST");
+            assertThat(first.get("url").asText()).isEqualTo("/orders");
+            assertThat(first.get("key").asText()).isEqualTo("sdk-secret-key-1");
+            assertThat(seen.at("/failed/status").asText()).isEqualTo("FAILED");
+            assertThat(seen.at("/failed/error").asText()).isEqualTo("States.Http.StatusCode.404");
+        }
+    }
 }
