@@ -268,6 +268,33 @@ class MapRunsAndCallbacksTest {
         return "arn:aws:states:" + engine.region() + ":" + engine.account() + ":stateMachine:" + stateMachine;
     }
 
+    /**
+     * Until the execution's task is stored as waiting for its token (a nested child's, or a local
+     * handler's that has returned): a heartbeat sent before that may meet a task still running here.
+     */
+    void awaitWaitingForToken(String executionArn) throws Exception {
+        for (int i = 0; i < 800; i++) {
+            try (Connection c = engine.dataSource().getConnection();
+                 PreparedStatement s = c.prepareStatement("SELECT f.status, f.body FROM sl_frame f JOIN sl_execution e"
+                         + " ON e.id = f.execution_id WHERE e.arn = ? AND e.owner IS NULL")) {
+                s.setString(1, executionArn);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        String body = rs.getString(2);
+                        if ("CALLBACK".equals(rs.getString(1)) || body != null && body.replace(" ", "")
+                                .contains("\"via\":\"TOKEN\"")) {
+                            return;
+                        }
+                    }
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError("the task of " + executionArn + " never waited for its token");
+    }
+
     /** The instant the engine will next look at the execution (its stored wake-up), once it equals {@code expected}. */
     void awaitWakeAt(String executionArn, Instant expected) throws Exception {
         Long last = null;
@@ -320,6 +347,7 @@ class MapRunsAndCallbacksTest {
                 StateMachineType.STANDARD, null, null);
         ExecutionInfo e = engine.startExecution(sm.arn(), null, "{\"hb\": 10}", null);
         String token = awaitToken(kind);
+        awaitWaitingForToken(e.arn());
         awaitWakeAt(e.arn(), T0.plusSeconds(10));
         clock.advance(Duration.ofSeconds(8));
         engine.sendTaskHeartbeat(token);
@@ -342,8 +370,9 @@ class MapRunsAndCallbacksTest {
                 "\"HeartbeatSeconds\": 10, \"TimeoutSecondsPath\": \"$.timeout\""), StateMachineType.STANDARD, null, null);
         ExecutionInfo e = engine.startExecution(sm.arn(), null, "{\"timeout\": 15}", null);
         String token = awaitToken(kind);
-        // The task is waiting (its first heartbeat deadline stored) before the clock moves and the
-        // heartbeat comes, so that the heartbeat meets a waiting task whatever the machine's load.
+        // The task is waiting for its token before the clock moves and the heartbeat comes, so that
+        // the heartbeat meets a waiting task whatever the machine's load.
+        awaitWaitingForToken(e.arn());
         awaitWakeAt(e.arn(), T0.plusSeconds(10));
         clock.advance(Duration.ofSeconds(9));
         engine.sendTaskHeartbeat(token);

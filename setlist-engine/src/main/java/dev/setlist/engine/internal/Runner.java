@@ -707,6 +707,9 @@ public final class Runner implements AutoCloseable {
             if (!"TOKEN".equals(n.via)) {
                 n.heartbeatDeadline = null;
                 n.heartbeatSeconds = null;
+            } else if (n.heartbeatSeconds != null && n.heartbeatDeadline != null && n.lastBeatMillis > 0) {
+                // A heartbeat that came while the handler was still running counts from when it came.
+                n.heartbeatDeadline = Math.max(n.heartbeatDeadline, n.lastBeatMillis + n.heartbeatSeconds * 1000L);
             }
             n.wakeAt = Run.minDeadline(n);
             n.dirty = true;
