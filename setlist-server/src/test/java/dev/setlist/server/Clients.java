@@ -29,6 +29,27 @@ final class Clients {
         return require(onPath("aws"), "the AWS CLI ('aws'); run .ci/install-clients.sh");
     }
 
+    /**
+     * An AWS CLI that has {@code aws stepfunctions <operation>} (Debian's CLI v2.9 predates
+     * TestState): the usual one if it does, else the first on the PATH that does.
+     */
+    static String awsCliWith(String operation) {
+        List<String> candidates = new ArrayList<>(List.of("/usr/bin/aws", "/usr/local/bin/aws"));
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(":")) {
+                candidates.add(Path.of(dir, "aws").toString());
+            }
+        }
+        for (String candidate : candidates) {
+            if (Files.isExecutable(Path.of(candidate))
+                    && run(null, Map.of("AWS_PAGER", ""), List.of(candidate, "stepfunctions", operation, "help")).exit() == 0) {
+                return candidate;
+            }
+        }
+        return require(null, "an AWS CLI with 'stepfunctions " + operation + "'");
+    }
+
     static Path sdkDirectory() {
         Path dir = Path.of("src/test/js").toAbsolutePath();
         require(Files.isDirectory(dir.resolve("node_modules/@aws-sdk/client-sfn")) ? dir.toString() : null,

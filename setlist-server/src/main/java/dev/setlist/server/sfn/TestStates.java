@@ -198,8 +198,11 @@ public final class TestStates {
                         ctx.recording = true;
                     }
                     action = interpreter.childrenDone(frame, outcomes, ctx);
-                } else if (action instanceof Action.ReadItems && itemReaderData != null) {
-                    action = interpreter.itemsRead(frame, com.fasterxml.jackson.databind.node.TextNode.valueOf(itemReaderData), ctx);
+                } else if (action instanceof Action.ReadItems read && itemReaderData != null) {
+                    // the object's text, or for a listing (listObjectsV2) the listing as a JSON array
+                    action = interpreter.itemsRead(frame, read.resource().endsWith("listObjectsV2")
+                            ? parse(itemReaderData, "stateConfiguration.mapItemReaderData")
+                            : com.fasterxml.jackson.databind.node.TextNode.valueOf(itemReaderData), ctx);
                 } else if (action instanceof Action.ReadItems) {
                     throw ApiException.validation("TestState reads a Map state's ItemReader only from"
                             + " stateConfiguration.mapItemReaderData");

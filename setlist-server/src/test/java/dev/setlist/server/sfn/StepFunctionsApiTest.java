@@ -350,6 +350,15 @@ class StepFunctionsApiTest {
         assertThat(server.call("TestState", json("definition", parallel, "stateName", "P")).errorType()).isEqualTo("InvalidDefinition");
         assertThat(server.call("TestState", json("definition", parallel, "input", "{nope")).errorType())
                 .isEqualTo("InvalidExecutionInput");
+        String reader = "{\"Type\":\"Map\",\"ItemReader\":{\"Resource\":\"arn:aws:states:::s3:getObject\","
+                + "\"ReaderConfig\":{\"InputType\":\"JSON\"},\"Parameters\":{\"Bucket\":\"b\",\"Key\":\"k\"}},"
+                + "\"ItemProcessor\":{\"ProcessorConfig\":{\"Mode\":\"DISTRIBUTED\",\"ExecutionType\":\"STANDARD\"},"
+                + "\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Pass\",\"End\":true}}},\"MaxConcurrency\":5,\"End\":true}";
+        JsonNode read = server.ok("TestState", json("definition", reader, "inspectionLevel", "DEBUG",
+                "stateConfiguration", Map.of("mapItemReaderData", "[{\"i\":1},{\"i\":2}]")));
+        assertThat(read.get("output").asText()).isEqualTo("[{\"i\":1},{\"i\":2}]");
+        assertThat(read.at("/inspectionData/maxConcurrency").asInt()).isEqualTo(5);
+        assertThat(server.call("TestState", json("definition", reader)).errorType()).isEqualTo("ValidationException");
         JsonNode inMachine = server.ok("TestState", json("definition", TestServer.PASS3, "stateName", "B", "input", "{}"));
         assertThat(inMachine.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(server.ok("TestState", json("definition", parallel, "revealSecrets", true)).get("status").asText())
