@@ -2,7 +2,8 @@
 # Installs the real clients the server's integration tests drive: the AWS CLI (Debian's awscli),
 # the AWS SDK for JavaScript v3 under setlist-server/src/test/js (from its package-lock.json), and
 # Chromium with its driver for the console's browser tests (Debian's chromium and chromium-driver),
-# and Prometheus with promtool (Debian's prometheus), which scrapes the server's /metrics.
+# and Prometheus with promtool (Debian's prometheus), which scrapes the server's /metrics; and, as
+# Debian's CLI v2.9 and python3-boto3 predate TestState, boto3 and the CLI v1 from PyPI (user site).
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,6 +32,10 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
   apt-get update -q
   apt-get install -y -q chromium chromium-driver
 fi
+if ! python3 -c "import boto3, botocore; v = tuple(int(x) for x in botocore.__version__.split('.')[:2]); exit(0 if v >= (1, 43) else 1)" 2>/dev/null; then
+  echo "install-clients: installing boto3 and awscli (pip, user site)"
+  python3 -m pip install --quiet --user --break-system-packages 'boto3==1.43.11' 'awscli==1.45.11'
+fi
 js=setlist-server/src/test/js
 if ! [ -f "$js/node_modules/@aws-sdk/client-sfn/package.json" ] || ! [ -f "$js/node_modules/@aws-sdk/client-eventbridge/package.json" ] \
     || ! cmp -s "$js/package-lock.json" "$js/node_modules/.installed-from-lock" 2>/dev/null; then
@@ -40,4 +45,4 @@ fi
 echo "install-clients: $(/usr/bin/aws --version 2>&1 | head -n1); node $(node --version);" \
   "@aws-sdk/client-sfn $(node -p "require('./$js/node_modules/@aws-sdk/client-sfn/package.json').version");" \
   "$(/usr/bin/chromium --version 2>/dev/null | head -n1); $(/usr/bin/chromedriver --version 2>/dev/null | cut -d' ' -f1-2);" \
-  "$(/usr/bin/prometheus --version 2>&1 | head -n1)"
+  "$(/usr/bin/prometheus --version 2>&1 | head -n1); boto3 $(python3 -c 'import boto3; print(boto3.__version__)')"

@@ -34,7 +34,8 @@ final class Clients {
      * TestState): the usual one if it does, else the first on the PATH that does.
      */
     static String awsCliWith(String operation) {
-        List<String> candidates = new ArrayList<>(List.of("/usr/bin/aws", "/usr/local/bin/aws"));
+        List<String> candidates = new ArrayList<>(List.of("/usr/bin/aws", "/usr/local/bin/aws",
+                Path.of(System.getProperty("user.home"), ".local/bin/aws").toString()));
         String path = System.getenv("PATH");
         if (path != null) {
             for (String dir : path.split(":")) {
@@ -67,6 +68,17 @@ final class Clients {
     static String promtool() {
         return require(Files.isExecutable(Path.of("/usr/bin/promtool")) ? "/usr/bin/promtool" : onPath("promtool"),
                 "promtool (Debian's prometheus package); run .ci/install-clients.sh");
+    }
+
+    /** A Python 3 that has boto3 ({@code pip install boto3}). */
+    static String python() {
+        for (String candidate : new String[] {onPath("python3"), "/usr/bin/python3"}) {
+            if (candidate != null && Files.isExecutable(Path.of(candidate))
+                    && run(null, Map.of(), List.of(candidate, "-c", "import boto3")).exit() == 0) {
+                return candidate;
+            }
+        }
+        return require(null, "python3 with boto3 ('pip install boto3'); run .ci/install-clients.sh");
     }
 
     static String node() {

@@ -16,7 +16,7 @@ import java.util.List;
 public final class Req {
     /** Members whose values AWS leaves out of its validation messages. */
     private static final java.util.Set<String> SENSITIVE = java.util.Set.of("definition", "input", "output", "error",
-            "cause", "variables", "context", "result", "taskToken", "value");
+            "cause", "variables", "context", "result", "taskToken");
     private final ObjectNode body;
     /** Where this object sits in the request, in AWS's notation ({@code stateConfiguration.}, {@code routingConfiguration.1.member.}). */
     private final String prefix;

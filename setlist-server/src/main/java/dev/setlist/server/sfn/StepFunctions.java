@@ -161,6 +161,7 @@ public final class StepFunctions {
             request.throwDeferred();
             throw e;
         }
+        request.throwDeferred(); // a malformed ARN that found nothing (a listing) is still InvalidArn
         return redactor.answer(action, request, caller, answer);
     }
 

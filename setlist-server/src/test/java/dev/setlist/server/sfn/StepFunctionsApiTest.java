@@ -376,6 +376,10 @@ class StepFunctionsApiTest {
         assertThat(server.call("StartExecution", json("stateMachineArn", "orders")).message())
                 .isEqualTo("Invalid Arn: 'Invalid ARN prefix: orders'");
         assertThat(server.call("GetActivityTask", json("activityArn", sm)).errorType()).isEqualTo("InvalidArn");
+        assertThat(server.call("ListExecutions", json("stateMachineArn", ARN + "execution:errors-named:x")).message())
+                .isEqualTo("Invalid Arn: 'Resource type not valid in this context: execution'");
+        assertThat(server.call("DescribeExecution", json("executionArn", "nope", "includedData", 5)).errorType())
+                .as("a member's type is told before the ARN").isEqualTo("SerializationException");
         assertThat(server.call("CreateStateMachine", json("name", "n".repeat(81), "definition", TestServer.PASS3, "roleArn",
                 TestServer.ROLE)).message()).isEqualTo("1 validation error detected: Value '" + "n".repeat(81) + "' at 'name'"
                 + " failed to satisfy constraint: Member must have length less than or equal to 80");
