@@ -14,9 +14,9 @@ import java.util.List;
  * {@code ValidationException} in AWS's wording. Unknown members are ignored, as AWS does.
  */
 public final class Req {
-    /** Members whose values AWS leaves out of its validation messages. */
+    /** Members of the API's sensitive shapes, whose values AWS leaves out of its validation messages ("Value at 'x'"). */
     private static final java.util.Set<String> SENSITIVE = java.util.Set.of("definition", "input", "output", "error",
-            "cause", "variables", "context", "result", "taskToken");
+            "cause", "variables", "context", "result", "taskToken", "stateName", "description", "versionDescription");
     private final ObjectNode body;
     /** Where this object sits in the request, in AWS's notation ({@code stateConfiguration.}, {@code routingConfiguration.1.member.}). */
     private final String prefix;
