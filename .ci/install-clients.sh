@@ -47,4 +47,4 @@ fi
 echo "install-clients: $(/usr/bin/aws --version 2>&1 | head -n1); node $(node --version);" \
   "@aws-sdk/client-sfn $(node -p "require('./$js/node_modules/@aws-sdk/client-sfn/package.json').version");" \
   "$(/usr/bin/chromium --version 2>/dev/null | head -n1); $(/usr/bin/chromedriver --version 2>/dev/null | cut -d' ' -f1-2);" \
-  "$(/usr/bin/prometheus --version 2>&1 | head -n1)"
+  "$(/usr/bin/prometheus --version 2>&1 | head -n1); boto3 $(python3 -c 'import boto3; print(boto3.__version__)')"

@@ -4,12 +4,12 @@
 import {
   SFNClient, CreateStateMachineCommand, StartExecutionCommand, DescribeExecutionCommand,
   GetExecutionHistoryCommand, StartSyncExecutionCommand, SendTaskSuccessCommand, ListStateMachinesCommand,
-  ListExecutionsCommand,
+  ListExecutionsCommand, TestStateCommand,
 } from "@aws-sdk/client-sfn";
 
 const endpoint = process.env.SETLIST_ENDPOINT;
 const credentials = { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY };
-// StartSyncExecution has the host prefix "sync-"; a local endpoint has no such host.
+// StartSyncExecution and TestState have the host prefix "sync-"; a local endpoint has no such host.
 const sfn = new SFNClient({ endpoint, region: "us-east-1", credentials, disableHostPrefix: true, maxAttempts: 1 });
 const role = "arn:aws:iam::000000000000:role/sdk";
 const seen = {};
@@ -60,6 +60,18 @@ if (!token) fail("no TaskScheduled event with a token");
 await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"ok":true}' }));
 const cbDone = await awaitEnd(waiting.executionArn);
 seen.callback = { status: cbDone.status, output: cbDone.output };
+
+const task = JSON.stringify({ Type: "Task", Resource: "arn:aws:states:::lambda:invoke", InputPath: "$.order",
+  Parameters: { "id.$": "$.id" }, ResultSelector: { "paid.$": "$.Payload.paid" }, ResultPath: "$.payment",
+  Retry: [{ ErrorEquals: ["Busy"], MaxAttempts: 2, IntervalSeconds: 3 }],
+  Catch: [{ ErrorEquals: ["States.ALL"], Next: "Handle" }], Next: "Ship" });
+const tested = await sfn.send(new TestStateCommand({ definition: task, input: '{"order":{"id":7}}', inspectionLevel: "DEBUG",
+  mock: { result: '{"Payload":{"paid":true}}' } }));
+seen.testState = { status: tested.status, nextState: tested.nextState, output: tested.output,
+  afterParameters: tested.inspectionData?.afterParameters, afterResultPath: tested.inspectionData?.afterResultPath };
+const retried = await sfn.send(new TestStateCommand({ definition: task, input: '{"order":{"id":7}}', inspectionLevel: "DEBUG",
+  mock: { errorOutput: { error: "Busy", cause: "later" } }, stateConfiguration: { retrierRetryCount: 1 } }));
+seen.testStateRetry = { status: retried.status, error: retried.error, errorDetails: retried.inspectionData?.errorDetails };
 
 const list = await sfn.send(new ListStateMachinesCommand({}));
 seen.machines = list.stateMachines.map((m) => m.name).sort();

@@ -35,4 +35,21 @@ public interface ExecutionContext {
     default long enteredEventId(Frame frame) {
         return 0;
     }
+
+    /**
+     * One stage of the current state's data flow, for a runner that inspects it (TestState):
+     * {@code member} is the name AWS gives the stage in TestState's {@code inspectionData}
+     * ({@code afterInputPath}, {@code afterParameters}, {@code afterArguments}, {@code result},
+     * {@code afterResultSelector}, {@code afterResultPath}, {@code variables}). Runners that do not
+     * inspect ignore it.
+     */
+    default void inspect(String member, JsonNode value) {
+    }
+
+    /**
+     * The state's error was handled: by its Retry at {@code retryIndex} (after
+     * {@code backoffMillis}), or by its Catch at {@code catchIndex}; the other index is -1.
+     */
+    default void handled(String error, String cause, int retryIndex, long backoffMillis, int catchIndex) {
+    }
 }

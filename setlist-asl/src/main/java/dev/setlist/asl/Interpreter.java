@@ -189,6 +189,7 @@ public final class Interpreter {
         }
         JsonNode effective = effectiveInput(step);
         JsonNode result = pass.result() != null ? pass.result() : effective;
+        step.ctx.inspect("result", result);
         return finishJsonPath(step, pass.next(), result);
     }
 
@@ -203,6 +204,7 @@ public final class Interpreter {
         if (task.language() == QueryLanguage.JSONATA) {
             states = step.states(null);
             input = task.io().arguments() == null ? step.frame.input() : eval(task.io().arguments(), step, null, states);
+            step.ctx.inspect("afterArguments", input);
         } else {
             input = effectiveInput(step);
         }
@@ -510,6 +512,7 @@ public final class Interpreter {
     private Action finish(Step step, JsonNode result) {
         State state = step.state;
         checkSize(step, result);
+        step.ctx.inspect("result", result);
         if (state.language() == QueryLanguage.JSONATA) {
             JsonNode states = step.states(result);
             JsonNode output = state.io().output() == null ? result : eval(state.io().output(), step, null, states);
@@ -517,6 +520,7 @@ public final class Interpreter {
         }
         JsonNode selected = state.io().resultSelector() == null ? result
                 : eval(state.io().resultSelector(), step, result, null);
+        step.ctx.inspect("afterResultSelector", selected);
         return finishJsonPath(step, state.next(), selected);
     }
 
@@ -531,6 +535,7 @@ public final class Interpreter {
         } else {
             merged = Paths.put(rp.path(), step.frame.input(), selected);
         }
+        step.ctx.inspect("afterResultPath", merged);
         return transition(step, next, applyOutputPath(step, merged), step.state.io().assign(), selected);
     }
 
@@ -556,6 +561,9 @@ public final class Interpreter {
         // limit; a state can at most combine them, so only those that grow data are measured.
         if (step.state instanceof State.Pass || step.state instanceof State.Recoverable) {
             checkSize(step, output);
+        }
+        if (!variables.isEmpty()) {
+            step.ctx.inspect("variables", variables);
         }
         if (next == null) {
             return new Action.Succeed(output);
@@ -585,12 +593,15 @@ public final class Interpreter {
     private JsonNode effectiveInput(Step step) {
         JsonNode selected = preParameters(step);
         Expr parameters = step.state.io().parameters();
-        return parameters == null ? selected : eval(parameters, step, selected, null);
+        JsonNode effective = parameters == null ? selected : eval(parameters, step, selected, null);
+        step.ctx.inspect("afterParameters", effective);
+        return effective;
     }
 
     private JsonNode preParameters(Step step) {
         Expr inputPath = step.state.io().inputPath();
         if (inputPath == null) {
+            step.ctx.inspect("afterInputPath", step.frame.input());
             return step.frame.input();
         }
         JsonNode selected = eval(inputPath, step, step.frame.input(), null);
@@ -598,6 +609,7 @@ public final class Interpreter {
             throw inputPath instanceof Expr.PathExpr p ? noResults(p)
                     : StatesException.runtime("The InputPath of state '" + step.state.name() + "' selects nothing");
         }
+        step.ctx.inspect("afterInputPath", selected);
         return selected;
     }
 
@@ -669,13 +681,17 @@ public final class Interpreter {
                     counts[i] = done + 1;
                     Frame f = step.frame;
                     Frame again = new Frame(f.machine(), f.state(), f.input(), f.variables(), f.outer(), counts);
-                    return new Action.Retry(step.ctx.now().plus(Duration.ofMillis(Math.round(delay * 1000))), again, error, cause);
+                    long millis = Math.round(delay * 1000);
+                    step.ctx.handled(error, cause, i, millis, -1);
+                    return new Action.Retry(step.ctx.now().plus(Duration.ofMillis(millis)), again, error, cause);
                 }
                 break; // the first matching retrier is exhausted: no other retrier is consulted
             }
-            for (Catcher c : recoverable.catchers()) {
-                if (matches(c.errorEquals(), error)) {
-                    return caught(step, c, error, cause);
+            List<Catcher> catchers = recoverable.catchers();
+            for (int i = 0; i < catchers.size(); i++) {
+                if (matches(catchers.get(i).errorEquals(), error)) {
+                    step.ctx.handled(error, cause, -1, 0, i);
+                    return caught(step, catchers.get(i), error, cause);
                 }
             }
         }

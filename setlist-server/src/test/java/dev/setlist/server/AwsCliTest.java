@@ -35,6 +35,10 @@ class AwsCliTest {
     }
 
     private static Clients.Run aws(String secret, String... args) {
+        return awsWith(cli, secret, args);
+    }
+
+    private static Clients.Run awsWith(String cli, String secret, String... args) {
         Map<String, String> env = new HashMap<>();
         env.put("AWS_ACCESS_KEY_ID", TestServer.KEY_ID);
         env.put("AWS_SECRET_ACCESS_KEY", secret);
@@ -42,6 +46,8 @@ class AwsCliTest {
         env.put("AWS_CONFIG_FILE", home.resolve("config").toString());
         env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("credentials").toString());
         env.put("AWS_PAGER", "");
+        // StartSyncExecution and TestState go to the host "sync-<endpoint host>" unless this is set
+        env.put("AWS_DISABLE_HOST_PREFIX_INJECTION", "true");
         env.put("HOME", home.toString());
         List<String> command = new ArrayList<>(List.of(cli, "--endpoint-url", server.endpoint(), "--output", "json",
                 "stepfunctions"));
@@ -50,7 +56,11 @@ class AwsCliTest {
     }
 
     private static JsonNode ok(String... args) throws Exception {
-        Clients.Run r = aws(TestServer.SECRET, args);
+        return okWith(cli, args);
+    }
+
+    private static JsonNode okWith(String cli, String... args) throws Exception {
+        Clients.Run r = awsWith(cli, TestServer.SECRET, args);
         assertThat(r.exit()).as(String.join(" ", args) + "\n" + r.err()).isZero();
         return r.out().isBlank() ? Json.object() : Json.MAPPER.readTree(r.out());
     }
@@ -106,6 +116,29 @@ class AwsCliTest {
         JsonNode done = awaitEnd(exec);
         assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(done.get("output").asText()).isEqualTo("{\"shipped\":42}");
+    }
+
+    @Test
+    void testState_inspectionRetryAndCatch() throws Exception {
+        String cli = Clients.awsCliWith("test-state");
+        String task = "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\",\"Parameters\":{\"n.$\":\"$.n\"},"
+                + "\"Retry\":[{\"ErrorEquals\":[\"Busy\"],\"MaxAttempts\":1}],"
+                + "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"ResultPath\":\"$.err\",\"Next\":\"Fix\"}],\"End\":true}";
+        JsonNode ok = okWith(cli, "test-state", "--definition", task, "--input", "{\"n\":4}", "--inspection-level", "DEBUG",
+                "--mock", "{\"result\":\"{\\\"done\\\":true}\"}");
+        assertThat(ok.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(ok.get("output").asText()).isEqualTo("{\"done\":true}");
+        assertThat(ok.at("/inspectionData/afterParameters").asText()).isEqualTo("{\"n\":4}");
+        JsonNode retriable = okWith(cli, "test-state", "--definition", task, "--input", "{\"n\":4}", "--mock",
+                "{\"errorOutput\":{\"error\":\"Busy\",\"cause\":\"c\"}}");
+        assertThat(retriable.get("status").asText()).isEqualTo("RETRIABLE");
+        JsonNode caught = okWith(cli, "test-state", "--definition", task, "--input", "{\"n\":4}", "--mock",
+                "{\"errorOutput\":{\"error\":\"Busy\",\"cause\":\"c\"}}", "--state-configuration", "{\"retrierRetryCount\":1}",
+                "--inspection-level", "TRACE");
+        assertThat(caught.get("status").asText()).isEqualTo("CAUGHT_ERROR");
+        assertThat(caught.get("nextState").asText()).isEqualTo("Fix");
+        assertThat(caught.get("output").asText()).isEqualTo("{\"n\":4,\"err\":{\"Error\":\"Busy\",\"Cause\":\"c\"}}");
+        assertThat(caught.at("/inspectionData/errorDetails/catchIndex").asInt()).isZero();
     }
 
     @Test

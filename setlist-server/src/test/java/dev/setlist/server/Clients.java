@@ -29,6 +29,31 @@ final class Clients {
         return require(onPath("aws"), "the AWS CLI ('aws'); run .ci/install-clients.sh");
     }
 
+    /**
+     * An AWS CLI that has {@code aws stepfunctions <operation>} (Debian's CLI v2.9 predates
+     * TestState): the usual one if it does, else the first on the PATH that does.
+     */
+    static String awsCliWith(String operation) {
+        List<String> candidates = new ArrayList<>(List.of("/usr/bin/aws", "/usr/local/bin/aws",
+                Path.of(System.getProperty("user.home"), ".local/bin/aws").toString()));
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(":")) {
+                candidates.add(Path.of(dir, "aws").toString());
+            }
+        }
+        for (String candidate : candidates) {
+            if (Files.isExecutable(Path.of(candidate))
+                    && run(null, Map.of("AWS_PAGER", ""), List.of(candidate, "stepfunctions", operation, "help")).exit() == 0) {
+                return candidate;
+            }
+        }
+        // Debian's CLI (v2.9) predates the newest operations and no registry here has a newer one: a
+        // machine without one skips, on CI too.
+        Assumptions.abort("no AWS CLI here has 'stepfunctions " + operation + "'");
+        return null;
+    }
+
     static Path sdkDirectory() {
         Path dir = Path.of("src/test/js").toAbsolutePath();
         require(Files.isDirectory(dir.resolve("node_modules/@aws-sdk/client-sfn")) ? dir.toString() : null,

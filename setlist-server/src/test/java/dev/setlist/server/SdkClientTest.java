@@ -30,6 +30,15 @@ class SdkClientTest {
             assertThat(seen.at("/sync/output").asText()).isEqualTo("{\"s\":2,\"b\":{\"b\":1}}");
             assertThat(seen.at("/callback/status").asText()).isEqualTo("SUCCEEDED");
             assertThat(seen.at("/callback/output").asText()).isEqualTo("{\"ok\":true}");
+            assertThat(seen.at("/testState/status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(seen.at("/testState/nextState").asText()).isEqualTo("Ship");
+            assertThat(seen.at("/testState/output").asText()).isEqualTo("{\"order\":{\"id\":7},\"payment\":{\"paid\":true}}");
+            assertThat(seen.at("/testState/afterParameters").asText()).isEqualTo("{\"id\":7}");
+            assertThat(seen.at("/testState/afterResultPath").asText()).isEqualTo(seen.at("/testState/output").asText());
+            assertThat(seen.at("/testStateRetry/status").asText()).isEqualTo("RETRIABLE");
+            assertThat(seen.at("/testStateRetry/error").asText()).isEqualTo("Busy");
+            assertThat(seen.at("/testStateRetry/errorDetails").toString())
+                    .isEqualTo("{\"retryIndex\":0,\"retryBackoffIntervalSeconds\":6}");
             assertThat(seen.get("machines").toString()).isEqualTo("[\"sdk-callback\",\"sdk-express\",\"sdk-pass\"]");
             assertThat(seen.get("executions").toString()).isEqualTo("[\"sdk-1\"]");
             assertThat(seen.at("/missing/name").asText()).isEqualTo("ExecutionDoesNotExist");

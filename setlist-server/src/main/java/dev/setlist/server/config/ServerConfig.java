@@ -57,9 +57,18 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
                 maxBodyBytes, syncTimeout, activityPoll, shutdownGrace, sessionTtl, authEnabled, null, true, null);
     }
 
+    /**
+     * How long GetActivityTask waits for a task before answering an empty one: AWS long-polls up
+     * to 60 s, but the common SDKs' read timeouts are 60 to 70 s, so the default answers by 50 s.
+     */
+    public static final Duration ACTIVITY_POLL = Duration.ofSeconds(50);
+
+    /** AWS's longest GetActivityTask long poll; a longer setting would outlast every client's read timeout. */
+    public static final int MAX_ACTIVITY_POLL_SECONDS = 60;
+
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", 8080, Path.of("data"), null, "sa", "", 16, "us-east-1", "000000000000",
-                2 * 1024 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofSeconds(20),
+                2 * 1024 * 1024, Duration.ofMinutes(5), ACTIVITY_POLL, Duration.ofSeconds(20),
                 Duration.ofHours(12), true, null, true, null, null, List.of());
     }
 
@@ -224,6 +233,10 @@ public record ServerConfig(String host, int port, Path dataDir, String databaseU
             maxBody = positive(src + ": limits.maxBodyBytes", integer(root.at("/limits/maxBodyBytes"), src + ": limits.maxBodyBytes", maxBody));
             sync = seconds(root.at("/limits/syncTimeoutSeconds"), src + ": limits.syncTimeoutSeconds", sync);
             poll = seconds(root.at("/limits/activityPollSeconds"), src + ": limits.activityPollSeconds", poll);
+            if (poll.toSeconds() > MAX_ACTIVITY_POLL_SECONDS) {
+                throw new IllegalArgumentException(src + ": limits.activityPollSeconds must be at most "
+                        + MAX_ACTIVITY_POLL_SECONDS + " (AWS's long poll; clients time out after it), was " + poll.toSeconds());
+            }
             grace = seconds(root.at("/shutdownGraceSeconds"), src + ": shutdownGraceSeconds", grace);
             JsonNode a = root.at("/auth/enabled");
             if (!a.isMissingNode()) {

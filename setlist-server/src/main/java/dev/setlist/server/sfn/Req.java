@@ -14,14 +14,59 @@ import java.util.List;
  * {@code ValidationException} in AWS's wording. Unknown members are ignored, as AWS does.
  */
 public final class Req {
+    /** Members of the API's sensitive shapes, whose values AWS leaves out of its validation messages ("Value at 'x'"). */
+    private static final java.util.Set<String> SENSITIVE = java.util.Set.of("definition", "input", "output", "error",
+            "cause", "variables", "context", "result", "taskToken", "stateName", "description", "versionDescription");
     private final ObjectNode body;
+    /** Where this object sits in the request, in AWS's notation ({@code stateConfiguration.}, {@code routingConfiguration.1.member.}). */
+    private final String prefix;
 
     private Req(ObjectNode body) {
+        this(body, "");
+    }
+
+    private Req(ObjectNode body, String prefix) {
         this.body = body;
+        this.prefix = prefix;
+    }
+
+    private ApiException deferred;
+
+    /** Keeps the first error to tell once every member has been read (a malformed ARN, see {@link Arns}). */
+    void defer(ApiException e) {
+        if (deferred == null) {
+            deferred = e;
+        }
+    }
+
+    /** Throws the deferred error, if any. */
+    public void throwDeferred() {
+        if (deferred != null) {
+            throw deferred;
+        }
     }
 
     public static Req of(ObjectNode body) {
         return new Req(body);
+    }
+
+    /** An object member read as a request of its own, its members named under it in messages; null when absent. */
+    public Req optNested(String name) {
+        ObjectNode o = optObject(name);
+        return o == null ? null : new Req(o, prefix + name + ".");
+    }
+
+    /** The member's name as AWS's messages give it. */
+    public String path(String name) {
+        return prefix + name;
+    }
+
+    /** AWS's wording for one broken constraint: "1 validation error detected: Value 'v' at 'name' failed to satisfy constraint: …". */
+    public ApiException invalid(String name, Object value, String constraint) {
+        String shown = value == null ? "null" : SENSITIVE.contains(name) || String.valueOf(value).length() > 256 ? null
+                : "'" + value + "'";
+        return ApiException.validation("1 validation error detected: Value" + (shown == null ? "" : " " + shown) + " at '"
+                + path(name) + "' failed to satisfy constraint: " + constraint);
     }
 
     /** Parses a request body; an empty body is an empty request. */
@@ -62,7 +107,7 @@ public final class Req {
     public String str(String name) {
         String s = optStr(name);
         if (s == null) {
-            throw ApiException.missing(name);
+            throw ApiException.missing(path(name));
         }
         return s;
     }
@@ -81,9 +126,11 @@ public final class Req {
     /** A string member with a length limit (AWS's constraint wording). */
     public String optStr(String name, int min, int max) {
         String s = optStr(name);
-        if (s != null && (s.length() < min || s.length() > max)) {
-            throw ApiException.validation("1 validation error detected: Value at '" + name + "' failed to satisfy"
-                    + " constraint: Member must have length between " + min + " and " + max + " (was " + s.length() + ")");
+        if (s != null && s.length() < min) {
+            throw invalid(name, s, "Member must have length greater than or equal to " + min);
+        }
+        if (s != null && s.length() > max) {
+            throw invalid(name, s, "Member must have length less than or equal to " + max);
         }
         return s;
     }
@@ -91,7 +138,7 @@ public final class Req {
     public String str(String name, int min, int max) {
         String s = optStr(name, min, max);
         if (s == null) {
-            throw ApiException.missing(name);
+            throw ApiException.missing(path(name));
         }
         return s;
     }
@@ -105,10 +152,7 @@ public final class Req {
             throw wrongType(name, "an integer", n);
         }
         long v = n.longValue();
-        if (v < min || v > max) {
-            throw ApiException.validation("1 validation error detected: Value '" + v + "' at '" + name
-                    + "' failed to satisfy constraint: Member must have value between " + min + " and " + max);
-        }
+        range(name, v, v < min, v > max, min, max);
         return (int) v;
     }
 
@@ -121,10 +165,7 @@ public final class Req {
             throw wrongType(name, "a number", n);
         }
         double v = n.doubleValue();
-        if (!(v >= min && v <= max)) {
-            throw ApiException.validation("1 validation error detected: Value '" + n + "' at '" + name
-                    + "' failed to satisfy constraint: Member must have value between " + min + " and " + max);
-        }
+        range(name, n, !(v >= min), !(v <= max), min, max);
         return v;
     }
 
@@ -137,11 +178,21 @@ public final class Req {
             throw wrongType(name, "an integer", n);
         }
         long v = n.longValue();
-        if (v < min || v > max) {
-            throw ApiException.validation("1 validation error detected: Value '" + v + "' at '" + name
-                    + "' failed to satisfy constraint: Member must have value between " + min + " and " + max);
-        }
+        range(name, v, v < min, v > max, min, max);
         return v;
+    }
+
+    private void range(String name, Object value, boolean low, boolean high, Number min, Number max) {
+        if (low) {
+            throw invalid(name, value, "Member must have value greater than or equal to " + plain(min));
+        }
+        if (high) {
+            throw invalid(name, value, "Member must have value less than or equal to " + plain(max));
+        }
+    }
+
+    private static String plain(Number n) {
+        return n.doubleValue() == Math.rint(n.doubleValue()) ? String.valueOf(n.longValue()) : String.valueOf(n);
     }
 
     public boolean bool(String name, boolean dflt) {
@@ -159,8 +210,7 @@ public final class Req {
     public String optEnum(String name, List<String> values) {
         String s = optStr(name);
         if (s != null && !values.contains(s)) {
-            throw ApiException.validation("1 validation error detected: Value '" + s + "' at '" + name + "' failed to"
-                    + " satisfy constraint: Member must satisfy enum value set: " + values);
+            throw invalid(name, s, "Member must satisfy enum value set: " + values);
         }
         return s;
     }
@@ -191,7 +241,7 @@ public final class Req {
             if (!e.isObject()) {
                 throw wrongType(name + "[" + i + "]", "an object", e);
             }
-            out.add(new Req((ObjectNode) e));
+            out.add(new Req((ObjectNode) e, prefix + name + "." + (i + 1) + ".member."));
         }
         return out;
     }
@@ -214,8 +264,8 @@ public final class Req {
         return out;
     }
 
-    private static ApiException wrongType(String name, String expected, JsonNode got) {
-        return ApiException.serialization("Member '" + name + "' must be " + expected + ", was " + kind(got));
+    private ApiException wrongType(String name, String expected, JsonNode got) {
+        return ApiException.serialization("Member '" + path(name) + "' must be " + expected + ", was " + kind(got));
     }
 
     static String kind(JsonNode n) {

@@ -144,8 +144,25 @@ public final class StepFunctions {
             throw ApiException.accessDenied("User: " + caller.user() + " is not authorized to perform: states:" + action
                     + (resource == null ? "" : " on resource: " + resource));
         }
+        if (action.equals("TestState") && request.bool("revealSecrets", false) && !caller.allows("states:RevealSecrets", null)) {
+            // as AWS: revealing a connection's secrets in TestState's answer needs its own permission
+            throw ApiException.accessDenied("User: " + caller.user() + " is not authorized to perform: states:RevealSecrets");
+        }
         ownership.check(caller, "states:" + action, owned(action, request, resource), READS);
-        return redactor.answer(action, request, caller, a.handler.apply(request));
+        ObjectNode answer;
+        try {
+            answer = a.handler.apply(request);
+        } catch (RuntimeException e) {
+            // as AWS: a member of the wrong type or out of its constraints is told before a malformed ARN
+            if (e instanceof ApiException api && (api.type().equals("SerializationException")
+                    || api.type().equals("ValidationException"))) {
+                throw e;
+            }
+            request.throwDeferred();
+            throw e;
+        }
+        request.throwDeferred(); // a malformed ARN that found nothing (a listing) is still InvalidArn
+        return redactor.answer(action, request, caller, answer);
     }
 
     /** Redacts sensitive execution data in the answers for callers who may not read it (see {@link Redactor}). */
@@ -211,7 +228,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode updateStateMachine(Req r) {
-        String arn = unqualified(r.str("stateMachineArn", 1, 256), "stateMachineArn");
+        String arn = unqualified(Arns.require(r, r.str("stateMachineArn", 1, 256), "stateMachine"), "stateMachineArn");
         String definition = r.optStr("definition", 1, 1024 * 1024);
         String roleArn = r.optStr("roleArn", 1, 256);
         boolean publish = r.bool("publish", false);
@@ -221,6 +238,11 @@ public final class StepFunctions {
         }
         boolean reconfigured = r.has("loggingConfiguration") || r.has("tracingConfiguration")
                 || r.has("encryptionConfiguration");
+        if (definition == null && roleArn == null && !reconfigured && !publish) {
+            // as AWS documents for UpdateStateMachine
+            throw ApiException.badRequest("MissingRequiredParameter", "Request is missing a required parameter: give a"
+                    + " definition, a roleArn, or a logging, tracing or encryption configuration to update");
+        }
         MachineConfigurations.Configuration configuration = MachineConfigurations.read(r,
                 reconfigured ? configurations.of(arn) : MachineConfigurations.defaults());
         machines.forget(arn);
@@ -240,7 +262,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode describeStateMachine(Req r) {
-        String arn = r.str("stateMachineArn", 1, 256);
+        String arn = Arns.require(r, r.str("stateMachineArn", 1, 256), "stateMachine");
         boolean metadataOnly = "METADATA_ONLY".equals(r.optEnum("includedData", INCLUDED_DATA));
         Versions.Qualified q = Versions.split(arn);
         ObjectNode out;
@@ -292,7 +314,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode deleteStateMachine(Req r) {
-        String arn = unqualified(r.str("stateMachineArn", 1, 256), "stateMachineArn");
+        String arn = unqualified(Arns.require(r, r.str("stateMachineArn", 1, 256), "stateMachine"), "stateMachineArn");
         machines.forget(arn);
         engine.deleteStateMachine(arn);
         machines.forget(arn);
@@ -349,7 +371,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode startExecution(Req r) {
-        String arn = r.str("stateMachineArn", 1, 256);
+        String arn = Arns.require(r, r.str("stateMachineArn", 1, 256), "stateMachine");
         String name = r.optStr("name", 1, 80);
         String input = r.optStr("input", 0, 256 * 1024);
         String trace = traceHeader(r);
@@ -365,7 +387,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode startSyncExecution(Req r) {
-        String arn = r.str("stateMachineArn", 1, 256);
+        String arn = Arns.require(r, r.str("stateMachineArn", 1, 256), "stateMachine");
         String name = r.optStr("name", 1, 80);
         String input = r.optStr("input", 0, 256 * 1024);
         String trace = traceHeader(r);
@@ -393,7 +415,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode stopExecution(Req r) {
-        String arn = r.str("executionArn", 1, 2048);
+        String arn = Arns.require(r, r.str("executionArn", 1, 2048), "execution", "express");
         String error = r.optStr("error", 0, 256);
         String cause = r.optStr("cause", 0, 32768);
         ObjectNode out = Json.object();
@@ -402,7 +424,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode describeExecution(Req r) {
-        String arn = r.str("executionArn", 1, 2048);
+        String arn = Arns.require(r, r.str("executionArn", 1, 2048), "execution", "express");
         r.optEnum("includedData", List.of("ALL_DATA", "METADATA_ONLY"));
         ExecutionInfo e = engine.describeExecution(arn);
         ObjectNode out = Json.object();
@@ -445,6 +467,9 @@ public final class StepFunctions {
 
     private ObjectNode listExecutions(Req r) {
         String smArn = r.optStr("stateMachineArn", 1, 256);
+        if (smArn != null) {
+            Arns.require(r, smArn, "stateMachine");
+        }
         String mapRunArn = r.optStr("mapRunArn", 1, 2048);
         String status = r.optEnum("statusFilter", STATUSES);
         String redriveFilter = r.optEnum("redriveFilter", List.of("REDRIVEN", "NOT_REDRIVEN"));
@@ -461,11 +486,13 @@ public final class StepFunctions {
                 max, token(r));
         ObjectNode out = Json.object();
         ArrayNode items = out.putArray("executions");
+        // as AWS: each item names the version and alias its execution was started through
+        Map<String, Versions.Ref> refs = versions.refs(page.items().stream().map(ExecutionInfo::arn).toList());
         for (ExecutionInfo e : page.items()) {
             if (redriveFilter != null && (e.redriveCount() > 0) != redriveFilter.equals("REDRIVEN")) {
                 continue;
             }
-            Versions.Ref ref = qualifier == null ? null : versions.ref(e.arn());
+            Versions.Ref ref = refs.get(e.arn());
             if (qualifier != null && (ref == null || !(qualifier.equals(ref.versionArn()) || qualifier.equals(ref.aliasArn())))) {
                 continue;
             }
@@ -489,7 +516,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode getExecutionHistory(Req r) {
-        String arn = r.str("executionArn", 1, 2048);
+        String arn = Arns.require(r, r.str("executionArn", 1, 2048), "execution", "express");
         Integer max = r.optInt("maxResults", 0, 1000);
         boolean reverse = r.bool("reverseOrder", false);
         boolean data = r.bool("includeExecutionData", true);
@@ -517,7 +544,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode describeStateMachineForExecution(Req r) {
-        String arn = r.str("executionArn", 1, 2048);
+        String arn = Arns.require(r, r.str("executionArn", 1, 2048), "execution", "express");
         boolean metadataOnly = "METADATA_ONLY".equals(r.optEnum("includedData", INCLUDED_DATA));
         ExecutionInfo e = engine.describeExecution(arn);
         StateMachineInfo sm = engine.describeStateMachineForExecution(arn);
@@ -534,7 +561,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode redriveExecution(Req r) {
-        String arn = r.str("executionArn", 1, 2048);
+        String arn = Arns.require(r, r.str("executionArn", 1, 2048), "execution", "express");
         r.optStr("clientToken", 1, 64);
         ObjectNode out = Json.object();
         Json.time(out, "redriveDate", engine.redriveExecution(arn));
@@ -573,14 +600,14 @@ public final class StepFunctions {
     }
 
     private ObjectNode deleteActivity(Req r) {
-        String arn = r.str("activityArn", 1, 256);
+        String arn = Arns.require(r, r.str("activityArn", 1, 256), "activity");
         engine.deleteActivity(arn);
         tags.removeAll(arn);
         return Json.object();
     }
 
     private ObjectNode describeActivity(Req r) {
-        ActivityInfo a = engine.describeActivity(r.str("activityArn", 1, 256));
+        ActivityInfo a = engine.describeActivity(Arns.require(r, r.str("activityArn", 1, 256), "activity"));
         ObjectNode out = Json.object();
         out.put("activityArn", a.arn());
         out.put("name", a.name());
@@ -603,7 +630,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode getActivityTask(Req r) {
-        String arn = r.str("activityArn", 1, 256);
+        String arn = Arns.require(r, r.str("activityArn", 1, 256), "activity");
         String worker = r.optStr("workerName", 1, 80);
         ActivityTask task = engine.getActivityTask(arn, worker, activityPoll);
         ObjectNode out = Json.object();
@@ -640,7 +667,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode listMapRuns(Req r) {
-        Page<MapRunInfo> page = engine.listMapRuns(r.str("executionArn", 1, 2048), r.optInt("maxResults", 0, 1000), token(r));
+        Page<MapRunInfo> page = engine.listMapRuns(Arns.require(r, r.str("executionArn", 1, 2048), "execution", "express"), r.optInt("maxResults", 0, 1000), token(r));
         ObjectNode out = Json.object();
         ArrayNode items = out.putArray("mapRuns");
         for (MapRunInfo m : page.items()) {
@@ -671,7 +698,7 @@ public final class StepFunctions {
     // ---- versions and aliases ------------------------------------------------------------------
 
     private ObjectNode publishVersion(Req r) {
-        String arn = unqualified(r.str("stateMachineArn", 1, 256), "stateMachineArn");
+        String arn = unqualified(Arns.require(r, r.str("stateMachineArn", 1, 256), "stateMachine"), "stateMachineArn");
         String revision = r.optStr("revisionId", 1, 64);
         String description = r.optStr("description", 0, 256);
         Versions.Version v = versions.publish(engine.describeStateMachine(arn), revision, description);
@@ -682,7 +709,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode listVersions(Req r) {
-        String arn = unqualified(r.str("stateMachineArn", 1, 256), "stateMachineArn");
+        String arn = unqualified(Arns.require(r, r.str("stateMachineArn", 1, 256), "stateMachine"), "stateMachineArn");
         Integer max = r.optInt("maxResults", 0, 1000);
         engine.describeStateMachine(arn);
         Page<Versions.Version> page = versions.listVersions(arn, max == null || max == 0 ? 100 : max, token(r));
@@ -748,7 +775,7 @@ public final class StepFunctions {
     }
 
     private ObjectNode listAliases(Req r) {
-        String arn = unqualified(r.str("stateMachineArn", 1, 256), "stateMachineArn");
+        String arn = unqualified(Arns.require(r, r.str("stateMachineArn", 1, 256), "stateMachine"), "stateMachineArn");
         Integer max = r.optInt("maxResults", 0, 1000);
         engine.describeStateMachine(arn);
         Page<Versions.Alias> page = versions.listAliases(arn, max == null || max == 0 ? 100 : max, token(r));

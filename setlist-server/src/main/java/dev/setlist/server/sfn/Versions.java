@@ -169,7 +169,8 @@ public final class Versions {
     public List<Route> routing(List<Req> entries, String member) {
         if (entries.isEmpty() || entries.size() > 2) {
             throw ApiException.validation("1 validation error detected: Value at '" + member + "' failed to satisfy"
-                    + " constraint: Member must have length between 1 and 2 (was " + entries.size() + ")");
+                    + " constraint: Member must have length " + (entries.isEmpty() ? "greater than or equal to 1"
+                    : "less than or equal to 2"));
         }
         List<Route> out = new ArrayList<>();
         String machine = null;
@@ -179,7 +180,7 @@ public final class Versions {
             String arn = e.str("stateMachineVersionArn", 1, 2048);
             Integer weight = e.optInt("weight", 0, 100);
             if (weight == null) {
-                throw ApiException.missing(member + "." + (i + 1) + ".member.weight");
+                throw ApiException.missing(e.path("weight"));
             }
             Version v = version(arn);
             if (machine != null && !machine.equals(v.stateMachineArn())) {
@@ -319,6 +320,18 @@ public final class Versions {
     public Ref ref(String executionArn) {
         return sql.one("SELECT version_arn, alias_arn FROM sl_execution_ref WHERE execution_arn = ?",
                 rs -> new Ref(rs.getString(1), rs.getString(2)), executionArn);
+    }
+
+    /** The versions and aliases the executions of a page were started through, in one query (absent: unqualified). */
+    public java.util.Map<String, Ref> refs(List<String> executionArns) {
+        java.util.Map<String, Ref> out = new java.util.HashMap<>();
+        if (executionArns.isEmpty()) {
+            return out;
+        }
+        String marks = String.join(", ", java.util.Collections.nCopies(executionArns.size(), "?"));
+        sql.query("SELECT execution_arn, version_arn, alias_arn FROM sl_execution_ref WHERE execution_arn IN (" + marks + ")",
+                rs -> out.put(rs.getString(1), new Ref(rs.getString(2), rs.getString(3))), executionArns.toArray());
+        return out;
     }
 
     /** Forgets the versions and aliases of a deleted state machine. */

@@ -20,6 +20,18 @@ class ServerConfigTest {
         assertThat(c.port()).isEqualTo(8080);
         assertThat(c.jdbcUrl()).startsWith("jdbc:h2:file:").endsWith("/data/setlist;DB_CLOSE_ON_EXIT=FALSE");
         assertThat(c.authEnabled()).isTrue();
+        // an empty GetActivityTask answers before the SDKs' 60 s read timeouts
+        assertThat(c.activityPoll()).isEqualTo(Duration.ofSeconds(50));
+    }
+
+    @Test
+    void load_activityPollLongerThanAws_refused() throws Exception {
+        Path file = dir.resolve("poll.yaml");
+        Files.writeString(file, "limits:\n  activityPollSeconds: 61\n");
+        assertThatThrownBy(() -> ServerConfig.load(file, Map.of(), null, null))
+                .hasMessageContaining("limits.activityPollSeconds must be at most 60");
+        Files.writeString(file, "limits:\n  activityPollSeconds: 5\n");
+        assertThat(ServerConfig.load(file, Map.of(), null, null).activityPoll()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test

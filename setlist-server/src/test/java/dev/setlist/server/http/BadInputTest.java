@@ -81,7 +81,7 @@ class BadInputTest {
     @Test
     void outOfRangeAndEnum_validationException() {
         assertThat(raw("ListStateMachines", "{\"maxResults\": 5000}").message())
-                .contains("Value '5000' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and 1000");
+                .contains("Value '5000' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000");
         assertThat(raw("CreateStateMachine", "{\"name\": \"x\", \"definition\": \"{}\", \"roleArn\": \"r\", \"type\": \"FAST\"}")
                 .message()).contains("Member must satisfy enum value set: [STANDARD, EXPRESS]");
         assertThat(raw("ListStateMachines", "{\"nextToken\": \"%%%\"}").errorType()).isEqualTo("ValidationException");
@@ -100,7 +100,7 @@ class BadInputTest {
     void invalidArns_invalidArn() {
         TestServer.Response r = server.call("DescribeExecution", json("executionArn", "not-an-arn"));
         assertThat(r.errorType()).isEqualTo("InvalidArn");
-        assertThat(r.message()).isEqualTo("Invalid Arn: 'not-an-arn' is not an execution ARN");
+        assertThat(r.message()).isEqualTo("Invalid Arn: 'Invalid ARN prefix: not-an-arn'");
         assertThat(server.call("DescribeStateMachine", json("stateMachineArn", "arn:aws:states:eu-west-1:000000000000:stateMachine:x"))
                 .message()).contains("is not in region us-east-1");
         assertThat(server.call("DescribeStateMachineAlias", json("stateMachineAliasArn", ARN + "stateMachine:x")).errorType())

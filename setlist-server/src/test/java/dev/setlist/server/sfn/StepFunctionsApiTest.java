@@ -158,6 +158,19 @@ class StepFunctionsApiTest {
         }
         assertThat(routedTo).containsExactly(sm + ":1", sm + ":2", sm + ":1", sm + ":2");
         assertThat(server.ok("ListExecutions", json("stateMachineArn", sm + ":1")).get("executions")).hasSize(2);
+        JsonNode listed = server.ok("ListExecutions", json("stateMachineArn", sm));
+        assertThat(listed.get("executions")).hasSize(4);
+        for (JsonNode e : listed.get("executions")) {
+            assertThat(e.get("stateMachineAliasArn").asText()).isEqualTo(alias);
+            assertThat(e.get("stateMachineVersionArn").asText()).isIn(sm + ":1", sm + ":2");
+            assertThat(e.get("redriveCount").asInt()).isZero();
+        }
+        String plain = server.ok("StartExecution", json("stateMachineArn", sm)).get("executionArn").asText();
+        server.await(plain);
+        JsonNode unqualified = server.ok("ListExecutions", json("stateMachineArn", sm, "maxResults", 1)).get("executions").get(0);
+        assertThat(unqualified.get("executionArn").asText()).isEqualTo(plain);
+        assertThat(unqualified.has("stateMachineAliasArn")).isFalse();
+        assertThat(unqualified.has("stateMachineVersionArn")).isFalse();
 
         assertThat(server.call("DeleteStateMachineVersion", json("stateMachineVersionArn", sm + ":1")).errorType())
                 .isEqualTo("ConflictException");
@@ -239,6 +252,144 @@ class StepFunctionsApiTest {
         JsonNode failed = server.ok("TestState", json("definition", "{\"Type\":\"Fail\",\"Error\":\"E\",\"Cause\":\"C\"}"));
         assertThat(failed.get("status").asText()).isEqualTo("FAILED");
         assertThat(server.call("TestState", json("definition", "{\"Type\":\"Bogus\"}")).errorType()).isEqualTo("InvalidDefinition");
+    }
+
+    private static final String PAY = "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
+            + "\"InputPath\":\"$.order\",\"Parameters\":{\"id.$\":\"$.id\"},\"ResultSelector\":{\"paid.$\":\"$.Payload.paid\"},"
+            + "\"ResultPath\":\"$.payment\",\"OutputPath\":\"$.payment\",\"Assign\":{\"wasPaid.$\":\"$.paid\"},"
+            + "\"Retry\":[{\"ErrorEquals\":[\"Other\"]},{\"ErrorEquals\":[\"Busy\"],\"MaxAttempts\":2,\"IntervalSeconds\":3}],"
+            + "\"Catch\":[{\"ErrorEquals\":[\"Other\"],\"Next\":\"No\"},{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"Handle\"}],"
+            + "\"Next\":\"Ship\"}";
+
+    @Test
+    void testState_debug_reportsEveryStageOfTheDataFlow() {
+        JsonNode r = server.ok("TestState", json("definition", PAY, "input", "{\"order\":{\"id\":7},\"x\":1}",
+                "inspectionLevel", "DEBUG", "variables", "{\"seen\":true}", "mock", Map.of("result", "{\"Payload\":{\"paid\":true}}")));
+        assertThat(r.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(r.get("nextState").asText()).isEqualTo("Ship");
+        assertThat(r.get("output").asText()).isEqualTo("{\"paid\":true}");
+        assertThat(r.has("error")).isFalse();
+        JsonNode d = r.get("inspectionData");
+        assertThat(d.get("input").asText()).isEqualTo("{\"order\":{\"id\":7},\"x\":1}");
+        assertThat(d.get("afterInputPath").asText()).isEqualTo("{\"id\":7}");
+        assertThat(d.get("afterParameters").asText()).isEqualTo("{\"id\":7}");
+        assertThat(d.get("result").asText()).isEqualTo("{\"Payload\":{\"paid\":true}}");
+        assertThat(d.get("afterResultSelector").asText()).isEqualTo("{\"paid\":true}");
+        assertThat(d.get("afterResultPath").asText()).isEqualTo("{\"order\":{\"id\":7},\"x\":1,\"payment\":{\"paid\":true}}");
+        assertThat(d.get("variables").asText()).isEqualTo("{\"seen\":true,\"wasPaid\":true}");
+        assertThat(d.has("errorDetails")).isFalse();
+        // INFO (the default) has no inspection data; TRACE has DEBUG's (no HTTP Task to show a request of)
+        assertThat(server.ok("TestState", json("definition", PAY, "input", "{\"order\":{\"id\":7}}",
+                "mock", Map.of("result", "{}"))).has("inspectionData")).isFalse();
+        JsonNode trace = server.ok("TestState", json("definition", PAY, "input", "{\"order\":{\"id\":7}}",
+                "inspectionLevel", "TRACE", "mock", Map.of("result", "{\"Payload\":{\"paid\":false}}")));
+        assertThat(trace.at("/inspectionData/afterResultSelector").asText()).isEqualTo("{\"paid\":false}");
+        assertThat(trace.at("/inspectionData/request").isMissingNode()).isTrue();
+        // JSONata: afterArguments, not the JSONPath stages
+        JsonNode jsonata = server.ok("TestState", json("definition", "{\"QueryLanguage\":\"JSONata\",\"Type\":\"Task\","
+                + "\"Resource\":\"arn:aws:states:::lambda:invoke\",\"Arguments\":{\"n\":\"{% $states.input.n + 1 %}\"},\"End\":true}",
+                "input", "{\"n\":1}", "inspectionLevel", "DEBUG", "mock", Map.of("result", "{\"ok\":1}")));
+        assertThat(jsonata.at("/inspectionData/afterArguments").asText()).isEqualTo("{\"n\":2}");
+        assertThat(jsonata.at("/inspectionData/afterInputPath").isMissingNode()).isTrue();
+        assertThat(jsonata.get("output").asText()).isEqualTo("{\"ok\":1}");
+        assertThat(jsonata.has("nextState")).isFalse();
+    }
+
+    @Test
+    void testState_errors_retriableThenCaughtAsTheRetrierRunsOut() {
+        String input = "{\"order\":{\"id\":7}}";
+        Map<String, Object> busy = Map.of("errorOutput", Map.of("error", "Busy", "cause", "try later"));
+        JsonNode first = server.ok("TestState", json("definition", PAY, "input", input, "inspectionLevel", "DEBUG", "mock", busy));
+        assertThat(first.get("status").asText()).isEqualTo("RETRIABLE");
+        assertThat(first.get("error").asText()).isEqualTo("Busy");
+        assertThat(first.get("cause").asText()).isEqualTo("try later");
+        assertThat(first.has("nextState")).isFalse();
+        assertThat(first.has("output")).isFalse();
+        assertThat(first.at("/inspectionData/errorDetails").toString())
+                .isEqualTo("{\"retryIndex\":1,\"retryBackoffIntervalSeconds\":3}");
+        JsonNode second = server.ok("TestState", json("definition", PAY, "input", input, "inspectionLevel", "DEBUG", "mock", busy,
+                "stateConfiguration", Map.of("retrierRetryCount", 1)));
+        assertThat(second.at("/inspectionData/errorDetails/retryBackoffIntervalSeconds").asInt()).isEqualTo(6);
+        JsonNode caught = server.ok("TestState", json("definition", PAY, "input", input, "inspectionLevel", "DEBUG", "mock", busy,
+                "stateConfiguration", Map.of("retrierRetryCount", 2)));
+        assertThat(caught.get("status").asText()).isEqualTo("CAUGHT_ERROR");
+        assertThat(caught.get("nextState").asText()).isEqualTo("Handle");
+        assertThat(caught.get("error").asText()).isEqualTo("Busy");
+        assertThat(caught.get("cause").asText()).isEqualTo("try later");
+        assertThat(caught.get("output").asText()).isEqualTo("{\"Error\":\"Busy\",\"Cause\":\"try later\"}");
+        assertThat(caught.at("/inspectionData/errorDetails").toString()).isEqualTo("{\"catchIndex\":1}");
+        JsonNode failed = server.ok("TestState", json("definition", "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
+                + "\"End\":true}", "mock", busy));
+        assertThat(failed.get("status").asText()).isEqualTo("FAILED");
+        assertThat(failed.get("error").asText()).isEqualTo("Busy");
+        assertThat(failed.has("output")).isFalse();
+        assertThat(server.call("TestState", json("definition", PAY, "mock", busy, "stateConfiguration",
+                Map.of("retrierRetryCount", -1))).message()).isEqualTo("1 validation error detected: Value '-1' at"
+                + " 'stateConfiguration.retrierRetryCount' failed to satisfy constraint: Member must have value greater than or equal to 0");
+    }
+
+    @Test
+    void testState_mocksMapParallelAndCallbacks_andChecksItsMembers() {
+        String parallel = "{\"Type\":\"Parallel\",\"Branches\":[{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}],"
+                + "\"ResultSelector\":{\"first.$\":\"$[0]\"},\"End\":true}";
+        assertThat(server.ok("TestState", json("definition", parallel, "input", "{\"a\":1}")).get("output").asText())
+                .isEqualTo("{\"first\":{\"a\":1}}");
+        assertThat(server.ok("TestState", json("definition", parallel, "mock", Map.of("result", "[{\"m\":2}]"))).get("output")
+                .asText()).isEqualTo("{\"first\":{\"m\":2}}");
+        String callback = "{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::sqs:sendMessage.waitForTaskToken\","
+                + "\"Parameters\":{\"t.$\":\"$$.Task.Token\",\"who.$\":\"$$.Execution.Name\"},\"End\":true}";
+        assertThat(server.call("TestState", json("definition", callback)).errorType()).isEqualTo("ValidationException");
+        JsonNode mocked = server.ok("TestState", json("definition", callback, "inspectionLevel", "DEBUG", "mock",
+                Map.of("result", "{}"), "context", "{\"Execution\":{\"Name\":\"mine\"},\"Task\":{\"Token\":\"tok\"}}"));
+        assertThat(mocked.at("/inspectionData/afterParameters").asText()).isEqualTo("{\"t\":\"tok\",\"who\":\"mine\"}");
+        assertThat(server.call("TestState", json("definition", parallel, "context", "{}")).errorType()).isEqualTo("ValidationException");
+        assertThat(server.call("TestState", json("definition", parallel, "mock", Map.of("result", "{}", "errorOutput",
+                Map.of("error", "E")))).errorType()).isEqualTo("ValidationException");
+        assertThat(server.call("TestState", json("definition", parallel, "mock", Map.of("result", "{}",
+                "fieldValidationMode", "LOOSE"))).message()).contains("at 'mock.fieldValidationMode'");
+        assertThat(server.call("TestState", json("definition", parallel, "stateName", "P")).errorType()).isEqualTo("InvalidDefinition");
+        assertThat(server.call("TestState", json("definition", parallel, "input", "{nope")).errorType())
+                .isEqualTo("InvalidExecutionInput");
+        String reader = "{\"Type\":\"Map\",\"ItemReader\":{\"Resource\":\"arn:aws:states:::s3:getObject\","
+                + "\"ReaderConfig\":{\"InputType\":\"JSON\"},\"Parameters\":{\"Bucket\":\"b\",\"Key\":\"k\"}},"
+                + "\"ItemProcessor\":{\"ProcessorConfig\":{\"Mode\":\"DISTRIBUTED\",\"ExecutionType\":\"STANDARD\"},"
+                + "\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Pass\",\"End\":true}}},\"MaxConcurrency\":5,\"End\":true}";
+        JsonNode read = server.ok("TestState", json("definition", reader, "inspectionLevel", "DEBUG",
+                "stateConfiguration", Map.of("mapItemReaderData", "[{\"i\":1},{\"i\":2}]")));
+        assertThat(read.get("output").asText()).isEqualTo("[{\"i\":1},{\"i\":2}]");
+        assertThat(read.at("/inspectionData/maxConcurrency").asInt()).isEqualTo(5);
+        assertThat(server.call("TestState", json("definition", reader)).errorType()).isEqualTo("ValidationException");
+        JsonNode inMachine = server.ok("TestState", json("definition", TestServer.PASS3, "stateName", "B", "input", "{}"));
+        assertThat(inMachine.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(server.ok("TestState", json("definition", parallel, "revealSecrets", true)).get("status").asText())
+                .isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void errors_haveAwsNamesAndWording() {
+        String sm = server.machine("errors-named", TestServer.PASS3, "STANDARD");
+        TestServer.Response noChange = server.call("UpdateStateMachine", json("stateMachineArn", sm));
+        assertThat(noChange.errorType()).isEqualTo("MissingRequiredParameter");
+        TestServer.Response wrongType = server.call("DescribeExecution", json("executionArn", sm));
+        assertThat(wrongType.errorType()).isEqualTo("InvalidArn");
+        assertThat(wrongType.message()).isEqualTo("Invalid Arn: 'Resource type not valid in this context: stateMachine'");
+        assertThat(server.call("StartExecution", json("stateMachineArn", "orders")).message())
+                .isEqualTo("Invalid Arn: 'Invalid ARN prefix: orders'");
+        assertThat(server.call("GetActivityTask", json("activityArn", sm)).errorType()).isEqualTo("InvalidArn");
+        assertThat(server.call("ListExecutions", json("stateMachineArn", ARN + "execution:errors-named:x")).message())
+                .isEqualTo("Invalid Arn: 'Resource type not valid in this context: execution'");
+        assertThat(server.call("DescribeExecution", json("executionArn", "nope", "includedData", 5)).errorType())
+                .as("a member's type is told before the ARN").isEqualTo("SerializationException");
+        assertThat(server.call("CreateStateMachine", json("name", "n".repeat(81), "definition", TestServer.PASS3, "roleArn",
+                TestServer.ROLE)).message()).isEqualTo("1 validation error detected: Value '" + "n".repeat(81) + "' at 'name'"
+                + " failed to satisfy constraint: Member must have length less than or equal to 80");
+        assertThat(server.call("StartExecution", json("stateMachineArn", sm, "name", "")).message()).isEqualTo(
+                "1 validation error detected: Value '' at 'name' failed to satisfy constraint: Member must have length"
+                + " greater than or equal to 1");
+        assertThat(server.call("ListExecutions", json("stateMachineArn", sm, "maxResults", 1001)).message()).isEqualTo(
+                "1 validation error detected: Value '1001' at 'maxResults' failed to satisfy constraint: Member must have"
+                + " value less than or equal to 1000");
+        assertThat(server.call("Bogus", json()).errorType()).isEqualTo("UnknownOperationException");
     }
 
     @Test
