@@ -26,7 +26,8 @@ import java.util.Set;
  * machine or an execution. The state's transitions are resolved against stand-in states, so it
  * ends in one step: SUCCEEDED (with {@code nextState} unless it ends the machine), FAILED,
  * CAUGHT_ERROR (a Catch matched) or RETRIABLE (a Retry would run it again). Tasks use the mock
- * when one is given, else the server's task handlers. Waits do not wait. Thread safe.
+ * when one is given, else the chain executions use (the service integrations, local resources,
+ * then the server's task handlers). Waits do not wait. Thread safe.
  */
 public final class TestStates {
     private static final String NAME = "TestState";
