@@ -39,12 +39,28 @@ class MapRunsAndCallbacksTest {
     final Clock.Manual clock = Clock.manual(T0);
     final ObjectStore objects = ObjectStore.inMemory();
     final List<String> tokens = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicInteger invocations = new java.util.concurrent.atomic.AtomicInteger();
 
     Engine engine(Clock c) {
         TaskInvoker.Registry tasks = new TaskInvoker.Registry()
                 .register("arn:aws:states:::test:add", req -> JSON.createObjectNode().put("n", req.input().path("n").asInt() + 1))
                 .register("arn:aws:states:::test:callback", req -> {
                     tokens.add(req.taskToken());
+                    return null;
+                })
+                // Heartbeats (4 s into the task, on the test's clock) before it returns: the task is not stored as waiting yet.
+                .register("arn:aws:states:::test:early-heartbeat", req -> {
+                    invocations.incrementAndGet();
+                    clock.advance(Duration.ofSeconds(4));
+                    engine.sendTaskHeartbeat(req.taskToken());
+                    tokens.add(req.taskToken());
+                    return null;
+                })
+                // Answers its own token before it returns.
+                .register("arn:aws:states:::test:early-answer", req -> {
+                    invocations.incrementAndGet();
+                    engine.sendTaskHeartbeat(req.taskToken());
+                    engine.sendTaskSuccess(req.taskToken(), "{\"early\": true}");
                     return null;
                 });
         engine = Engine.builder().database("jdbc:h2:file:" + dir.resolve("db"), "sa", "").tasks(tasks).nodeId("n1")
@@ -380,5 +396,39 @@ class MapRunsAndCallbacksTest {
         ExecutionInfo done = advanceAndAwait(e.arn(), Duration.ofSeconds(7));
         assertThat(done.status()).isEqualTo(ExecutionStatus.FAILED);
         assertThat(done.error()).isEqualTo("States.Timeout");
+    }
+
+    @Test
+    void waitForTaskToken_aHeartbeatTheLocalHandlerSendsBeforeItReturns_countsFromWhenItCame() throws Exception {
+        engine(clock);
+        StateMachineInfo sm = engine.createStateMachine("early-hb", """
+                {"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+                  "Resource": "arn:aws:states:::test:early-heartbeat.waitForTaskToken",
+                  "HeartbeatSeconds": 10, "TimeoutSeconds": 100, "End": true}}}""", StateMachineType.STANDARD, null, null);
+        ExecutionInfo e = engine.startExecution(sm.arn(), null, "{}", null);
+        String token = awaitToken("local");
+        // Scheduled at T0, heartbeat at T0 + 4 s: the stored deadline is T0 + 14 s, not T0 + 10 s.
+        awaitWakeAt(e.arn(), T0.plusSeconds(14));
+        clock.advance(Duration.ofSeconds(7)); // T0 + 11 s: past the first deadline, within the extended one
+        engine.pollNow();
+        engine.sendTaskSuccess(token, "{\"ok\": 1}");
+        ExecutionInfo done = engine.awaitExecution(e.arn(), WAIT);
+        assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+        assertThat(json(done.output())).isEqualTo(json("{\"ok\": 1}"));
+        assertThat(invocations.get()).as("the handler ran once").isEqualTo(1);
+    }
+
+    @Test
+    void waitForTaskToken_aLocalHandlerThatAnswersItsTokenBeforeItReturns_endsTheTaskWithThatAnswer() throws Exception {
+        engine(clock);
+        StateMachineInfo sm = engine.createStateMachine("early-answer", """
+                {"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+                  "Resource": "arn:aws:states:::test:early-answer.waitForTaskToken",
+                  "HeartbeatSeconds": 10, "End": true}}}""", StateMachineType.STANDARD, null, null);
+        ExecutionInfo e = engine.startExecution(sm.arn(), null, "{}", null);
+        ExecutionInfo done = engine.awaitExecution(e.arn(), WAIT);
+        assertThat(done.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+        assertThat(json(done.output())).isEqualTo(json("{\"early\": true}"));
+        assertThat(types(done.arn())).containsOnlyOnce("TaskSucceeded");
     }
 }

@@ -450,10 +450,12 @@ public final class EventBus implements AutoCloseable {
                 Target.RetryPolicy p = t.retryPolicy() == null ? Target.RetryPolicy.DEFAULT : t.retryPolicy();
                 Db.update(c, "DELETE FROM ev_target WHERE bus = ? AND rule = ? AND id = ?", r.eventBusName(), rule, t.id());
                 Db.update(c, "INSERT INTO ev_target (bus, rule, id, arn, input, input_path, input_transformer,"
-                        + " max_age_seconds, max_attempts, role_arn, dead_letter_arn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + " max_age_seconds, max_attempts, role_arn, dead_letter_arn, http_parameters)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         r.eventBusName(), rule, t.id(), t.arn(), t.input(), t.inputPath(), t.inputTransformer() == null ? null
                                 : JSON.valueToTree(t.inputTransformer()).toString(),
-                        p.maximumEventAgeInSeconds(), p.maximumRetryAttempts(), t.roleArn(), t.deadLetterArn());
+                        p.maximumEventAgeInSeconds(), p.maximumRetryAttempts(), t.roleArn(), t.deadLetterArn(),
+                        httpParametersJson(t.httpParameters()));
             }
             bumpGeneration(c);
             return null;
@@ -496,7 +498,46 @@ public final class EventBus implements AutoCloseable {
                     + t.roleArn() + "'");
         }
         checkDeadLetterArn("Target " + t.id() + ": DeadLetterConfig.Arn", t.deadLetterArn());
+        checkHttpParameters(t);
         Transform.check(t);
+    }
+
+    private static final java.util.regex.Pattern HEADER_KEY = java.util.regex.Pattern.compile("[!#$%&'*+\\-.^_`|~0-9a-zA-Z]+");
+    private static final java.util.regex.Pattern HEADER_VALUE =
+            java.util.regex.Pattern.compile("[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*");
+    private static final java.util.regex.Pattern QUERY_KEY = java.util.regex.Pattern.compile("[^\\x00-\\x1F\\x7F]+");
+    private static final java.util.regex.Pattern QUERY_VALUE =
+            java.util.regex.Pattern.compile("[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+");
+
+    /** HttpParameters as the API reference constrains them, on the targets that use them. */
+    private void checkHttpParameters(Target t) {
+        Target.HttpParameters h = t.httpParameters();
+        if (h == null || h.none()) {
+            return;
+        }
+        String what = "Target " + t.id() + ": HttpParameters";
+        if (!isApiDestination(t.arn()) && !t.arn().startsWith("http://") && !t.arn().startsWith("https://")) {
+            throw new EventsException(Code.ValidationException, what + " are only allowed for API destination and"
+                    + " HTTP targets");
+        }
+        for (String v : h.pathParameterValues()) {
+            if (v == null || v.isBlank()) {
+                throw new EventsException(Code.ValidationException, what + ".PathParameterValues must not be blank");
+            }
+        }
+        h.headerParameters().forEach((k, v) -> {
+            if (k.length() > 512 || !HEADER_KEY.matcher(k).matches() || v == null || v.length() > 512
+                    || !HEADER_VALUE.matcher(v).matches()) {
+                throw new EventsException(Code.ValidationException, what + ".HeaderParameters: invalid header '" + k + "'");
+            }
+        });
+        h.queryStringParameters().forEach((k, v) -> {
+            if (k.length() > 512 || !QUERY_KEY.matcher(k).matches() || v == null || v.length() > 512
+                    || !QUERY_VALUE.matcher(v).matches()) {
+                throw new EventsException(Code.ValidationException, what + ".QueryStringParameters: invalid parameter '"
+                        + k + "'");
+            }
+        });
     }
 
     /**
@@ -533,7 +574,7 @@ public final class EventBus implements AutoCloseable {
     public List<Target> listTargetsByRule(String rule, String eventBusName) {
         RuleInfo r = describeRule(rule, eventBusName);
         return db.query("SELECT id, arn, input, input_path, input_transformer, max_age_seconds, max_attempts, role_arn,"
-                + " dead_letter_arn FROM ev_target WHERE bus = ? AND rule = ? ORDER BY id", EventBus::targetRow,
+                + " dead_letter_arn, http_parameters FROM ev_target WHERE bus = ? AND rule = ? ORDER BY id", EventBus::targetRow,
                 r.eventBusName(), rule);
     }
 
@@ -548,7 +589,24 @@ public final class EventBus implements AutoCloseable {
             }
         }
         return new Target(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), it,
-                new Target.RetryPolicy(rs.getInt(6), rs.getInt(7)), rs.getString(8), rs.getString(9));
+                new Target.RetryPolicy(rs.getInt(6), rs.getInt(7)), rs.getString(8), rs.getString(9),
+                httpParameters(rs.getString(10)));
+    }
+
+    /** HttpParameters as stored (JSON text), or null for none. */
+    static String httpParametersJson(Target.HttpParameters h) {
+        return h == null || h.none() ? null : JSON.valueToTree(h).toString();
+    }
+
+    static Target.HttpParameters httpParameters(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(json, Target.HttpParameters.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---- matching ------------------------------------------------------------------------------
@@ -606,7 +664,7 @@ public final class EventBus implements AutoCloseable {
             long generation = Db.query(c, "SELECT generation FROM ev_generation WHERE id = 1", rs -> rs.getLong(1)).get(0);
             Map<String, List<Target>> targets = new HashMap<>();
             for (Object[] row : Db.query(c, "SELECT bus, rule, id, arn, input, input_path, input_transformer,"
-                    + " max_age_seconds, max_attempts, role_arn, dead_letter_arn FROM ev_target", rs -> {
+                    + " max_age_seconds, max_attempts, role_arn, dead_letter_arn, http_parameters FROM ev_target", rs -> {
                         String key = rs.getString(1) + "\n" + rs.getString(2);
                         String transformer = rs.getString(7);
                         Target.InputTransformer it = null;
@@ -619,7 +677,7 @@ public final class EventBus implements AutoCloseable {
                         }
                         return new Object[] {key, new Target(rs.getString(3), rs.getString(4), rs.getString(5),
                                 rs.getString(6), it, new Target.RetryPolicy(rs.getInt(8), rs.getInt(9)), rs.getString(10),
-                                rs.getString(11))};
+                                rs.getString(11), httpParameters(rs.getString(12)))};
                     })) {
                 targets.computeIfAbsent((String) row[0], k -> new ArrayList<>()).add((Target) row[1]);
             }
@@ -695,7 +753,7 @@ public final class EventBus implements AutoCloseable {
 
     private static final String INSERT_DELIVERY = "INSERT INTO ev_delivery (id, event_id, bus, rule, target_id, target_arn,"
             + " payload, event_time, created, attempts, max_age_seconds, max_attempts, next_at, status, trace_header,"
-            + " dead_letter_arn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'PENDING', ?, ?)";
+            + " dead_letter_arn, http_parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'PENDING', ?, ?, ?)";
 
     /** Commits the rows of published events (with other callers' in one transaction) and waits. */
     private void commit(List<Object[]> deliveryRows, List<Object[]> archiveRows) {
@@ -818,7 +876,7 @@ public final class EventBus implements AutoCloseable {
             Target.RetryPolicy p = t.retryPolicy() == null ? Target.RetryPolicy.DEFAULT : t.retryPolicy();
             rows.add(new Object[] {entropy.uuid(), event.get("id").asText(), rule.rule().eventBusName(), rule.rule().name(),
                     t.id(), t.arn(), payload, now, now, p.maximumEventAgeInSeconds(), p.maximumRetryAttempts(), now,
-                    traceHeader, t.deadLetterArn()});
+                    traceHeader, t.deadLetterArn(), httpParametersJson(t.httpParameters())});
         }
     }
 
@@ -854,7 +912,7 @@ public final class EventBus implements AutoCloseable {
     private void send(Deliveries.Row row) throws TargetSender.Failure {
         String arn = row.targetArn();
         if (isApiDestination(arn)) {
-            sender.send(arn, row.payload(), row.traceHeader());
+            sender.send(arn, row.payload(), row.traceHeader(), httpParameters(row.httpParameters()));
         } else if (arn.startsWith("arn:aws:states:")) {
             try {
                 JSON.readTree(row.payload());
@@ -896,7 +954,7 @@ public final class EventBus implements AutoCloseable {
             LoggerFactory.getLogger("setlist.events.log." + arn.substring(arn.lastIndexOf(':') + 1))
                     .info("{} {}", row.eventId(), row.payload());
         } else {
-            sender.send(arn, row.payload(), row.traceHeader());
+            sender.send(arn, row.payload(), row.traceHeader(), httpParameters(row.httpParameters()));
         }
     }
 

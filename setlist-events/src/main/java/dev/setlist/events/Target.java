@@ -10,9 +10,16 @@ import java.util.Map;
  * {@code inputTransformer} shapes what it receives; by default the whole event. {@code roleArn} is
  * kept and echoed (Setlist delivers with its own authority); {@code deadLetterArn}, a dead-letter
  * queue {@code arn:aws:sqs:REGION:ACCOUNT:NAME}, receives the deliveries that give up.
+ * {@code httpParameters} (API destinations and http(s) targets only) fill the endpoint's {@code *}
+ * path wildcards in order and add headers and query string parameters to each delivery.
  */
 public record Target(String id, String arn, String input, String inputPath, InputTransformer inputTransformer,
-                     RetryPolicy retryPolicy, String roleArn, String deadLetterArn) {
+                     RetryPolicy retryPolicy, String roleArn, String deadLetterArn, HttpParameters httpParameters) {
+
+    public Target(String id, String arn, String input, String inputPath, InputTransformer inputTransformer,
+                  RetryPolicy retryPolicy, String roleArn, String deadLetterArn) {
+        this(id, arn, input, inputPath, inputTransformer, retryPolicy, roleArn, deadLetterArn, null);
+    }
 
     public Target(String id, String arn, String input, String inputPath, InputTransformer inputTransformer,
                   RetryPolicy retryPolicy) {
@@ -25,7 +32,32 @@ public record Target(String id, String arn, String input, String inputPath, Inpu
 
     /** This target with a dead-letter queue. */
     public Target withDeadLetter(String queueArn) {
-        return new Target(id, arn, input, inputPath, inputTransformer, retryPolicy, roleArn, queueArn);
+        return new Target(id, arn, input, inputPath, inputTransformer, retryPolicy, roleArn, queueArn, httpParameters);
+    }
+
+    /** This target with HTTP parameters. */
+    public Target withHttpParameters(HttpParameters parameters) {
+        return new Target(id, arn, input, inputPath, inputTransformer, retryPolicy, roleArn, deadLetterArn, parameters);
+    }
+
+    /**
+     * EventBridge's {@code HttpParameters}: values for the endpoint's {@code *} path wildcards, in
+     * order, and headers and query string parameters to send (an API destination's connection's own
+     * parameters win over these). Any of them may be null.
+     */
+    public record HttpParameters(java.util.List<String> pathParameterValues, Map<String, String> headerParameters,
+                                 Map<String, String> queryStringParameters) {
+        public HttpParameters {
+            pathParameterValues = pathParameterValues == null ? java.util.List.of() : java.util.List.copyOf(pathParameterValues);
+            headerParameters = headerParameters == null ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headerParameters));
+            queryStringParameters = queryStringParameters == null ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(queryStringParameters));
+        }
+
+        public boolean none() {
+            return pathParameterValues.isEmpty() && headerParameters.isEmpty() && queryStringParameters.isEmpty();
+        }
     }
 
     /** {@code InputPathsMap} names JSONPath values that {@code <name>} placeholders of the template take. */

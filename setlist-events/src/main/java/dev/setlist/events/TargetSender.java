@@ -11,6 +11,14 @@ public interface TargetSender {
     /** Sends, or throws {@link Failure}: retriable ones are tried again later, the others dead-lettered. */
     void send(String targetArn, String payload, String traceHeader) throws Failure;
 
+    /**
+     * Sends with the target's {@code HttpParameters} (null without). Senders that reach HTTP
+     * endpoints apply them; by default they are not used.
+     */
+    default void send(String targetArn, String payload, String traceHeader, Target.HttpParameters http) throws Failure {
+        send(targetArn, payload, traceHeader);
+    }
+
     final class Failure extends Exception {
         private final boolean retriable;
 

@@ -139,7 +139,7 @@ public final class SetlistServer implements AutoCloseable {
             dev.setlist.server.auth.Ownership ownership = dev.setlist.server.auth.Ownership.of(extensions,
                     config.region(), config.account());
             stepFunctions = new StepFunctions(engine, versions, new Tags(sql),
-                    new TestStates(tasks, clock, entropy, config.region(), config.account()), config.syncTimeout(),
+                    new TestStates(integrations, clock, entropy, config.region(), config.account()), config.syncTimeout(),
                     config.activityPoll(), clock, ownership, machineConfigurations);
             engine.resourcePolicy(ownership.resourcePolicy());
             dev.setlist.server.sfn.Redactor redactor = new dev.setlist.server.sfn.Redactor(telemetry::flows);

@@ -56,6 +56,8 @@ final class Node {
     volatile long lastBeat;
     /** When (on the engine's clock) the last heartbeat came while the handler still ran; 0 for none. */
     volatile long lastBeatMillis;
+    /** The write that stored this local task's wait for its callback (null before). */
+    volatile Write parked;
 
     Node(int id, Integer parent, int index, Frame frame, Status status) {
         this.id = id;

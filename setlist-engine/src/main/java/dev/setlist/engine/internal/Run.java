@@ -456,15 +456,24 @@ public final class Run implements ExecutionContext {
 
     /** Invokes a local handler on a virtual thread, enforcing TimeoutSeconds and HeartbeatSeconds. */
     private Next runTask(Node n, TaskInvoker.Request request) {
+        // Registered before the handler starts: a heartbeat it sends at once (before it returns, or
+        // before this driver gets here) counts, and does not reach the stored frame (still TASK).
+        Runner.LocalTask local = new Runner.LocalTask(this, n);
+        lock.lock();
+        try {
+            n.lastBeat = System.nanoTime();
+            n.lastBeatMillis = 0;
+            n.parked = null;
+            if (n.heartbeatSeconds != null || "TOKEN".equals(n.via)) {
+                runner.heartbeats.put(n.token, local);
+            }
+        } finally {
+            lock.unlock();
+        }
         Future<JsonNode> future = runner.workers.submit(() -> runner.tasks.invoke(request));
         lock.lock();
         try {
             n.inflight = future;
-            n.lastBeat = System.nanoTime();
-            n.lastBeatMillis = 0;
-            if (n.heartbeatSeconds != null) {
-                runner.heartbeats.put(n.token, n);
-            }
         } finally {
             lock.unlock();
         }
@@ -515,7 +524,7 @@ public final class Run implements ExecutionContext {
             return new Next(n, taskFailed(ErrorNames.TASK_FAILED, t.getClass().getSimpleName() + ": "
                     + Objects.toString(t.getMessage(), "")));
         } finally {
-            runner.heartbeats.remove(n.token, n);
+            runner.heartbeats.remove(n.token, local);
             lock.lock();
             try {
                 n.inflight = null;
@@ -597,11 +606,58 @@ public final class Run implements ExecutionContext {
             n.dirty = true;
             releaseDriver(n);
             w = commit();
+            n.parked = w;
         } finally {
             lock.unlock();
         }
         perform(new Spawn(w, List.of(), null));
         return null;
+    }
+
+    /**
+     * A heartbeat for a local task of this run, sent while its handler runs or before its wait is
+     * stored: counted here, on the engine's clock. False when the run no longer holds the task
+     * (the caller then records the heartbeat in the database, once the stored wait is written).
+     */
+    boolean localHeartbeat(Node n, String token) {
+        Write w = null;
+        Write parked;
+        boolean counted = false;
+        lock.lock();
+        try {
+            parked = n.parked;
+            if (!gone && !n.ended() && token.equals(n.token)) {
+                counted = true;
+                long now = runner.clock.now().toEpochMilli();
+                n.lastBeat = System.nanoTime();
+                n.lastBeatMillis = now;
+                if (n.status == Status.CALLBACK && n.heartbeatSeconds != null) {
+                    // Parked already (its write may still be on the way): the deadline moves now.
+                    n.heartbeatDeadline = now + n.heartbeatSeconds * 1000L;
+                    n.wakeAt = minDeadline(n);
+                    n.dirty = true;
+                    w = commit();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (w != null) {
+            return await(w);
+        }
+        if (counted) {
+            return true;
+        }
+        if (parked != null) {
+            try {
+                parked.done.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                // refused: the run reloads from what is stored
+            }
+        }
+        return false;
     }
 
     // ---- children ------------------------------------------------------------------------------

@@ -68,7 +68,10 @@ public final class Runner implements AutoCloseable {
     final Committer committer;
     final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     final ScheduledExecutorService timers;
-    final Map<String, Node> heartbeats = new ConcurrentHashMap<>();
+    /** Local tasks whose handler runs here (or just returned), by token: their heartbeats are counted in memory. */
+    final Map<String, LocalTask> heartbeats = new ConcurrentHashMap<>();
+
+    record LocalTask(Run run, Node node) {}
     final String frameUpsertSql;
     final Distributed distributed;
     private final Map<Long, Run> live = new ConcurrentHashMap<>();
@@ -734,10 +737,8 @@ public final class Runner implements AutoCloseable {
     public void callback(String token, String kind, JsonNode payload) {
         Tokens.Parsed parsed = Tokens.parse(token);
         if (kind.equals("HEARTBEAT")) {
-            Node local = heartbeats.get(token);
-            if (local != null) {
-                local.lastBeat = System.nanoTime();
-                local.lastBeatMillis = clock.now().toEpochMilli();
+            LocalTask local = heartbeats.get(token);
+            if (local != null && local.run().localHeartbeat(local.node(), token)) {
                 return;
             }
         }

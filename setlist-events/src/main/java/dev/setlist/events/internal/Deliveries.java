@@ -35,7 +35,7 @@ public final class Deliveries implements AutoCloseable {
     /** A claimed delivery. */
     public record Row(String id, String eventId, String bus, String rule, String targetId, String targetArn,
                       String payload, long eventTime, long created, int attempts, int maxAgeSeconds, int maxAttempts,
-                      String traceHeader, String deadLetterArn) {}
+                      String traceHeader, String deadLetterArn, String httpParameters) {}
 
     private final Db db;
     private final Committer committer;
@@ -116,11 +116,12 @@ public final class Deliveries implements AutoCloseable {
                         + " AND (owner IS NULL OR lease_until < ?)", nodeId, now + leaseMillis, id, now);
                 if (n == 1) {
                     claimed.addAll(Db.query(c, "SELECT id, event_id, bus, rule, target_id, target_arn, payload, event_time,"
-                            + " created, attempts, max_age_seconds, max_attempts, trace_header, dead_letter_arn FROM ev_delivery"
-                            + " WHERE id = ?",
+                            + " created, attempts, max_age_seconds, max_attempts, trace_header, dead_letter_arn, http_parameters"
+                            + " FROM ev_delivery WHERE id = ?",
                             rs -> new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                                     rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9),
-                                    rs.getInt(10), rs.getInt(11), rs.getInt(12), rs.getString(13), rs.getString(14)), id));
+                                    rs.getInt(10), rs.getInt(11), rs.getInt(12), rs.getString(13), rs.getString(14),
+                                    rs.getString(15)), id));
                 }
             }
             return claimed;

@@ -2,7 +2,9 @@ package dev.setlist.server.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.setlist.events.Target;
 import dev.setlist.events.TargetSender;
+import dev.setlist.events.internal.HttpTargetSender;
 import dev.setlist.flows.guard.Outbound;
 import dev.setlist.server.http.Json;
 import java.net.URI;
@@ -41,17 +43,29 @@ public final class ApiDestinationSender implements TargetSender {
 
     @Override
     public void send(String targetArn, String payload, String traceHeader) throws Failure {
+        send(targetArn, payload, traceHeader, null);
+    }
+
+    /**
+     * The target's {@code HttpParameters} fill the endpoint's {@code *} wildcards in order and add
+     * headers and query string parameters; the connection's own parameters win over them.
+     */
+    @Override
+    public void send(String targetArn, String payload, String traceHeader, Target.HttpParameters http) throws Failure {
         if (!connections.isDestinationArn(targetArn)) {
-            fallback.send(targetArn, payload, traceHeader);
+            fallback.send(targetArn, payload, traceHeader, http);
             return;
         }
         Connections.Destination d = connections.destinationByArn(targetArn);
         if (d == null) {
             throw new Failure("The api-destination " + targetArn + " does not exist", false);
         }
-        if (d.endpoint().contains("*")) {
-            throw new Failure("The api-destination " + d.name() + " has path parameters (*) in its InvocationEndpoint,"
-                    + " which need the target's HttpParameters.PathParameterValues: not supported", false);
+        Target.HttpParameters params = http == null ? new Target.HttpParameters(null, null, null) : http;
+        String endpoint;
+        try {
+            endpoint = HttpTargetSender.withPath(d.endpoint(), params.pathParameterValues());
+        } catch (Failure f) {
+            throw new Failure("The api-destination " + d.name() + ": " + f.getMessage(), false);
         }
         Connections.Auth auth;
         try {
@@ -60,12 +74,15 @@ public final class ApiDestinationSender implements TargetSender {
             throw new Failure(e.getMessage(), true);
         }
         pace(d);
-        URI uri = URI.create(withQuery(d.endpoint(), auth.query()));
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                .header("Content-Type", "application/json; charset=utf-8")
-                .header("User-Agent", "Amazon/EventBridge/ApiDestinations");
+        Map<String, String> query = new LinkedHashMap<>(params.queryStringParameters());
+        query.putAll(auth.query());
+        URI uri = URI.create(withQuery(endpoint, query));
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT);
+        HttpTargetSender.headers(request, params.headerParameters());
+        request.setHeader("Content-Type", "application/json; charset=utf-8")
+                .setHeader("User-Agent", "Amazon/EventBridge/ApiDestinations");
         if (traceHeader != null) {
-            request.header("traceparent", traceHeader);
+            request.setHeader("traceparent", traceHeader);
         }
         auth.headers().forEach(request::setHeader);
         boolean withBody = !d.method().equals("GET") && !d.method().equals("HEAD");

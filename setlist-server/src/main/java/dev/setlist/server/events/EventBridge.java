@@ -1,5 +1,6 @@
 package dev.setlist.server.events;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.setlist.events.ArchiveInfo;
@@ -452,7 +453,8 @@ public final class EventBridge {
                 policy = new Target.RetryPolicy(age == null ? 86_400 : age, attempts == null ? 185 : attempts);
             }
             list.add(new Target(t.str("Id", 1, 64), t.str("Arn", 1, 1600), t.optStr("Input", 0, 8192),
-                    t.optStr("InputPath", 0, 256), transformer, policy, t.optStr("RoleArn", 1, 1600), deadLetterArn(t)));
+                    t.optStr("InputPath", 0, 256), transformer, policy, t.optStr("RoleArn", 1, 1600), deadLetterArn(t),
+                    httpParameters(t)));
         }
         // An API destination must exist when it becomes a target (EventBridge checks the ARN too).
         Map<String, String> unknown = new LinkedHashMap<>();
@@ -471,6 +473,46 @@ public final class EventBridge {
         Map<String, String> failures = new LinkedHashMap<>(bus.putTargets(r.str("Rule"), r.optStr("EventBusName"), known));
         failures.putAll(unknown);
         return failed(failures);
+    }
+
+    /** A target's {@code HttpParameters}, or null. */
+    private static Target.HttpParameters httpParameters(Req t) {
+        ObjectNode h = t.optObject("HttpParameters");
+        if (h == null) {
+            return null;
+        }
+        List<String> path = new ArrayList<>();
+        JsonNode values = h.get("PathParameterValues");
+        if (values != null && !values.isNull()) {
+            if (!values.isArray()) {
+                throw ApiException.serialization("HttpParameters.PathParameterValues must be a list of strings");
+            }
+            for (JsonNode v : values) {
+                if (!v.isTextual()) {
+                    throw ApiException.serialization("HttpParameters.PathParameterValues must be a list of strings");
+                }
+                path.add(v.textValue());
+            }
+        }
+        return new Target.HttpParameters(path, stringMap(h, "HeaderParameters"), stringMap(h, "QueryStringParameters"));
+    }
+
+    private static Map<String, String> stringMap(ObjectNode parent, String member) {
+        JsonNode m = parent.get(member);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (m == null || m.isNull()) {
+            return out;
+        }
+        if (!m.isObject()) {
+            throw ApiException.serialization("HttpParameters." + member + " must be a map of strings");
+        }
+        m.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw ApiException.serialization("HttpParameters." + member + "." + e.getKey() + " must be a string");
+            }
+            out.put(e.getKey(), e.getValue().textValue());
+        });
+        return out;
     }
 
     private ObjectNode removeTargets(Req r) {
@@ -521,6 +563,21 @@ public final class EventBridge {
             }
             if (t.deadLetterArn() != null) {
                 o.putObject("DeadLetterConfig").put("Arn", t.deadLetterArn());
+            }
+            if (t.httpParameters() != null && !t.httpParameters().none()) {
+                ObjectNode h = o.putObject("HttpParameters");
+                if (!t.httpParameters().pathParameterValues().isEmpty()) {
+                    ArrayNode values = h.putArray("PathParameterValues");
+                    t.httpParameters().pathParameterValues().forEach(values::add);
+                }
+                if (!t.httpParameters().headerParameters().isEmpty()) {
+                    ObjectNode headers = h.putObject("HeaderParameters");
+                    t.httpParameters().headerParameters().forEach(headers::put);
+                }
+                if (!t.httpParameters().queryStringParameters().isEmpty()) {
+                    ObjectNode query = h.putObject("QueryStringParameters");
+                    t.httpParameters().queryStringParameters().forEach(query::put);
+                }
             }
             return o;
         }

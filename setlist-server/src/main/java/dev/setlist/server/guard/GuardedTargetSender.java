@@ -23,10 +23,16 @@ public final class GuardedTargetSender implements TargetSender {
 
     @Override
     public void send(String targetArn, String payload, String traceHeader) throws Failure {
+        send(targetArn, payload, traceHeader, null);
+    }
+
+    @Override
+    public void send(String targetArn, String payload, String traceHeader, dev.setlist.events.Target.HttpParameters http)
+            throws Failure {
         try {
             outbound.call(dependency(targetArn), policy, () -> {
                 try {
-                    delegate.send(targetArn, payload, traceHeader);
+                    delegate.send(targetArn, payload, traceHeader, http);
                 } catch (TargetSender.Failure f) {
                     throw new Outbound.Failure(f.getMessage(), f.retriable());
                 }

@@ -27,7 +27,8 @@ import java.util.Set;
  * ends in one step: SUCCEEDED (with {@code nextState} unless it ends the machine), FAILED,
  * CAUGHT_ERROR (a Catch matched; {@code errorDetails.catchIndex}) or RETRIABLE (a Retry would run
  * it again; {@code errorDetails.retryIndex} and the backoff). Tasks, Map and Parallel states use the
- * mock when one is given, else the server's task handlers and the states of their branches;
+ * mock when one is given, else the chain executions use (the service integrations, local
+ * resources, then the server's task handlers) and the states of their branches;
  * {@code stateConfiguration.retrierRetryCount} says how many retries already happened. At DEBUG
  * and TRACE the answer has each stage of the state's data flow as the interpreter reports it
  * ({@link dev.setlist.asl.ExecutionContext#inspect}). Waits do not wait. Thread safe.

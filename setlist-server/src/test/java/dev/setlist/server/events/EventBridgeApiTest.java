@@ -172,6 +172,70 @@ class EventBridgeApiTest {
                 .isEqualTo("ResourceNotFoundException");
     }
 
+    record Hit(String path, String query, Map<String, List<String>> headers) {}
+
+    @Test
+    void httpParameters_areKeptEchoed_andFillApiDestinationAndHttpTargets() throws Exception {
+        java.util.concurrent.BlockingQueue<Hit> hits = new java.util.concurrent.LinkedBlockingQueue<>();
+        com.sun.net.httpserver.HttpServer api = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        api.createContext("/", x -> {
+            x.getRequestBody().readAllBytes();
+            hits.add(new Hit(x.getRequestURI().getRawPath(), x.getRequestURI().getRawQuery(),
+                    Map.copyOf(x.getRequestHeaders())));
+            x.sendResponseHeaders(200, -1);
+            x.close();
+        });
+        api.start();
+        try {
+            String base = "http://127.0.0.1:" + api.getAddress().getPort();
+            String connection = ok("CreateConnection", json("Name", "hp-conn", "AuthorizationType", "API_KEY",
+                    "AuthParameters", Map.of("ApiKeyAuthParameters", Map.of("ApiKeyName", "x-api-key",
+                            "ApiKeyValue", "conn-key")))).get("ConnectionArn").asText();
+            String destination = ok("CreateApiDestination", json("Name", "hp-dest", "ConnectionArn", connection,
+                    "InvocationEndpoint", base + "/orders/*/items/*", "HttpMethod", "POST"))
+                    .get("ApiDestinationArn").asText();
+            ok("PutRule", json("Name", "hp-rule", "EventPattern", "{\"source\": [\"hp.test\"]}"));
+            Map<String, Object> params = Map.of("PathParameterValues", List.of("o 1", "i2"),
+                    "HeaderParameters", Map.of("X-Tenant", "t1", "x-api-key", "not-the-connections"),
+                    "QueryStringParameters", Map.of("q", "a b"));
+            JsonNode put = ok("PutTargets", json("Rule", "hp-rule", "Targets", List.of(
+                    Map.of("Id", "dest", "Arn", destination, "HttpParameters", params),
+                    Map.of("Id", "plain", "Arn", base + "/hooks/*", "HttpParameters",
+                            Map.of("PathParameterValues", List.of("h1"), "HeaderParameters", Map.of("X-Plain", "p"),
+                                    "QueryStringParameters", Map.of("k", "v"))))));
+            assertThat(put.get("FailedEntryCount").asInt()).as(put.toString()).isZero();
+            JsonNode targets = ok("ListTargetsByRule", json("Rule", "hp-rule")).get("Targets");
+            JsonNode echoed = targets.get(0).get("Id").asText().equals("dest") ? targets.get(0) : targets.get(1);
+            assertThat(echoed.get("HttpParameters")).isEqualTo(Json.MAPPER.valueToTree(params));
+
+            JsonNode bad = ok("PutTargets", json("Rule", "hp-rule", "Targets", List.of(Map.of("Id", "sm",
+                    "Arn", "arn:aws:states:us-east-1:000000000000:stateMachine:none",
+                    "HttpParameters", Map.of("HeaderParameters", Map.of("X-A", "b"))))));
+            assertThat(bad.get("FailedEntryCount").asInt()).isEqualTo(1);
+            assertThat(bad.get("FailedEntries").get(0).get("ErrorMessage").asText()).contains("HttpParameters");
+
+            ok("PutEvents", json("Entries", List.of(Map.of("Source", "hp.test", "DetailType", "T", "Detail", "{}"))));
+            Map<String, Hit> byPath = new HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                Hit h = hits.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(h).as("a delivery").isNotNull();
+                byPath.put(h.path(), h);
+            }
+            Hit d = byPath.get("/orders/o%201/items/i2");
+            assertThat(d).as(byPath.keySet().toString()).isNotNull();
+            assertThat(d.query()).isEqualTo("q=a+b");
+            assertThat(d.headers().get("X-tenant")).containsExactly("t1");
+            assertThat(d.headers().get("X-api-key")).containsExactly("conn-key");
+            Hit plain = byPath.get("/hooks/h1");
+            assertThat(plain).as(byPath.keySet().toString()).isNotNull();
+            assertThat(plain.query()).isEqualTo("k=v");
+            assertThat(plain.headers().get("X-plain")).containsExactly("p");
+        } finally {
+            api.stop(0);
+        }
+    }
+
     @Test
     void targets_keepRoleArnAndDeadLetterConfig_andDeadLettersReachTheQueue() throws Exception {
         String queue = "arn:aws:sqs:us-east-1:000000000000:hooks-dlq";

@@ -166,6 +166,38 @@ class LocalResourcesTest {
     }
 
     @Test
+    void testState_runsLambdaEndpointsAndS3_asExecutionsDo() throws Exception {
+        received.clear();
+        JsonNode invoked = server.ok("TestState", json("definition", """
+                {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Parameters": {"FunctionName": "123456789012:function:charge", "Payload": {"amount.$": "$.total"}},
+                  "ResultSelector": {"p.$": "$.Payload", "s.$": "$.StatusCode"}, "End": true}""", "input", "{\"total\": 9}"));
+        assertThat(invoked.get("status").asText()).as(invoked.toString()).isEqualTo("SUCCEEDED");
+        assertThat(Json.MAPPER.readTree(invoked.get("output").asText()))
+                .isEqualTo(Json.MAPPER.readTree("{\"p\": {\"charged\": 9, \"id\": \"c-9\"}, \"s\": 200}"));
+        assertThat(next().body()).isEqualTo(Json.MAPPER.readTree("{\"amount\": 9}"));
+        JsonNode declined = server.ok("TestState", json("definition", """
+                {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Parameters": {"FunctionName": "decline", "Payload": {}},
+                  "Catch": [{"ErrorEquals": ["CardDeclined"], "Next": "Sorry"}], "End": true}"""));
+        assertThat(declined.get("status").asText()).as(declined.toString()).isEqualTo("CAUGHT_ERROR");
+        assertThat(declined.get("error").asText()).isEqualTo("CardDeclined");
+
+        Files.createDirectories(objects.resolve("teststate"));
+        JsonNode put = server.ok("TestState", json("definition", """
+                {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+                  "Parameters": {"Bucket": "teststate", "Key": "t.json", "Body.$": "$.doc"}, "End": true}""",
+                "input", "{\"doc\": {\"y\": 2}}"));
+        assertThat(put.get("status").asText()).as(put.toString()).isEqualTo("SUCCEEDED");
+        assertThat(Files.readString(objects.resolve("teststate/t.json"))).isEqualTo("{\"y\":2}");
+        JsonNode missing = server.ok("TestState", json("definition", """
+                {"Type": "Task", "Resource": "arn:aws:states:::s3:getObject",
+                  "Parameters": {"Bucket": "teststate", "Key": "none.json"}, "End": true}"""));
+        assertThat(missing.get("status").asText()).isEqualTo("FAILED");
+        assertThat(missing.get("error").asText()).isEqualTo("S3.NoSuchKeyException");
+    }
+
+    @Test
     void functionErrors_takeTheFunctionsErrorType_orLambdaNames_andAreCaught() {
         JsonNode out = output(run("lambda-errors", """
                 {"StartAt": "Decline", "States": {

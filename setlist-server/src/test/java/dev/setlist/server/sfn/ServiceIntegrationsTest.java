@@ -102,6 +102,37 @@ class ServiceIntegrationsTest {
     }
 
     @Test
+    void testState_runsPutEventsAndAwsSdkSfn_onSetlistItself() throws Exception {
+        server.server.eventBus().createEventBus("teststate-bus");
+        String sink = server.machine("teststate-sink", "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}",
+                "STANDARD");
+        server.server.eventBus().putRule("ts-to-sink", "teststate-bus", "{\"source\": [\"ts\"]}", null, null, null);
+        server.server.eventBus().putTargets("ts-to-sink", "teststate-bus", List.of(Target.of("sink", sink)));
+        JsonNode put = server.ok("TestState", json("definition", """
+                {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+                  "Parameters": {"Entries": [{"Detail": {"n.$": "$.n"}, "DetailType": "T", "Source": "ts",
+                    "EventBusName": "teststate-bus"}]}, "End": true}""", "input", "{\"n\": 3}"));
+        assertThat(put.get("status").asText()).as(put.toString()).isEqualTo("SUCCEEDED");
+        JsonNode answer = read(put.get("output").asText());
+        assertThat(answer.get("FailedEntryCount").asInt()).isZero();
+        assertThat(answer.at("/Entries/0/EventId").asText()).isNotEmpty();
+        JsonNode delivered = awaitExecutions(sink, 1).get(0);
+        assertThat(read(delivered.get("input").asText()).get("detail")).isEqualTo(read("{\"n\": 3}"));
+
+        JsonNode described = server.ok("TestState", json("definition", """
+                {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:describeStateMachine",
+                  "Parameters": {"StateMachineArn": "%s"}, "ResultSelector": {"name.$": "$.Name"}, "End": true}"""
+                .formatted(sink)));
+        assertThat(described.get("status").asText()).as(described.toString()).isEqualTo("SUCCEEDED");
+        assertThat(read(described.get("output").asText()).get("name").asText()).isEqualTo("teststate-sink");
+        JsonNode unknown = server.ok("TestState", json("definition", """
+                {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:describeStateMachine",
+                  "Parameters": {"StateMachineArn": "%s-nope"}, "End": true}""".formatted(sink)));
+        assertThat(unknown.get("status").asText()).isEqualTo("FAILED");
+        assertThat(unknown.get("error").asText()).isEqualTo("Sfn.StateMachineDoesNotExistException");
+    }
+
+    @Test
     void putEvents_aFailedEntry_failsTheTaskWithEventBridgeFailedEntry() {
         String publisher = server.machine("publisher-bad", """
                 {"StartAt": "Publish", "States": {"Publish": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
