@@ -733,7 +733,8 @@ public final class EventBus implements AutoCloseable {
             String problem = problem(e, m);
             if (problem != null) {
                 boolean notFound = problem.startsWith("NotFound:");
-                results.add(new PutResult(null, notFound ? "ResourceNotFoundException" : "InvalidArgument",
+                results.add(problem.equals(MALFORMED) ? new PutResult(null, "MalformedDetail", "Detail is malformed.")
+                        : new PutResult(null, notFound ? "ResourceNotFoundException" : "InvalidArgument",
                         notFound ? problem.substring(9) : problem));
                 continue;
             }
@@ -788,6 +789,9 @@ public final class EventBus implements AutoCloseable {
     }
 
     /** Why an entry cannot be published, or null. "NotFound:" marks an unknown bus. */
+    /** A Detail that is not a JSON object: EventBridge's {@code MalformedDetail}, "Detail is malformed.". */
+    private static final String MALFORMED = "Malformed:";
+
     private String problem(PutEntry e, Matchers m) {
         if (e.source() == null || e.source().isBlank()) {
             return "Parameter Source is not valid. Reason: Source is a required argument.";
@@ -801,10 +805,10 @@ public final class EventBus implements AutoCloseable {
         try {
             JsonNode detail = dev.setlist.asl.JsonLimits.reader().readTree(e.detail());
             if (detail == null || !detail.isObject()) {
-                return "Parameter Detail is not valid. Reason: Detail must be a JSON object.";
+                return MALFORMED;
             }
         } catch (JsonProcessingException ex) {
-            return "Parameter Detail is not valid. Reason: " + dev.setlist.asl.JsonLimits.describe(ex);
+            return MALFORMED; // not JSON, or nested deeper than callers' JSON may be
         }
         int size = e.detail().getBytes(StandardCharsets.UTF_8).length + e.source().length() + e.detailType().length();
         if (size > MAX_ENTRY_BYTES) {

@@ -112,8 +112,8 @@ class EventBusTest {
 
         assertThat(results.get(0).eventId()).isNotNull();
         assertThat(results.get(1).eventId()).isNotNull();
-        assertThat(results.get(2).errorCode()).isEqualTo("InvalidArgument");
-        assertThat(results.get(2).errorMessage()).contains("Detail is not valid");
+        assertThat(results.get(2).errorCode()).isEqualTo("MalformedDetail");
+        assertThat(results.get(2).errorMessage()).isEqualTo("Detail is malformed.");
         eventually(() -> engine.listExecutions(sm.arn(), null, null, null, null).items().size() == 1);
         ExecutionInfo e = engine.listExecutions(sm.arn(), null, null, null, null).items().get(0);
         ExecutionInfo done = engine.awaitExecution(e.arn(), Duration.ofSeconds(10));

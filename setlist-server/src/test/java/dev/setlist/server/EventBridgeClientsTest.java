@@ -37,7 +37,7 @@ class EventBridgeClientsTest {
             assertThat(seen.get("ruleArn").asText()).isEqualTo("arn:aws:events:us-east-1:000000000000:rule/sdk-purchases");
             assertThat(seen.get("failedTargets").asInt()).isZero();
             assertThat(seen.get("failedEntries").asInt()).isEqualTo(1);
-            assertThat(seen.get("errorCode").asText()).isEqualTo("InvalidArgument");
+            assertThat(seen.get("errorCode").asText()).isEqualTo("MalformedDetail");
             assertThat(seen.get("eventIdIsString").asBoolean()).isTrue();
             assertThat(Json.MAPPER.readTree(seen.get("output").asText()))
                     .isEqualTo(Json.MAPPER.readTree("{\"concert\": \"c-9\", \"via\": \"sdk\"}"));

@@ -336,11 +336,36 @@ public final class StepFunctions {
         int limit = max == null || max == 0 ? 100 : max;
         for (int i = 0; i < problems.size() && i < limit; i++) {
             Problem p = problems.get(i);
-            diagnostics.addObject().put("severity", "ERROR").put("code", "SCHEMA_VALIDATION_FAILED").put("message", p.message())
+            diagnostics.addObject().put("severity", "ERROR").put("code", diagnosticCode(p)).put("message", p.message())
                     .put("location", p.location());
         }
         out.put("truncated", problems.size() > limit);
         return out;
+    }
+
+    /**
+     * The code AWS's ValidateStateMachineDefinition gives a problem of this kind (its documented
+     * list); anything else is {@code SCHEMA_VALIDATION_FAILED}.
+     */
+    static String diagnosticCode(Problem p) {
+        String m = p.message();
+        String at = p.location() == null ? "" : p.location();
+        if (at.isEmpty() && m.startsWith("is not valid JSON")) {
+            return "INVALID_JSON_DESCRIPTION";
+        }
+        if (m.startsWith("state name \"") && m.contains("is already used")) {
+            return "DUPLICATE_STATE_NAME";
+        }
+        if (m.startsWith("no terminal state is reachable")) {
+            return "MISSING_END_STATE";
+        }
+        if (m.startsWith("state name must") || m.startsWith("state names must")) {
+            return "INVALID_STATE_NAME";
+        }
+        if (at.endsWith("/Resource") && !m.startsWith("missing")) {
+            return "INVALID_RESOURCE";
+        }
+        return "SCHEMA_VALIDATION_FAILED";
     }
 
     // ---- executions ----------------------------------------------------------------------------

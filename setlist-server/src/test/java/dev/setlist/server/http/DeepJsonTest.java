@@ -138,8 +138,8 @@ class DeepJsonTest {
         assertThat(r.body().get("FailedEntryCount").asInt()).isEqualTo(1);
         JsonNode entry = r.body().get("Entries").get(0);
         assertThat(entry.has("EventId")).isFalse();
-        assertThat(entry.get("ErrorCode").asText()).isEqualTo("InvalidArgument");
-        assertThat(entry.get("ErrorMessage").asText()).startsWith("Parameter Detail is not valid. Reason: ").contains(LIMIT);
+        assertThat(entry.get("ErrorCode").asText()).isEqualTo("MalformedDetail");
+        assertThat(entry.get("ErrorMessage").asText()).isEqualTo("Detail is malformed.");
     }
 
     @ParameterizedTest

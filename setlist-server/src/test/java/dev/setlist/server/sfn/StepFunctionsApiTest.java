@@ -227,6 +227,19 @@ class StepFunctionsApiTest {
                 "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Next\":\"Nowhere\"}}}"));
         assertThat(bad.get("result").asText()).isEqualTo("FAIL");
         assertThat(bad.get("diagnostics").get(0).get("location").asText()).isEqualTo("/States/A/Next");
+        assertThat(bad.get("diagnostics").get(0).get("code").asText()).isEqualTo("SCHEMA_VALIDATION_FAILED");
+        // The codes AWS documents for the kinds of problem it names.
+        assertThat(code("{\"StartAt\": ")).isEqualTo("INVALID_JSON_DESCRIPTION");
+        assertThat(code("{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Next\":\"A\"}}}"))
+                .isEqualTo("MISSING_END_STATE");
+        assertThat(code("{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Task\",\"Resource\":\"not a uri\","
+                + "\"End\":true}}}")).isEqualTo("INVALID_RESOURCE");
+    }
+
+    private static String code(String definition) {
+        JsonNode r = server.ok("ValidateStateMachineDefinition", json("definition", definition));
+        assertThat(r.get("result").asText()).isEqualTo("FAIL");
+        return r.get("diagnostics").get(0).get("code").asText();
     }
 
     @Test
