@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * back. And the guard's cache of the list is dropped when a concert is created.
  */
 class DatabaseOutageTest {
-    private static final String DB = "relecloud_outage_test";
+    private static final String DB = "relecloud_outage_test_" + ProcessHandle.current().pid(); // other builds share the server
 
     private static void admin(String... statements) {
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");

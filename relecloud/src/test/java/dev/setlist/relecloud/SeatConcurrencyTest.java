@@ -46,7 +46,7 @@ class SeatConcurrencyTest {
     class OnPostgres extends Cases {
         @BeforeAll
         void start() {
-            String db = "relecloud_test";
+            String db = "relecloud_test_" + ProcessHandle.current().pid(); // other builds may share the server
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
                  Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");

@@ -17,7 +17,8 @@ class PostgresEngineTest extends EngineTest {
 
     @Override
     String url(String name) {
-        String db = "setlist_engine_test_" + name;
+        // A name of this test JVM's own: builds of other work trees may share the server.
+        String db = "setlist_engine_test_" + name + "_" + ProcessHandle.current().pid();
         if (created.add(db)) {
             PostgresDatabases.recreate(db);
         }

@@ -22,13 +22,15 @@ import org.junit.jupiter.api.Test;
 class MultiNodeDeliveryTest {
     static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
     static final ObjectMapper JSON = new ObjectMapper();
+    /** A name of this test JVM's own: builds of other work trees may share the server. */
+    static final String DB = "setlist_events_multinode_" + ProcessHandle.current().pid();
 
     @Test
     void twoNodes_shareDeliveries_eachEventDeliveredOnce() throws Exception {
         try (Connection c = DriverManager.getConnection(SERVER + "postgres", "postgres", "");
              Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS setlist_events_multinode WITH (FORCE)");
-            s.execute("CREATE DATABASE setlist_events_multinode");
+            s.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
+            s.execute("CREATE DATABASE " + DB);
         }
         Map<Integer, AtomicInteger> seen = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> byNode = new ConcurrentHashMap<>();
@@ -41,7 +43,7 @@ class MultiNodeDeliveryTest {
             exchange.close();
         });
         http.start();
-        String url = SERVER + "setlist_events_multinode";
+        String url = SERVER + DB;
         List<Engine> engines = new ArrayList<>();
         List<EventBus> buses = new ArrayList<>();
         try {

@@ -23,7 +23,7 @@ class PostgresServerTest {
     private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
 
     private static String freshDatabase() {
-        String db = "setlist_server_test";
+        String db = "setlist_server_test_" + ProcessHandle.current().pid(); // other builds may share the server
         try (Connection c = DriverManager.getConnection(SERVER + "postgres", "postgres", "");
              Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");

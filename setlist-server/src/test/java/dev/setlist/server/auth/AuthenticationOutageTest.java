@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * still recognized for reads only, unless it was signed out or a grant changed on this node.
  */
 class AuthenticationOutageTest {
-    private static final String DB = "setlist_auth_outage_test";
+    private static final String DB = "setlist_auth_outage_test_" + ProcessHandle.current().pid(); // other builds share the server
     private static final String PASSWORD = "outage-password-1";
 
     private static void admin(String... statements) {

@@ -52,7 +52,7 @@ class GuardTwoNodesTest {
     }
 
     private static String freshDatabase() {
-        String db = "setlist_guard_test";
+        String db = "setlist_guard_test_" + ProcessHandle.current().pid(); // other builds may share the server
         try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "");
              Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
