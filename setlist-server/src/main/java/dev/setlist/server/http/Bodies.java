@@ -34,6 +34,11 @@ public final class Bodies {
     static byte[] readWithin(Context ctx, int max, Duration deadline) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) {
+            // A body a little over the limit is read and dropped first, so that the client, still
+            // sending, is not cut off before it can read the 413; a far larger one is not read.
+            if (declared <= 4L * max) {
+                drain(ctx, declared, deadline);
+            }
             throw tooLarge(declared, max);
         }
         long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
@@ -64,6 +69,24 @@ public final class Bodies {
                 throw slow(deadline);
             }
             throw ApiException.badRequest("SerializationException", "The request body could not be read");
+        }
+    }
+
+    private static void drain(Context ctx, long length, Duration deadline) {
+        long until = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
+        byte[] buf = new byte[CHUNK];
+        try {
+            InputStream in = ctx.req().getInputStream();
+            long left = length;
+            while (left > 0 && System.nanoTime() < until) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (r < 0) {
+                    return;
+                }
+                left -= r;
+            }
+        } catch (IOException e) {
+            // the client went away: nothing more to read
         }
     }
 
