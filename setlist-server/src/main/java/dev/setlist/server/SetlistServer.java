@@ -184,8 +184,16 @@ public final class SetlistServer implements AutoCloseable {
                 Errors.install(c.routes);
                 c.routes.get("/healthz", ctx -> ctx.json(Json.object().put("status", "UP")), Access.anyone());
                 c.routes.get("/readyz", ctx -> {
+                    // At once while the health breaker is open; otherwise one SELECT 1 (within the pool's connection timeout).
                     boolean ready = engine.ready();
                     ObjectNode body = Json.object().put("status", ready ? "READY" : "DATABASE_UNREACHABLE");
+                    dev.setlist.engine.HealthBreaker breaker = engine.databaseHealth();
+                    if (breaker != null && breaker.isOpen()) {
+                        body.put("breaker", "OPEN").put("since", String.valueOf(breaker.openedAt()));
+                    }
+                    if (!ready) {
+                        ctx.header("Retry-After", Errors.RETRY_AFTER_SECONDS);
+                    }
                     ctx.status(ready ? 200 : 503).json(body);
                 }, Access.anyone());
                 telemetry.routing(c.routes);
