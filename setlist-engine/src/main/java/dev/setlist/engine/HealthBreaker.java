@@ -194,6 +194,16 @@ public final class HealthBreaker implements DataSource, AutoCloseable {
             opened.incrementAndGet();
             LOG.warn("Database unavailable: the {} health breaker is open, calls fail at once until a probe"
                     + " succeeds ({})", name, reason);
+            // The pool's idle connections most likely died with the database: replace them, so that
+            // the first calls after recovery do not fail on them (and open the breaker again).
+            if (delegate instanceof com.zaxxer.hikari.HikariDataSource h && !h.isClosed()
+                    && h.getHikariPoolMXBean() != null) {
+                try {
+                    h.getHikariPoolMXBean().softEvictConnections();
+                } catch (RuntimeException ignored) {
+                    // the probe copes with what is left
+                }
+            }
             if (prober == null) {
                 prober = Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread t = new Thread(r, name + "-health-probe");
