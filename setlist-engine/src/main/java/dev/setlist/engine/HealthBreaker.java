@@ -149,9 +149,26 @@ public final class HealthBreaker implements DataSource, AutoCloseable {
      * opens the breaker.
      */
     public void observe(SQLException e) {
-        if (!open && connectionLevel(e)) {
+        if (!open && !closed && connectionLevel(e) && !interrupted(e)) {
             trip(e);
         }
+    }
+
+    /**
+     * A connection broken because its thread was interrupted (a virtual thread's socket is closed
+     * when it is, as on shutdown) says nothing of the database.
+     */
+    private static boolean interrupted(SQLException e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.InterruptedIOException || t instanceof java.nio.channels.ClosedByInterruptException
+                    || t instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
