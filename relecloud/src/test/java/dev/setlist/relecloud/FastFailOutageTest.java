@@ -54,6 +54,13 @@ class FastFailOutageTest {
                 + sorted.size();
     }
 
+    /** The value of {@code setlist_database_breaker_open} on {@code /metrics}. */
+    private static String breakerGauge(Harness h) {
+        String scrape = new String(h.anonymous().get("/metrics").bytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return scrape.lines().filter(l -> l.startsWith("setlist_database_breaker_open")).map(l -> l.substring(
+                l.lastIndexOf(' ') + 1)).findFirst().orElse("absent");
+    }
+
     private static String customer(String email) {
         return "{\"email\":\"" + email + "\",\"name\":\"Kim\"}";
     }
@@ -113,6 +120,7 @@ class FastFailOutageTest {
                     assertThat(s.response().json().path("items").findValuesAsText("title")).contains("Still Listed");
                     stale.add(s.millis());
                 }
+                assertThat(breakerGauge(h)).isEqualTo("1.0");
                 // Still one opening: the probe keeps it open, calls do not reopen it.
                 assertThat(breaker.timesOpened()).isEqualTo(opened);
                 assertThat(breaker.rejected()).isGreaterThan(0);
@@ -131,6 +139,7 @@ class FastFailOutageTest {
             System.out.println("[fast-fail] breaker closed, /readyz 200, " + (System.nanoTime() - upAt) / 1_000_000
                     + " ms after the database came back");
 
+            assertThat(breakerGauge(h)).isEqualTo("0.0");
             Harness.Response after = agent.post("/api/relecloud/customers", customer("after@example.com"));
             assertThat(after.status()).as(after.json().toString()).isEqualTo(201);
             Harness.Response found = agent.get("/api/relecloud/customers?email=before@example.com");

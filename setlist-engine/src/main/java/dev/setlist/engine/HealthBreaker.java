@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * {@link SQLTransientConnectionException}, SQLState {@code 08001}), which each module turns into
  * its own "database unavailable" failure and the server into a 503 with {@code Retry-After}; one
  * background probe asks the pool for a connection and checks it ({@link Connection#isValid}), at
- * once and then every {@link #probeEvery()}, and the first probe that succeeds closes it.
+ * once and then every {@link #probeEvery()}, and the first probe that succeeds closes it. (For a
+ * HikariCP pool the probe first opens a connection of its own, outside the pool, so as not to
+ * keep the pool retrying in the background; the pool's idle connections are replaced when the
+ * breaker opens.)
  * Thread safe.
  */
 public final class HealthBreaker implements DataSource, AutoCloseable {
@@ -49,6 +52,8 @@ public final class HealthBreaker implements DataSource, AutoCloseable {
     private final Object lock = new Object();
     private ScheduledExecutorService prober;
     private ScheduledFuture<?> probe;
+    /** The pool's minimum of idle connections before the breaker opened (-1: none kept). */
+    private int minimumIdle = -1;
 
     /** A breaker in front of {@code delegate}, named for its logs. */
     public HealthBreaker(String name, DataSource delegate) {
@@ -213,9 +218,14 @@ public final class HealthBreaker implements DataSource, AutoCloseable {
                     + " succeeds ({})", name, reason);
             // The pool's idle connections most likely died with the database: replace them, so that
             // the first calls after recovery do not fail on them (and open the breaker again).
+            // And while open it keeps no idle connections: HikariCP then stops retrying in the
+            // background (where its pause grows to 5 s) and tries afresh for each probe, so the
+            // probe sees the database as soon as it is back.
             if (delegate instanceof com.zaxxer.hikari.HikariDataSource h && !h.isClosed()
                     && h.getHikariPoolMXBean() != null) {
                 try {
+                    minimumIdle = h.getHikariConfigMXBean().getMinimumIdle();
+                    h.getHikariConfigMXBean().setMinimumIdle(0);
                     h.getHikariPoolMXBean().softEvictConnections();
                 } catch (RuntimeException ignored) {
                     // the probe copes with what is left
@@ -236,6 +246,9 @@ public final class HealthBreaker implements DataSource, AutoCloseable {
         if (!open || closed) {
             return;
         }
+        if (!answersDirectly()) {
+            return;
+        }
         boolean ok;
         try (Connection c = delegate.getConnection()) {
             ok = c.isValid(1);
@@ -252,10 +265,52 @@ public final class HealthBreaker implements DataSource, AutoCloseable {
                     probe.cancel(false);
                     probe = null;
                 }
+                restoreMinimumIdle();
                 LOG.info("Database reachable again: the {} health breaker is closed after {} ms ({} calls refused"
                         + " meanwhile)", name, Duration.between(openedAt, Instant.now()).toMillis(), rejected.get());
             }
         }
+    }
+
+    /**
+     * For a HikariCP pool, whether the database accepts a connection of its own (the pool's URL
+     * and credentials, outside the pool): until it does the probe does not wait on the pool, whose
+     * own attempts, kept going by a waiting probe, would pause up to 5 s between them. True for
+     * any other pool (the probe asks it directly).
+     */
+    private boolean answersDirectly() {
+        if (!(delegate instanceof com.zaxxer.hikari.HikariDataSource h) || h.getJdbcUrl() == null) {
+            return true;
+        }
+        java.util.Properties props = new java.util.Properties();
+        props.putAll(h.getDataSourceProperties());
+        if (h.getUsername() != null) {
+            props.setProperty("user", h.getUsername());
+        }
+        if (h.getPassword() != null) {
+            props.setProperty("password", h.getPassword());
+        }
+        if (h.getJdbcUrl().startsWith("jdbc:postgresql:")) {
+            props.putIfAbsent("connectTimeout", "2");
+            props.putIfAbsent("loginTimeout", "2");
+            props.putIfAbsent("socketTimeout", "2");
+        }
+        try (Connection c = java.sql.DriverManager.getConnection(h.getJdbcUrl(), props)) {
+            return c.isValid(1);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void restoreMinimumIdle() {
+        if (minimumIdle >= 0 && delegate instanceof com.zaxxer.hikari.HikariDataSource h && !h.isClosed()) {
+            try {
+                h.getHikariConfigMXBean().setMinimumIdle(minimumIdle);
+            } catch (RuntimeException ignored) {
+                // the pool fills on demand
+            }
+        }
+        minimumIdle = -1;
     }
 
     /** Stops the probe (the pool is the owner's to close). */
