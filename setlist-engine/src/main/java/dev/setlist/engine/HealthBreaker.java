@@ -137,7 +137,7 @@ public final class HealthBreaker implements DataSource, AutoCloseable {
         try {
             return delegate.getConnection();
         } catch (SQLException e) {
-            if (unreachable(e)) {
+            if (unreachable(e) && !interrupted(e)) {
                 trip(e);
             }
             throw e;

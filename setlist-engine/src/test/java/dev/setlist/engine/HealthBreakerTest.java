@@ -118,6 +118,10 @@ class HealthBreakerTest {
             assertThat(b.isOpen()).isFalse();
             b.observe(new SQLException("I/O error", "08006", new java.io.InterruptedIOException()));
             assertThat(b.isOpen()).isFalse();
+            pool.failure = new SQLException("Interrupted during connection acquisition", null,
+                    new InterruptedException());
+            assertThatThrownBy(b::getConnection).isInstanceOf(SQLException.class);
+            assertThat(b.isOpen()).isFalse();
             b.observe(new SQLException("terminating connection due to administrator command", "57P01"));
             assertThat(b.isOpen()).isTrue();
         }
