@@ -59,7 +59,7 @@ public final class Engine implements AutoCloseable {
     private final java.util.Set<String> checkedDefinitions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Engine(Builder b) {
-        this.db = b.dataSource != null ? Db.wrap(b.dataSource, b.url) : Db.open(b.url, b.user, b.password, b.poolSize);
+        this.db = b.dataSource != null ? Db.guarded(b.dataSource, b.url) : Db.open(b.url, b.user, b.password, b.poolSize);
         this.url = b.url;
         this.arns = new Arns(b.region, b.account);
         this.clock = b.clock;
@@ -91,13 +91,25 @@ public final class Engine implements AutoCloseable {
         return url;
     }
 
-    /** The pool the engine uses (other modules may keep their tables in the same database). */
+    /**
+     * The pool the engine uses (other modules may keep their tables in the same database), behind
+     * the database's {@link HealthBreaker}: while it is open, {@code getConnection} fails at once.
+     */
     public DataSource dataSource() {
         return db.dataSource();
     }
 
-    /** True when the database answers. */
+    /** The database's health breaker (every module's access goes through it). */
+    public HealthBreaker databaseHealth() {
+        return db.breaker();
+    }
+
+    /** True when the database answers; false at once while the health breaker is open. */
     public boolean ready() {
+        HealthBreaker breaker = db.breaker();
+        if (breaker != null && breaker.isOpen()) {
+            return false;
+        }
         try {
             return db.queryOne("SELECT 1", rs -> rs.getInt(1)) == 1;
         } catch (RuntimeException e) {

@@ -1359,6 +1359,12 @@ public final class EventBus implements AutoCloseable {
                 if (!closed) {
                     log.warn("schedule loop: {}", dev.setlist.asl.SafeFailure.summary(e));
                 }
+                // The database may fail at once (its health breaker open): pause as after a round.
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException ie) {
+                    return;
+                }
             }
         }
     }

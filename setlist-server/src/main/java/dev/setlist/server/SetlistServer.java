@@ -99,6 +99,22 @@ public final class SetlistServer implements AutoCloseable {
         return new Builder(config);
     }
 
+    /** The database health breaker as meters: open (1) or closed (0), how often it opened, the calls it refused. */
+    private static void bindDatabaseHealth(dev.setlist.engine.HealthBreaker breaker,
+                                           io.micrometer.core.instrument.MeterRegistry registry) {
+        if (breaker == null || registry == null) {
+            return;
+        }
+        io.micrometer.core.instrument.Gauge.builder("setlist.database.breaker.open", breaker, b -> b.isOpen() ? 1 : 0)
+                .description("1 while the database health breaker is open (calls fail at once)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("setlist.database.breaker.openings", breaker,
+                dev.setlist.engine.HealthBreaker::timesOpened).description("Times the database health breaker opened")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("setlist.database.breaker.refused", breaker,
+                dev.setlist.engine.HealthBreaker::rejected)
+                .description("Connections refused at once while the database health breaker was open").register(registry);
+    }
+
     /** Opens everything and listens; returns once requests are answered. */
     public synchronized SetlistServer start() {
         if (app != null) {
@@ -124,6 +140,7 @@ public final class SetlistServer implements AutoCloseable {
                 .build();
         try {
             telemetry.describeExecutionsWith(engine::describeExecution);
+            bindDatabaseHealth(engine.databaseHealth(), telemetry.registry());
             sql = new Sql(engine.dataSource()).migrate();
             outbound = outboundSettings.apply(dev.setlist.flows.guard.Outbound.builder().clock(clock)).build();
             endpoints.bind(outbound);
@@ -184,8 +201,16 @@ public final class SetlistServer implements AutoCloseable {
                 Errors.install(c.routes);
                 c.routes.get("/healthz", ctx -> ctx.json(Json.object().put("status", "UP")), Access.anyone());
                 c.routes.get("/readyz", ctx -> {
+                    // At once while the health breaker is open; otherwise one SELECT 1 (within the pool's connection timeout).
                     boolean ready = engine.ready();
                     ObjectNode body = Json.object().put("status", ready ? "READY" : "DATABASE_UNREACHABLE");
+                    dev.setlist.engine.HealthBreaker breaker = engine.databaseHealth();
+                    if (breaker != null && breaker.isOpen()) {
+                        body.put("breaker", "OPEN").put("since", String.valueOf(breaker.openedAt()));
+                    }
+                    if (!ready) {
+                        ctx.header("Retry-After", Errors.RETRY_AFTER_SECONDS);
+                    }
                     ctx.status(ready ? 200 : 503).json(body);
                 }, Access.anyone());
                 telemetry.routing(c.routes);

@@ -2,6 +2,8 @@ package dev.setlist.engine.internal;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.SQLExceptionOverride;
+import dev.setlist.engine.HealthBreaker;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,15 +21,23 @@ public final class Db implements AutoCloseable {
     private final DataSource dataSource;
     private final Dialect dialect;
     private final HikariDataSource owned;
+    private final HealthBreaker breaker;
 
-    private Db(DataSource dataSource, Dialect dialect, HikariDataSource owned) {
+    private Db(DataSource dataSource, Dialect dialect, HikariDataSource owned, HealthBreaker breaker) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.owned = owned;
+        this.breaker = breaker;
     }
 
     /**
-     * Opens a pool on {@code url}. An H2 file URL gets the settings that make every commit reach
+     * How long the first attempt to get a connection waits before the database is taken for
+     * unreachable (the health breaker then answers at once until a probe succeeds).
+     */
+    public static final long CONNECTION_TIMEOUT_MILLIS = 1_500;
+
+    /**
+     * Opens a pool on {@code url}, behind a {@link HealthBreaker}. An H2 file URL gets the settings that make every commit reach
      * the operating system before it returns, so that a killed process loses nothing it committed.
      */
     public static Db open(String url, String user, String password, int poolSize) {
@@ -47,10 +57,25 @@ public final class Db implements AutoCloseable {
         config.setMaximumPoolSize(poolSize);
         config.setPoolName("setlist-engine");
         config.setAutoCommit(true);
-        config.setConnectionTimeout(10_000);
+        config.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
+        HealthBreaker breaker = HealthBreaker.unattached("setlist-engine");
+        // The pool shows the breaker every failure on a connection in use (and decides on eviction as usual).
+        config.setExceptionOverride(new SQLExceptionOverride() {
+            // (no @Override: the interface's nested enum of that name shadows the annotation here)
+            public SQLExceptionOverride.Override adjudicate(SQLException e) {
+                breaker.observe(e);
+                return SQLExceptionOverride.Override.CONTINUE_EVICT;
+            }
+        });
         HikariDataSource ds = new HikariDataSource(config);
-        Db db = new Db(ds, dialect, ds);
-        db.migrate("db/engine", "sl_engine_schema_history");
+        breaker.guard(ds);
+        Db db = new Db(breaker, dialect, ds, breaker);
+        try {
+            db.migrate("db/engine", "sl_engine_schema_history");
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
         return db;
     }
 
@@ -60,11 +85,30 @@ public final class Db implements AutoCloseable {
     }
 
     /**
+     * Uses a pool the caller owns (and closes), with the engine's schema, behind a health breaker
+     * of its own (unless it already is one); closing this stops the breaker's probe, not the pool.
+     */
+    public static Db guarded(DataSource dataSource, String url) {
+        if (dataSource instanceof HealthBreaker b) {
+            return wrap(b, url);
+        }
+        HealthBreaker breaker = new HealthBreaker("setlist-engine", dataSource);
+        Db db = new Db(breaker, Dialect.of(url), null, breaker);
+        try {
+            db.migrate("db/engine", "sl_engine_schema_history");
+        } catch (RuntimeException e) {
+            breaker.close();
+            throw e;
+        }
+        return db;
+    }
+
+    /**
      * Uses a pool the caller owns, migrating the schema of {@code location} (a classpath folder of
      * Flyway migrations) with its own history table: each module keeps its tables in the same database.
      */
     public static Db wrap(DataSource dataSource, String url, String location, String historyTable) {
-        Db db = new Db(dataSource, Dialect.of(url), null);
+        Db db = new Db(dataSource, Dialect.of(url), null, null);
         db.migrate(location, historyTable);
         return db;
     }
@@ -82,6 +126,11 @@ public final class Db implements AutoCloseable {
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** The breaker in front of the pool (null when the caller's pool is used as it is). */
+    public HealthBreaker breaker() {
+        return breaker;
     }
 
     public Dialect dialect() {
@@ -197,6 +246,9 @@ public final class Db implements AutoCloseable {
 
     @Override
     public void close() {
+        if (breaker != null) {
+            breaker.close();
+        }
         if (owned != null) {
             owned.close();
         }
