@@ -70,6 +70,36 @@ class EffectsCrashTest {
         }
     }
 
+    /**
+     * The API recorded a purchase and stopped before starting its execution (a crash between the
+     * two commits): the sweeper starts it once the purchase is a few seconds old, and it succeeds.
+     */
+    @Test
+    void purchaseLeftPendingWithoutExecution_isStartedBySweeper() throws Exception {
+        try (Harness h = new Harness()) {
+            Store store = h.relecloud.store();
+            Harness.Response c = h.login("ana").post("/api/relecloud/customers",
+                    "{\"email\":\"left@example.com\",\"name\":\"Left Pending\"}");
+            long customer = c.json().path("id").asLong();
+            long concert = h.concert("Left Behind", "Jazz", 10, 2000, 15);
+            JsonNode token = h.relecloud.gateway().tokenize("4242424242424242", "12/99");
+            String id = "LEFTPEND01";
+            String arn = h.relecloud.purchaseArn().replace(":stateMachine:", ":execution:") + ":" + id;
+            store.createPurchase(id, "left-" + UUID.randomUUID(), "hash", customer,
+                    List.of(new Store.Item(concert, 2, 2000)), "ana", arn, new Store.Card(token.path("token").asText(),
+                            token.path("last4").asText(), token.path("brand").asText()));
+            assertThat(store.purchase(id).status()).isEqualTo("PENDING");
+            assertThat(strings(h.server.engine().dataSource(), "SELECT status FROM sl_execution WHERE arn = ?", arn))
+                    .isEmpty();
+
+            settle(() -> store.purchase(id).status(), "SUCCEEDED"::equals, Duration.ofSeconds(30));
+            assertThat(store.purchase(id).status()).isEqualTo("SUCCEEDED");
+            assertThat(strings(h.server.engine().dataSource(), "SELECT status FROM sl_execution WHERE arn = ?", arn))
+                    .containsExactly("SUCCEEDED");
+            assertThat(store.concert(concert).seatsLeft()).isEqualTo(8);
+        }
+    }
+
     private static void purchasesUnderFaults(Harness h) throws Exception {
         var engine = h.server.engine();
         var bus = h.server.eventBus();

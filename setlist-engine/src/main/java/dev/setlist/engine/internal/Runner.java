@@ -995,6 +995,12 @@ public final class Runner implements AutoCloseable {
                     Json.write(Events.error("executionAbortedEventDetails", error, cause)));
             Db.update(c, "DELETE FROM sl_activity_task WHERE execution_id = ?", id);
             Db.update(c, "UPDATE sl_frame SET status = 'ABORTED' WHERE execution_id = ? AND status NOT IN ('DONE', 'ABORTED')", id);
+            // The stop's effects (its status-change event) commit with it.
+            List<Write.Op> effectRows = new ArrayList<>();
+            stageStatus(infoFromDb(c, id), effectRows);
+            for (Write.Op op : effectRows) {
+                Db.update(c, op.sql(), op.params());
+            }
             String pt = rows.get(0).parentToken;
             if (pt != null) {
                 ExecutionInfo info = infoFromDb(c, id);
@@ -1007,6 +1013,7 @@ public final class Runner implements AutoCloseable {
             return false;
         }
         db.notify("setlist_engine", Long.toString(id));
+        effectsCommitted();
         ExecutionInfo info = db.transaction(c -> infoFromDb(c, id));
         List<CompletableFuture<ExecutionInfo>> ws = waiters.remove(id);
         if (ws != null) {
