@@ -259,8 +259,12 @@ public final class EventBus implements AutoCloseable {
                             + " body) VALUES (?, ?, ?, ?)", r));
                     anyDelivery |= !deliveryRows.isEmpty();
                 }
-            } catch (JsonProcessingException | RuntimeException ex) {
+            } catch (JsonProcessingException ex) {
                 log.warn("dropping staged event {} that cannot be read: {}", id, dev.setlist.asl.SafeFailure.summary(ex));
+            } catch (RuntimeException ex) {
+                // Left staged: the next drain tries again (nothing staged is dropped for a passing failure).
+                log.warn("could not route staged event {}: {}", id, dev.setlist.asl.SafeFailure.summary(ex));
+                continue;
             }
             writes.add(committer.submit(w));
         }
