@@ -142,6 +142,34 @@ public final class EventBus implements AutoCloseable {
         request.emit(PUT_EVENTS, entryJson(entry));
     }
 
+    /**
+     * Publishes up to 10 entries as effects of the task {@code request} invoked (see
+     * {@link #emit}), checked as {@link #putEvents} checks them: each valid entry is staged under
+     * the event id its result gives, to be routed once the task's result commits; the invalid ones
+     * get their error. A task that then fails (on a failed entry, say) publishes none of them.
+     */
+    public List<PutResult> emitAll(dev.setlist.asl.TaskInvoker.Request request, List<PutEntry> entries) {
+        if (entries == null || entries.isEmpty() || entries.size() > 10) {
+            throw new EventsException(Code.ValidationException, "Entries must have 1 to 10 entries, had "
+                    + (entries == null ? 0 : entries.size()));
+        }
+        Matchers m = matchers();
+        List<PutResult> results = new ArrayList<>();
+        for (PutEntry e : entries) {
+            String problem = problem(e, m);
+            if (problem != null) {
+                boolean notFound = problem.startsWith("NotFound:");
+                results.add(new PutResult(null, notFound ? "ResourceNotFoundException" : "InvalidArgument",
+                        notFound ? problem.substring(9) : problem));
+                continue;
+            }
+            String id = entropy.uuid();
+            request.emit(PUT_EVENTS, entryJson(e).put("Id", id));
+            results.add(new PutResult(id, null, null));
+        }
+        return results;
+    }
+
     private static ObjectNode entryJson(PutEntry e) {
         ObjectNode o = JSON.createObjectNode();
         o.put("Source", e.source());
@@ -190,7 +218,10 @@ public final class EventBus implements AutoCloseable {
             if (problem != null) {
                 throw new IllegalArgumentException(problem);
             }
-            rows.add(INSERT_OUTBOX, entropy.uuid(), clock.now().toEpochMilli(), entryJson(e).toString());
+            JsonNode given = payload.get("Id"); // the event id, when the emitter chose it (emitAll)
+            String id = given != null && given.isTextual() && !given.textValue().isBlank() && given.textValue().length() <= 64
+                    ? given.textValue() : entropy.uuid();
+            rows.add(INSERT_OUTBOX, id, clock.now().toEpochMilli(), entryJson(e).toString());
             return true;
         }
 
