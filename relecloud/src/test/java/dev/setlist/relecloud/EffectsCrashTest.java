@@ -212,6 +212,8 @@ class EffectsCrashTest {
         }
         assertThat(renders).hasSize(succeeded.size());
         assertThat(archived).hasSize(succeeded.size());
+        // Executions still ending (render-tickets, the sink's) stage status changes until the end.
+        settle(() -> strings(ds, "SELECT id FROM ev_outbox"), List::isEmpty, Duration.ofSeconds(20));
         assertThat(strings(ds, "SELECT id FROM ev_outbox")).as("outbox drained").isEmpty();
         // Nothing PENDING without an execution.
         for (String id : strings(ds, "SELECT id FROM relecloud_purchase WHERE status = 'PENDING'")) {
