@@ -303,7 +303,8 @@ public final class Relecloud implements Extension {
             ObjectNode detail = Json.object().put("purchaseId", p.id()).put("customerId", p.customerId())
                     .put("amountCents", p.totalCents());
             detail.set("tickets", tickets);
-            server.eventBus().putEvents(List.of(PutEntry.of(SALES, "TicketsPurchased", detail.toString())));
+            // Staged: committed with this step's result, so a re-run after a crash does not publish twice.
+            EventBus.emit(r, PutEntry.of(SALES, "TicketsPurchased", detail.toString()));
             ObjectNode out = Json.object().put("purchaseId", p.id()).put("status", "SUCCEEDED");
             out.set("tickets", tickets);
             return out;
@@ -343,7 +344,7 @@ public final class Relecloud implements Extension {
             }
             long id = store.requestSucceeded(requestId, r.executionId());
             Concert c = store.concert(id);
-            server.eventBus().putEvents(List.of(PutEntry.of(PLANNING, "ConcertCreated", c.json().toString())));
+            EventBus.emit(r, PutEntry.of(PLANNING, "ConcertCreated", c.json().toString()));
             return Json.object().put("requestId", requestId).put("concertId", id);
         });
         handle("rejectConcertRequest", (in, r) -> {
@@ -483,6 +484,7 @@ public final class Relecloud implements Extension {
                 if (released > 0) {
                     LOG.info("Released {} seats of expired holds", released);
                 }
+                startStalePurchases();
                 for (String purchaseId : store.dueVoids()) {
                     try {
                         voidAll(purchaseId, false);
@@ -494,6 +496,34 @@ public final class Relecloud implements Extension {
                 LOG.debug("Sweep failed: {}", dev.setlist.asl.SafeFailure.summary(e));
             }
         }
+    }
+
+    /** How long a purchase may stay PENDING before the sweeper starts its execution itself. */
+    static final Duration PENDING_GRACE = Duration.ofSeconds(5);
+
+    /**
+     * Starts the execution of every purchase left {@code PENDING} for longer than
+     * {@link #PENDING_GRACE} (the API recorded it, then stopped before or while starting it). The
+     * execution is named by the purchase id, so a start the API did make is not repeated; a start
+     * the engine refuses for good (not for a passing outage or limit) fails the purchase, whose
+     * seats were never held. Returns how many were looked at.
+     */
+    int startStalePurchases() {
+        List<Store.Purchase> stale = store.stalePending(clock().now().minus(PENDING_GRACE), 50);
+        for (Store.Purchase p : stale) {
+            try {
+                api.start(p);
+                LOG.info("Started the execution of purchase {}, left pending", p.id());
+            } catch (dev.setlist.engine.EngineException e) {
+                if (e.code() == dev.setlist.engine.EngineException.Code.ServiceUnavailable
+                        || e.code() == dev.setlist.engine.EngineException.Code.ExecutionLimitExceeded) {
+                    continue; // the next sweep tries again
+                }
+                store.endPurchase(p.id(), "FAILED", "Purchase.NotStarted", "Its execution could not be started: "
+                        + e.getMessage());
+            }
+        }
+        return stale.size();
     }
 
     private static void pause(long ms) {

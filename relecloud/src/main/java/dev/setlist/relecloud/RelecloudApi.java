@@ -513,9 +513,10 @@ final class RelecloudApi {
 
     /**
      * Starts the purchase's execution (its name is the purchase id, its input names the purchase
-     * only; the steps read everything else from the row). Starting again is harmless.
+     * only; the steps read everything else from the row). Starting again is harmless: the API
+     * and the sweeper of stale {@code PENDING} purchases both call it.
      */
-    private Store.Purchase start(Store.Purchase p) {
+    Store.Purchase start(Store.Purchase p) {
         ObjectNode input = Json.object().put("purchaseId", p.id());
         input.putObject("card").put("last4", p.card().last4()).put("brand", p.card().brand());
         try {

@@ -262,6 +262,16 @@ public final class Store {
                 + " 'PENDING'", now(), id));
     }
 
+    /**
+     * Purchases still {@code PENDING} and unchanged since before {@code before}: the API recorded
+     * them but may have stopped (a crash, an outage) before their execution started.
+     */
+    public List<Purchase> stalePending(Instant before, int limit) {
+        return tx(c -> query(c, "SELECT " + PURCHASE_COLUMNS + " FROM relecloud_purchase WHERE status = 'PENDING' AND"
+                + " updated_at < ? ORDER BY updated_at FETCH FIRST ? ROWS ONLY", Store::purchase, before.toEpochMilli(),
+                limit));
+    }
+
     /** Ends a pending or running purchase (once: a purchase already ended keeps its outcome). */
     public void endPurchase(String id, String status, String error, String cause) {
         tx(c -> update(c, "UPDATE relecloud_purchase SET status = ?, error = ?, cause = ?, updated_at = ? WHERE id = ? AND"

@@ -334,6 +334,11 @@ public final class Engine implements AutoCloseable {
         }
         Write write = new Write();
         var run = runner.prepare(spec, write);
+        ExecutionInfo info = new ExecutionInfo(spec.arn(), spec.stateMachineArn(), spec.name(), StateMachineType.STANDARD,
+                ExecutionStatus.RUNNING, spec.inputText(), null, null, null, run.startedAt(), null, 0, null, null, null,
+                spec.traceHeader());
+        // The start's status-change effects (an event, say) commit with the start.
+        runner.stageStatus(info, write);
         runner.submit(write);
         try {
             write.done().get();
@@ -349,9 +354,6 @@ public final class Engine implements AutoCloseable {
                     + e.getCause().getMessage());
         }
         runner.begin(run);
-        ExecutionInfo info = new ExecutionInfo(spec.arn(), spec.stateMachineArn(), spec.name(), StateMachineType.STANDARD,
-                ExecutionStatus.RUNNING, spec.inputText(), null, null, null, run.startedAt(), null, 0, null, null, null,
-                spec.traceHeader());
         runner.announce(info);
         return info;
     }
@@ -831,6 +833,14 @@ public final class Engine implements AutoCloseable {
      */
     public void resourcePolicy(ResourcePolicy policy) {
         runner.resourcePolicy(policy);
+    }
+
+    /**
+     * Adds a contributor of rows to the steps' transactions from now on: the rows of status changes
+     * and of what tasks emit commit with the step that causes them (see {@link ExecutionEffects}).
+     */
+    public void addEffects(ExecutionEffects contributor) {
+        runner.addEffects(Objects.requireNonNull(contributor, "contributor"));
     }
 
     /** Adds a listener of execution status changes (started, ended, redriven) from now on. */

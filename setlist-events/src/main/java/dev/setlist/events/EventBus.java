@@ -10,7 +10,7 @@ import dev.setlist.asl.Entropy;
 import dev.setlist.engine.Engine;
 import dev.setlist.engine.EngineException;
 import dev.setlist.engine.ExecutionInfo;
-import dev.setlist.engine.ExecutionListener;
+import dev.setlist.engine.ExecutionEffects;
 import dev.setlist.engine.internal.Committer;
 import dev.setlist.engine.internal.Db;
 import dev.setlist.engine.internal.Write;
@@ -76,6 +76,11 @@ public final class EventBus implements AutoCloseable {
     /** Group commit: concurrent PutEvents calls (and delivered rows' deletes) share transactions. */
     private final Committer committer;
     private final Thread scheduler;
+    /** Routes the staged events of {@code ev_outbox} into deliveries. */
+    private final Thread drainer;
+    private final java.util.concurrent.BlockingQueue<Boolean> outboxWake = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final long pollMillis;
+    private final ExecutionEffects effects = new StagedEffects();
     private volatile boolean closed;
     private volatile ForwardPolicy forwardPolicy = ForwardPolicy.OPEN;
     /** Matchers by bus, rebuilt when the rules' generation changes. */
@@ -103,27 +108,242 @@ public final class EventBus implements AutoCloseable {
         this.deliveries = new Deliveries(db, committer, clock, entropy, b.nodeId, this::observedSend, b.poll.toMillis(),
                 b.lease.toMillis(), b.baseBackoff.toMillis(), b.maxBackoff.toMillis(), b.concurrency);
         this.scheduler = Thread.ofPlatform().name("setlist-schedules").daemon(true).start(this::scheduleLoop);
+        this.pollMillis = b.poll.toMillis();
+        this.drainer = Thread.ofPlatform().name("setlist-outbox").daemon(true).start(this::drainLoop);
     }
 
     public static Builder builder(Engine engine) {
         return new Builder(engine);
     }
 
+    /** The kind of a task's emission that publishes an event (see {@link #emit}). */
+    public static final String PUT_EVENTS = "events:PutEvents";
+
+    private static final String INSERT_OUTBOX = "INSERT INTO ev_outbox (id, created, entry) VALUES (?, ?, ?)";
+
     /**
-     * A listener for the engine that publishes "Step Functions Execution Status Change" events to
-     * the default bus (register it with the engine's {@code addListener}).
+     * The bus's part in the engine's steps (register it with the engine's {@code addEffects}): it
+     * stages a "Step Functions Execution Status Change" event for the default bus in the
+     * transaction of every start and end of an execution, and the events tasks emit
+     * ({@link #emit}) in the transaction of the task's result. Staged events are routed to
+     * their rules' targets after the commit, once each.
      */
-    public ExecutionListener executionStatusChanges() {
-        return info -> {
-            if (closed) {
-                return;
+    public ExecutionEffects executionEffects() {
+        return effects;
+    }
+
+    /**
+     * Publishes {@code entry} as an effect of the task that {@code request} invoked: the event is
+     * staged, committed with the task's result and routed after the commit, so a task run again
+     * after a crash does not publish it twice, and a task that fails publishes nothing. Throws
+     * {@link IllegalArgumentException} for an entry PutEvents would refuse.
+     */
+    public static void emit(dev.setlist.asl.TaskInvoker.Request request, PutEntry entry) {
+        request.emit(PUT_EVENTS, entryJson(entry));
+    }
+
+    /**
+     * Publishes up to 10 entries as effects of the task {@code request} invoked (see
+     * {@link #emit}), checked as {@link #putEvents} checks them: each valid entry is staged under
+     * the event id its result gives, to be routed once the task's result commits; the invalid ones
+     * get their error. A task that then fails (on a failed entry, say) publishes none of them.
+     */
+    public List<PutResult> emitAll(dev.setlist.asl.TaskInvoker.Request request, List<PutEntry> entries) {
+        if (entries == null || entries.isEmpty() || entries.size() > 10) {
+            throw new EventsException(Code.ValidationException, "Entries must have 1 to 10 entries, had "
+                    + (entries == null ? 0 : entries.size()));
+        }
+        Matchers m = matchers();
+        List<PutResult> results = new ArrayList<>();
+        for (PutEntry e : entries) {
+            String problem = problem(e, m);
+            if (problem != null) {
+                boolean notFound = problem.startsWith("NotFound:");
+                results.add(new PutResult(null, notFound ? "ResourceNotFoundException" : "InvalidArgument",
+                        notFound ? problem.substring(9) : problem));
+                continue;
             }
+            String id = entropy.uuid();
+            request.emit(PUT_EVENTS, entryJson(e).put("Id", id));
+            results.add(new PutResult(id, null, null));
+        }
+        return results;
+    }
+
+    private static ObjectNode entryJson(PutEntry e) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Source", e.source());
+        o.put("DetailType", e.detailType());
+        o.put("Detail", e.detail());
+        ArrayNode resources = o.putArray("Resources");
+        if (e.resources() != null) {
+            e.resources().forEach(resources::add);
+        }
+        if (e.time() != null) {
+            o.put("Time", e.time().toEpochMilli());
+        }
+        o.put("EventBusName", e.eventBusName());
+        o.put("TraceHeader", e.traceHeader());
+        return o;
+    }
+
+    private static PutEntry entryOf(JsonNode o) {
+        List<String> resources = new ArrayList<>();
+        o.path("Resources").forEach(r -> resources.add(r.asText()));
+        JsonNode detail = o.path("Detail");
+        return new PutEntry(o.path("Source").asText(null), o.path("DetailType").asText(null),
+                detail.isTextual() ? detail.textValue() : detail.isObject() ? detail.toString() : null, resources,
+                o.hasNonNull("Time") ? Instant.ofEpochMilli(o.get("Time").asLong()) : null,
+                o.path("EventBusName").asText(null), o.path("TraceHeader").asText(null));
+    }
+
+    /** Stages events as {@code ev_outbox} rows in the engine's transactions. */
+    private final class StagedEffects implements ExecutionEffects {
+        @Override
+        public void statusChanged(ExecutionInfo execution, Rows rows) {
+            rows.add(INSERT_OUTBOX, entropy.uuid(), clock.now().toEpochMilli(), entryJson(statusChange(execution))
+                    .toString());
+        }
+
+        @Override
+        public boolean emitted(String executionArn, String kind, JsonNode payload, Rows rows) {
+            if (!PUT_EVENTS.equals(kind)) {
+                return false;
+            }
+            if (payload == null || !payload.isObject()) {
+                throw new IllegalArgumentException("An emitted event must be an object");
+            }
+            PutEntry e = entryOf(payload);
+            String problem = shapeProblem(e);
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+            JsonNode given = payload.get("Id"); // the event id, when the emitter chose it (emitAll)
+            String id = given != null && given.isTextual() && !given.textValue().isBlank() && given.textValue().length() <= 64
+                    ? given.textValue() : entropy.uuid();
+            rows.add(INSERT_OUTBOX, id, clock.now().toEpochMilli(), entryJson(e).toString());
+            return true;
+        }
+
+        @Override
+        public void committed() {
+            outboxWake.offer(Boolean.TRUE);
+        }
+    }
+
+    private void drainLoop() {
+        while (!closed) {
             try {
-                putEvents(List.of(statusChange(info)));
+                if (drainOutbox() == 0) {
+                    outboxWake.poll(pollMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    outboxWake.clear();
+                }
+            } catch (InterruptedException e) {
+                return;
             } catch (RuntimeException e) {
-                log.warn("could not publish the status change of {}: {}", info.arn(), dev.setlist.asl.SafeFailure.summary(e));
+                if (!closed) {
+                    log.warn("outbox: {}", dev.setlist.asl.SafeFailure.summary(e));
+                    try {
+                        Thread.sleep(pollMillis);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
             }
-        };
+        }
+    }
+
+    /**
+     * Routes staged events: each outbox row becomes its deliveries and archive rows in the
+     * transaction that deletes it (on several nodes, only the one whose delete finds the row routes
+     * it). The staged row's id is the event's id. Returns how many rows were taken.
+     */
+    int drainOutbox() throws InterruptedException {
+        List<Object[]> staged = db.query("SELECT id, created, entry FROM ev_outbox ORDER BY created, id"
+                + " FETCH FIRST 100 ROWS ONLY", rs -> new Object[] {rs.getString(1), rs.getLong(2), rs.getString(3)});
+        if (staged.isEmpty()) {
+            return 0;
+        }
+        Matchers m = matchers();
+        long now = clock.now().toEpochMilli();
+        List<Write> writes = new ArrayList<>();
+        boolean anyDelivery = false;
+        for (Object[] row : staged) {
+            String id = (String) row[0];
+            long created = (Long) row[1];
+            Write w = new Write();
+            // Fencing: the delete must find the row, or another node routed it (the order of the
+            // parameters, the creation time second-to-last, is what the committer sorts fences by).
+            w.add(Write.FENCE, "DELETE FROM ev_outbox WHERE created = ? AND id = ?", created, id);
+            try {
+                PutEntry e = entryOf(JSON.readTree((String) row[2]));
+                String problem = problem(e, m);
+                if (problem != null) {
+                    log.warn("dropping staged event {}: {}", id, problem);
+                } else {
+                    List<Object[]> deliveryRows = new ArrayList<>();
+                    List<Object[]> archiveRows = new ArrayList<>();
+                    route(m, busName(e.eventBusName()), envelope(e, id, created, null), now, null, null, deliveryRows,
+                            archiveRows, e.traceHeader());
+                    deliveryRows.forEach(r -> w.add(Write.ROWS, INSERT_DELIVERY, r));
+                    archiveRows.forEach(r -> w.add(Write.ROWS, "INSERT INTO ev_archived_event (archive, event_id, time,"
+                            + " body) VALUES (?, ?, ?, ?)", r));
+                    anyDelivery |= !deliveryRows.isEmpty();
+                }
+            } catch (JsonProcessingException ex) {
+                log.warn("dropping staged event {} that cannot be read: {}", id, dev.setlist.asl.SafeFailure.summary(ex));
+            } catch (RuntimeException ex) {
+                // Left staged: the next drain tries again (nothing staged is dropped for a passing failure).
+                log.warn("could not route staged event {}: {}", id, dev.setlist.asl.SafeFailure.summary(ex));
+                continue;
+            }
+            writes.add(committer.submit(w));
+        }
+        int taken = 0;
+        for (Write w : writes) {
+            try {
+                w.done().get();
+                taken++;
+            } catch (java.util.concurrent.ExecutionException ex) {
+                if (!(ex.getCause() instanceof Write.FencedException)) {
+                    log.debug("could not route a staged event: {}", dev.setlist.asl.SafeFailure.summary(ex.getCause()));
+                }
+            }
+        }
+        if (anyDelivery) {
+            deliveries.poke();
+        }
+        return taken;
+    }
+
+    /** The problems of an entry that need no lookup (the bus's existence is checked when routed). */
+    private static String shapeProblem(PutEntry e) {
+        if (e.source() == null || e.source().isBlank()) {
+            return "Parameter Source is not valid. Reason: Source is a required argument.";
+        }
+        if (e.detailType() == null || e.detailType().isBlank()) {
+            return "Parameter DetailType is not valid. Reason: DetailType is a required argument.";
+        }
+        if (e.detail() == null) {
+            return "Parameter Detail is not valid. Reason: Detail is a required argument.";
+        }
+        try {
+            JsonNode detail = dev.setlist.asl.JsonLimits.reader().readTree(e.detail());
+            if (detail == null || !detail.isObject()) {
+                return "Parameter Detail is not valid. Reason: Detail must be a JSON object.";
+            }
+        } catch (JsonProcessingException ex) {
+            return "Parameter Detail is not valid. Reason: " + dev.setlist.asl.JsonLimits.describe(ex);
+        }
+        int size = e.detail().getBytes(StandardCharsets.UTF_8).length + e.source().length() + e.detailType().length();
+        if (size > MAX_ENTRY_BYTES) {
+            return "Parameter Entries is not valid. Reason: the entry is larger than 256 KB";
+        }
+        if (e.eventBusName() != null && !BUS_NAME.matcher(e.eventBusName()).matches()
+                && !e.eventBusName().startsWith("arn:aws:events:")) {
+            return "Parameter EventBusName is not valid.";
+        }
+        return null;
     }
 
     private PutEntry statusChange(ExecutionInfo info) {
@@ -1414,6 +1634,7 @@ public final class EventBus implements AutoCloseable {
     public void close() {
         closed = true;
         scheduler.interrupt();
+        drainer.interrupt();
         deliveries.close();
         committer.close();
     }

@@ -71,7 +71,7 @@ class EventBusTest {
     EventBus newBus(Clock clock) {
         EventBus b = EventBus.builder(engine).clock(clock).poll(Duration.ofMillis(50))
                 .backoff(Duration.ofMillis(50), Duration.ofMillis(200)).build();
-        engine.addListener(b.executionStatusChanges());
+        engine.addEffects(b.executionEffects());
         return b;
     }
 

@@ -175,7 +175,7 @@ public final class SetlistServer implements AutoCloseable {
             integrations.bind(stepFunctions, eventBus);
             engine.addListener(telemetry.executions());
             eventBus.forwardPolicy(ownership.forwardPolicy(config.region(), config.account()));
-            engine.addListener(eventBus.executionStatusChanges());
+            engine.addEffects(eventBus.executionEffects());
             for (Extension x : extensions) {
                 x.roles().forEach(Policy::define);
             }

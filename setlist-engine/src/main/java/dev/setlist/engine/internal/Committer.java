@@ -28,6 +28,20 @@ public final class Committer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Committer.class);
     private static final Write POISON = new Write();
 
+    /**
+     * For crash tests: called before and after each transaction commits (on the committing thread).
+     * Throwing before makes the transaction roll back; throwing after makes its writes fail although
+     * they committed, as a crash right after the commit would leave them (the runs resume from what
+     * the database holds). Null, the default, costs nothing.
+     */
+    public interface Faults {
+        void beforeCommit(List<Write> group);
+
+        void afterCommit(List<Write> group);
+    }
+
+    public static volatile Faults faults;
+
     private final Db db;
     private final int maxGroup;
     private final BlockingQueue<Write> queue = new LinkedBlockingQueue<>();
@@ -209,7 +223,14 @@ public final class Committer implements AutoCloseable {
                     c.rollback();
                     return new Attempt(fenced, null);
                 }
+                Faults f = faults;
+                if (f != null) {
+                    f.beforeCommit(writes);
+                }
                 c.commit();
+                if (f != null) {
+                    f.afterCommit(writes);
+                }
                 return new Attempt(List.of(), null);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);

@@ -74,6 +74,8 @@ public final class Run implements ExecutionContext {
     final List<Runnable> afterRelease = new ArrayList<>();
     private final List<Object[]> pendingEvents = new ArrayList<>();
     private final List<Write.Op> pendingOps = new ArrayList<>();
+    /** Rows of effects (status changes, tasks' emissions) for the next commit. */
+    private final List<Write.Op> pendingEffects = new ArrayList<>();
     private ObjectNode executionObject;
     private ObjectNode stateMachineObject;
 
@@ -417,7 +419,8 @@ public final class Run implements ExecutionContext {
         n.status = Status.TASK;
         TaskInvoker.Request request = new TaskInvoker.Request(resource, task.input(), meta.arn(), n.frame.state(),
                 n.frame.retryCount(), idempotencyKey(n), n.token, task.timeoutSeconds(), task.heartbeatSeconds(),
-                n.taskDeadline == null ? null : Instant.ofEpochMilli(n.taskDeadline), task.credentials());
+                n.taskDeadline == null ? null : Instant.ofEpochMilli(n.taskDeadline), task.credentials(),
+                new Emissions(runner, meta.arn()));
         return new Invoke(commit(), n, task, request);
     }
 
@@ -491,10 +494,12 @@ public final class Run implements ExecutionContext {
                 try {
                     JsonNode result = waitMillis == Long.MAX_VALUE ? future.get()
                             : future.get(Math.max(0, waitMillis), TimeUnit.MILLISECONDS);
+                    // What the task emitted commits with its result (or with the wait for its token).
+                    List<Write.Op> emitted = request.effects() instanceof Emissions em ? em.seal() : List.of();
                     if ("TOKEN".equals(n.via)) {
-                        return parkForCallback(n);
+                        return parkForCallback(n, emitted);
                     }
-                    return new Next(n, taskSucceeded(result));
+                    return new Next(n, taskSucceeded(result, emitted));
                 } catch (TimeoutException e) {
                     long nowAfter = runner.clock.now().toEpochMilli();
                     if (n.taskDeadline != null && nowAfter >= n.taskDeadline) {
@@ -524,6 +529,9 @@ public final class Run implements ExecutionContext {
             return new Next(n, taskFailed(ErrorNames.TASK_FAILED, t.getClass().getSimpleName() + ": "
                     + Objects.toString(t.getMessage(), "")));
         } finally {
+            if (request.effects() instanceof Emissions em) {
+                em.seal(); // a failed, timed-out or cancelled task emits nothing
+            }
             runner.heartbeats.remove(n.token, local);
             lock.lock();
             try {
@@ -535,7 +543,13 @@ public final class Run implements ExecutionContext {
     }
 
     Step taskSucceeded(JsonNode result) {
+        return taskSucceeded(result, List.of());
+    }
+
+    /** The task succeeded; {@code emitted} are the rows of its effects, committed with its result. */
+    Step taskSucceeded(JsonNode result, List<Write.Op> emitted) {
         return n -> {
+            pendingEffects.addAll(emitted);
             JsonNode r = result == null ? Json.NODES.nullNode() : result;
             if ("ACTIVITY".equals(n.via)) {
                 emit(n, "ActivitySucceeded", Events.details("activitySucceededEventDetails", "output", r));
@@ -590,13 +604,14 @@ public final class Run implements ExecutionContext {
     }
 
     /** The handler took the task token; the node now waits for SendTaskSuccess or SendTaskFailure. */
-    private Next parkForCallback(Node n) {
+    private Next parkForCallback(Node n, List<Write.Op> emitted) {
         Write w;
         lock.lock();
         try {
             if (gone || n.ended()) {
                 return null;
             }
+            pendingEffects.addAll(emitted);
             n.status = Status.CALLBACK;
             if (n.heartbeatSeconds != null && n.lastBeatMillis > 0) {
                 // A heartbeat that came while the handler ran counts from when it came.
@@ -903,6 +918,8 @@ public final class Run implements ExecutionContext {
         if (meta.parentToken() != null) {
             runner.distributed.childEnded(this, pendingOps);
         }
+        // The end's effects (its status-change event) commit with the end, or not at all.
+        runner.stageStatus(runner.info(this), pendingEffects);
         Write w = commit();
         gone = true;
         return new Spawn(w, List.of(), () -> runner.ended(this));
@@ -920,6 +937,22 @@ public final class Run implements ExecutionContext {
             pendingOps.clear();
             for (Node n : nodes) {
                 n.dirty = false;
+            }
+            if (!pendingEffects.isEmpty()) {
+                // An Express execution has no transaction of its own (it lives in memory): its effects
+                // commit by themselves, without holding the execution up.
+                Write effects = new Write();
+                effects.ops.addAll(pendingEffects);
+                pendingEffects.clear();
+                effects.done.whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        runner.log.warn("could not commit the effects of {}", meta.arn(),
+                                dev.setlist.asl.SafeFailure.scrubbed(failure));
+                    } else {
+                        runner.effectsCommitted();
+                    }
+                });
+                runner.committer.submit(effects);
             }
             Write w = new Write();
             w.done.complete(null);
@@ -960,6 +993,11 @@ public final class Run implements ExecutionContext {
             w.ops.add(op);
         }
         pendingOps.clear();
+        if (!pendingEffects.isEmpty()) {
+            w.ops.addAll(pendingEffects);
+            pendingEffects.clear();
+            w.done.thenRun(runner::effectsCommitted);
+        }
         runner.committer.submit(w);
         return w;
     }

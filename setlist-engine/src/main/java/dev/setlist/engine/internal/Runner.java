@@ -82,6 +82,8 @@ public final class Runner implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong expressIds = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Interpreter> interpreters = new ConcurrentHashMap<>();
     private final List<ExecutionListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Contributors of rows to the steps' transactions (status changes, tasks' emissions). */
+    final List<dev.setlist.engine.ExecutionEffects> effects = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Object activitySignal = new Object();
     private final Thread poller;
     private Thread listener;
@@ -997,6 +999,12 @@ public final class Runner implements AutoCloseable {
                     Json.write(Events.error("executionAbortedEventDetails", error, cause)));
             Db.update(c, "DELETE FROM sl_activity_task WHERE execution_id = ?", id);
             Db.update(c, "UPDATE sl_frame SET status = 'ABORTED' WHERE execution_id = ? AND status NOT IN ('DONE', 'ABORTED')", id);
+            // The stop's effects (its status-change event) commit with it.
+            List<Write.Op> effectRows = new ArrayList<>();
+            stageStatus(infoFromDb(c, id), effectRows);
+            for (Write.Op op : effectRows) {
+                Db.update(c, op.sql(), op.params());
+            }
             String pt = rows.get(0).parentToken;
             if (pt != null) {
                 ExecutionInfo info = infoFromDb(c, id);
@@ -1009,6 +1017,7 @@ public final class Runner implements AutoCloseable {
             return false;
         }
         db.notify("setlist_engine", Long.toString(id));
+        effectsCommitted();
         ExecutionInfo info = db.transaction(c -> infoFromDb(c, id));
         List<CompletableFuture<ExecutionInfo>> ws = waiters.remove(id);
         if (ws != null) {
@@ -1128,6 +1137,47 @@ public final class Runner implements AutoCloseable {
 
     public void addListener(ExecutionListener listener) {
         listeners.add(listener);
+    }
+
+    public void addEffects(dev.setlist.engine.ExecutionEffects contributor) {
+        effects.add(contributor);
+    }
+
+    /**
+     * Adds the contributors' rows for a status change to {@code ops} (committed with the change). A
+     * contributor that throws is logged: it must not fail the execution.
+     */
+    public void stageStatus(ExecutionInfo info, List<Write.Op> ops) {
+        for (dev.setlist.engine.ExecutionEffects e : effects) {
+            List<Write.Op> mine = new ArrayList<>();
+            try {
+                e.statusChanged(info, (sql, params) -> mine.add(new Write.Op(Write.ROWS, sql, params)));
+                ops.addAll(mine);
+            } catch (RuntimeException ex) {
+                log.error("could not stage the status change of {}", info.arn(), dev.setlist.asl.SafeFailure.scrubbed(ex));
+            }
+        }
+    }
+
+    /** Adds the contributors' rows for a status change to a write (the start of an execution). */
+    public void stageStatus(ExecutionInfo info, Write write) {
+        List<Write.Op> ops = new ArrayList<>();
+        stageStatus(info, ops);
+        if (!ops.isEmpty()) {
+            write.ops.addAll(ops);
+            write.done.thenRun(this::effectsCommitted);
+        }
+    }
+
+    /** Tells the contributors that rows of theirs committed. */
+    void effectsCommitted() {
+        for (dev.setlist.engine.ExecutionEffects e : effects) {
+            try {
+                e.committed();
+            } catch (RuntimeException ex) {
+                log.warn("effects contributor failed after a commit", dev.setlist.asl.SafeFailure.scrubbed(ex));
+            }
+        }
     }
 
     public boolean isLive(long id) {

@@ -34,6 +34,16 @@ public final class Write {
         return this;
     }
 
+    /** Whether a statement of this write contains {@code fragment} (for tests that pick writes). */
+    public boolean mentions(String fragment) {
+        for (Op op : ops) {
+            if (op.sql().contains(fragment)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public boolean isEmpty() {
         return ops.isEmpty();
     }

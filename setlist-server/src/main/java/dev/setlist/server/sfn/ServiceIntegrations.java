@@ -32,7 +32,9 @@ import java.util.concurrent.TimeoutException;
  * Setlist's own buses, the execution's and state machine's ARNs appended to each entry's
  * {@code Resources}; the result is PutEvents' answer ({@code Entries}, {@code FailedEntryCount}),
  * and a failed entry fails the task with {@code EventBridge.FailedEntry}, as the optimized
- * EventBridge integration does.</li>
+ * EventBridge integration does. The events are staged with the task's result: published once it
+ * commits (a task run again after a crash does not publish twice), none of them when the task
+ * fails.</li>
  * <li>{@code arn:aws:states:::aws-sdk:sfn:<action>}: a Step Functions action on Setlist's own
  * engine, as the AWS SDK integration calls it: parameters in PascalCase ({@code StateMachineArn}),
  * the answer in PascalCase with timestamps as ISO-8601 text, errors named
@@ -120,7 +122,8 @@ public final class ServiceIntegrations implements TaskInvoker {
         }
         List<PutResult> results;
         try {
-            results = bus.putEvents(put);
+            // Staged with the task's result: published once it commits, never twice for one attempt.
+            results = bus.emitAll(request, put);
         } catch (EventsException e) {
             throw new StatesException("EventBridge." + exceptionName(e.code().name()), e.getMessage());
         }
