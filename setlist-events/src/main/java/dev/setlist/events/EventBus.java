@@ -153,14 +153,15 @@ public final class EventBus implements AutoCloseable {
             throw new EventsException(Code.ValidationException, "Entries must have 1 to 10 entries, had "
                     + (entries == null ? 0 : entries.size()));
         }
+        if (request.effects() == dev.setlist.asl.TaskInvoker.Effects.NONE) {
+            return putEvents(entries); // a task run outside an execution (TestState) has no step to commit with
+        }
         Matchers m = matchers();
         List<PutResult> results = new ArrayList<>();
         for (PutEntry e : entries) {
             String problem = problem(e, m);
             if (problem != null) {
-                boolean notFound = problem.startsWith("NotFound:");
-                results.add(new PutResult(null, notFound ? "ResourceNotFoundException" : "InvalidArgument",
-                        notFound ? problem.substring(9) : problem));
+                results.add(refused(problem));
                 continue;
             }
             String id = entropy.uuid();
@@ -952,10 +953,7 @@ public final class EventBus implements AutoCloseable {
         for (PutEntry e : entries) {
             String problem = problem(e, m);
             if (problem != null) {
-                boolean notFound = problem.startsWith("NotFound:");
-                results.add(problem.equals(MALFORMED) ? new PutResult(null, "MalformedDetail", "Detail is malformed.")
-                        : new PutResult(null, notFound ? "ResourceNotFoundException" : "InvalidArgument",
-                        notFound ? problem.substring(9) : problem));
+                results.add(refused(problem));
                 continue;
             }
             String bus = busName(e.eventBusName());
@@ -1009,6 +1007,16 @@ public final class EventBus implements AutoCloseable {
     }
 
     /** Why an entry cannot be published, or null. "NotFound:" marks an unknown bus. */
+    /** The result of an entry refused for {@code problem}, with EventBridge's error code. */
+    private static PutResult refused(String problem) {
+        if (problem.equals(MALFORMED)) {
+            return new PutResult(null, "MalformedDetail", "Detail is malformed.");
+        }
+        boolean notFound = problem.startsWith("NotFound:");
+        return new PutResult(null, notFound ? "ResourceNotFoundException" : "InvalidArgument",
+                notFound ? problem.substring(9) : problem);
+    }
+
     /** A Detail that is not a JSON object: EventBridge's {@code MalformedDetail}, "Detail is malformed.". */
     private static final String MALFORMED = "Malformed:";
 
