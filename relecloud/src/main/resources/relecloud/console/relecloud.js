@@ -65,8 +65,8 @@ export function fieldOf(message) {
 
 /**
  * An API validation message in plain words for the field it names: "1 validation error detected:
- * Value '0' at 'capacity' failed to satisfy constraint: Member must have value between 1 and 100000"
- * becomes "Must have value between 1 and 100000 (was 0)".
+ * Value '0' at 'capacity' failed to satisfy constraint: Member must have value greater than or equal to 1"
+ * becomes "Must have value greater than or equal to 1 (was 0).".
  */
 export function plain(message) {
   const s = String(message || '').replace(/^\d+ validation errors? detected: /, '');

@@ -61,7 +61,7 @@ class PlanningAndOperationsBrowserTest extends BrowserTestBase {
         fillConcert(at, "0");
         browser.await("#create-button").click();
         // the API's validation message shows beside the field it names
-        assertThat(text("#capacity-error")).contains("between 1 and 100000");
+        assertThat(text("#capacity-error")).isEqualTo("Must have value greater than or equal to 1 (was 0).");
         assertThat(browser.await("#capacity").getAttribute("aria-invalid")).isEqualTo("true");
         browser.screenshot("relecloud-09-create-invalid");
         assertThat(browser.severe(m -> m.contains("status of 400"))).isEmpty();
